@@ -1,0 +1,79 @@
+// YAML text → checked Plan. Errors name the source, the field path and, where the YAML
+// library knows it, the line, so that a CI pipeline can point at the offending line.
+import { isCollection, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { PlanSchema, type Plan } from './schema';
+import { crossCheckPlan } from './crossCheck';
+
+export interface PlanIssue {
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export class PlanError extends Error {
+  readonly source: string;
+  readonly issues: readonly PlanIssue[];
+
+  constructor(source: string, issues: PlanIssue[]) {
+    super(
+      `${source}: invalid plan\n` +
+        issues.map((i) => `  - ${i.path || '(root)'}${i.line ? ` (line ${i.line})` : ''}: ${i.message}`).join('\n'),
+    );
+    this.name = 'PlanError';
+    this.source = source;
+    this.issues = issues;
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  // Walk up until a node exists: a missing field is reported at its parent's line.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (node && range && (depth === 0 || isCollection(node) || typeof node === 'object')) {
+      return counter.linePos(range[0]).line;
+    }
+  }
+  return undefined;
+}
+
+export function issuesFromZod(error: z.ZodError): PlanIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+export function parsePlan(text: string, source: string): Plan {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new PlanError(
+      source,
+      doc.errors.map((e) => ({ path: '', message: e.message, line: e.linePos?.[0]?.line })),
+    );
+  }
+  const result = PlanSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    throw new PlanError(
+      source,
+      result.error.issues.map((issue) => ({
+        path: formatPath(issue.path),
+        message: issue.message,
+        line: lineOf(doc, counter, issue.path),
+      })),
+    );
+  }
+  const crossIssues = crossCheckPlan(result.data);
+  if (crossIssues.length > 0) {
+    throw new PlanError(
+      source,
+      crossIssues.map(({ path, segments, message }) => ({ path, message, line: lineOf(doc, counter, segments) })),
+    );
+  }
+  return result.data;
+}
