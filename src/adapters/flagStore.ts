@@ -1,0 +1,20 @@
+// Feature flags: the kill switch of level 1. One interface, one file per vendor.
+export interface FlagChange {
+  flag: string;
+  /** false when the flag was already off: disabling is idempotent. */
+  changed: boolean;
+  previous: boolean;
+}
+
+export interface FlagStore {
+  disable(flag: string, by: string): Promise<FlagChange>;
+  isEnabled(flag: string): Promise<boolean>;
+}
+
+export class UnknownFlagError extends Error {
+  readonly type = 'UnknownFlag';
+  constructor(readonly flag: string, readonly store: string) {
+    super(`flag "${flag}" does not exist in ${store}`);
+    this.name = 'UnknownFlagError';
+  }
+}

@@ -1,0 +1,106 @@
+// Alertmanager webhook payloads (version 4) and how each alert maps to a plan, a service
+// and a trigger. Every alert of a payload is checked before any run starts.
+import { z } from 'zod';
+import type { Plan, Trigger } from '../plan/schema';
+import type { AlertNotification } from '../workflows/messages';
+import { RequestError } from './errors';
+
+const Labels = z.record(z.string(), z.string());
+
+export const AlertSchema = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: Labels.refine((l) => typeof l.alertname === 'string' && l.alertname !== '', {
+    message: 'labels.alertname is required',
+  }),
+  annotations: Labels.default({}),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().regex(/^[0-9a-f]{1,64}$/, 'fingerprint must be lower-case hex'),
+});
+
+export const AlertmanagerPayloadSchema = z.object({
+  version: z.literal('4'),
+  groupKey: z.string(),
+  truncatedAlerts: z.number().int().min(0).optional(),
+  status: z.enum(['firing', 'resolved']),
+  receiver: z.string(),
+  groupLabels: Labels,
+  commonLabels: Labels,
+  commonAnnotations: Labels,
+  externalURL: z.string(),
+  alerts: z.array(AlertSchema).min(1),
+});
+
+export type Alert = z.infer<typeof AlertSchema>;
+export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
+
+/** Label that names the plan explicitly; without it the service's plan is looked up. */
+export const PLAN_LABEL = 'rollback_plan';
+export const SERVICE_LABEL = 'service';
+
+export interface RoutedAlert {
+  plan: Plan;
+  service: string;
+  trigger: Trigger;
+  incidentId: string;
+  notification: AlertNotification;
+}
+
+export function incidentIdFor(plan: string, service: string, fingerprint: string): string {
+  return `rollback-${plan}-${service}-${fingerprint}`;
+}
+
+function triggerMatches(trigger: Trigger, labels: Record<string, string>): boolean {
+  const match = trigger.match ?? { alertname: trigger.name };
+  return Object.entries(match).every(([key, value]) => labels[key] === value);
+}
+
+function findPlan(plans: ReadonlyMap<string, Plan>, labels: Record<string, string>, at: string): Plan {
+  const named = labels[PLAN_LABEL];
+  if (named !== undefined) {
+    const plan = plans.get(named);
+    if (!plan) throw new RequestError(422, `${at}.labels.${PLAN_LABEL}`, `unknown plan "${named}" (known: ${[...plans.keys()].join(', ')})`);
+    return plan;
+  }
+  const service = labels[SERVICE_LABEL];
+  const candidates = [...plans.values()].filter((p) => p.targets.services.some((s) => s.name === service));
+  if (candidates.length === 1) return candidates[0]!;
+  throw new RequestError(
+    422,
+    `${at}.labels.${PLAN_LABEL}`,
+    candidates.length === 0
+      ? `no plan covers service "${service}"; add a ${PLAN_LABEL} label`
+      : `several plans cover service "${service}" (${candidates.map((p) => p.name).join(', ')}); add a ${PLAN_LABEL} label`,
+  );
+}
+
+export function routeAlert(plans: ReadonlyMap<string, Plan>, alert: Alert, index: number, receivedAt: string): RoutedAlert {
+  const at = `alerts[${index}]`;
+  const service = alert.labels[SERVICE_LABEL];
+  if (!service) throw new RequestError(422, `${at}.labels.${SERVICE_LABEL}`, 'every alert needs a service label');
+  const plan = findPlan(plans, alert.labels, at);
+  if (!plan.targets.services.some((s) => s.name === service)) {
+    throw new RequestError(422, `${at}.labels.${SERVICE_LABEL}`, `plan "${plan.name}" has no service "${service}"`);
+  }
+  const trigger = plan.triggers.find((t) => triggerMatches(t, alert.labels));
+  if (!trigger) {
+    throw new RequestError(422, `${at}.labels.alertname`, `no trigger of plan "${plan.name}" matches alert "${alert.labels.alertname}"`);
+  }
+  return {
+    plan,
+    service,
+    trigger,
+    incidentId: incidentIdFor(plan.name, service, alert.fingerprint),
+    notification: {
+      status: alert.status,
+      receivedAt,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      startsAt: alert.startsAt,
+      fingerprint: alert.fingerprint,
+      ...(alert.endsAt ? { endsAt: alert.endsAt } : {}),
+      ...(alert.annotations.value ? { value: alert.annotations.value } : {}),
+    },
+  };
+}

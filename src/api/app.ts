@@ -1,0 +1,44 @@
+// The HTTP API as a Fastify plugin built by a function: tests call it with `inject`.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Client } from '@temporalio/client';
+import type { Plan } from '../plan/schema';
+import { bearerTokenHook } from './auth';
+import { RequestError } from './errors';
+import { alertRoutes } from './routes/alerts';
+import { incidentRoutes } from './routes/incidents';
+
+export interface ApiDeps {
+  client: Client;
+  plans: ReadonlyMap<string, Plan>;
+  token: string;
+  taskQueue: string;
+}
+
+export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): FastifyInstance {
+  const app = Fastify({ bodyLimit: 1024 * 1024, ...options });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof RequestError) {
+      return reply.status(error.status).send({ error: error.message, issues: error.issues });
+    }
+    const { statusCode, message } = error as { statusCode?: number; message: string };
+    if (statusCode && statusCode >= 400 && statusCode < 500) {
+      // Fastify's own refusals: malformed JSON, wrong content type, body too large.
+      return reply.status(statusCode).send({ error: message, issues: [{ field: '(body)', message }] });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send({ error: 'internal error' });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  void app.register(
+    async (v1) => {
+      v1.addHook('onRequest', bearerTokenHook(deps.token));
+      await v1.register(alertRoutes(deps));
+      await v1.register(incidentRoutes(deps));
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,30 @@
+// API process: loads the plans, connects to Temporal and serves HTTP.
+import { Client, Connection } from '@temporalio/client';
+import { ApiEnv, connectionOptions, readConfig } from '../config';
+import { loadPlanDirectory } from '../plan/files';
+import { buildApp } from './app';
+
+async function main(): Promise<void> {
+  const config = readConfig(ApiEnv);
+  const plans = loadPlanDirectory(config.PLANS_DIR);
+  const connection = await Connection.connect(connectionOptions(config));
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = buildApp(
+    { client, plans, token: config.API_TOKEN, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    { logger: { level: 'info', redact: ['req.headers.authorization'] } },
+  );
+  const close = async () => {
+    await app.close();
+    await connection.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', close);
+  process.once('SIGTERM', close);
+  await app.listen({ host: config.API_HOST, port: config.API_PORT });
+  app.log.info(`plans loaded: ${[...plans.keys()].join(', ')}`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+// Configuration comes from the environment and is checked at boot, so a typo fails the
+// start with the variable's name instead of failing a rollback later.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { TASK_QUEUE } from './workflows/messages';
+
+const ROOT = resolve(__dirname, '..');
+
+const Port = z.coerce.number().int().min(0).max(65535);
+
+export const TemporalEnv = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default(TASK_QUEUE),
+  /** Temporal Cloud API key; when set, the connection uses TLS. */
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+});
+
+export const WorkerEnv = TemporalEnv.extend({
+  SLACK_BOT_TOKEN: z.string().regex(/^xox[a-z]-/, 'a Slack bot token starts with xoxb-').optional(),
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com'),
+  FLAG_STORE_PATH: z.string().default(resolve(ROOT, '.data/flags.json')),
+  /** A workflow bundle built ahead of time (tests build one for all workers). */
+  WORKFLOW_BUNDLE: z.string().optional(),
+});
+
+export const ApiEnv = TemporalEnv.extend({
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: Port.default(8080),
+  API_TOKEN: z.string().min(16, 'API_TOKEN must be at least 16 characters'),
+  PLANS_DIR: z.string().default(resolve(ROOT, 'plans')),
+});
+
+export type TemporalConfig = z.infer<typeof TemporalEnv>;
+export type WorkerConfig = z.infer<typeof WorkerEnv>;
+export type ApiConfig = z.infer<typeof ApiEnv>;
+
+export class ConfigError extends Error {
+  constructor(issues: z.core.$ZodIssue[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  // Empty strings count as unset, as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) throw new ConfigError(result.error.issues);
+  return result.data;
+}
+
+export function connectionOptions(config: TemporalConfig) {
+  return {
+    address: config.TEMPORAL_ADDRESS,
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY, tls: true } : {}),
+    ...(config.TEMPORAL_TLS === 'true' ? { tls: true } : {}),
+  };
+}

@@ -1,0 +1,30 @@
+// Worker process: polls the task queue and runs rollback workflows and their activities.
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { connectionOptions, readConfig, WorkerEnv } from '../config';
+import { activityDeps } from './deps';
+
+async function main(): Promise<void> {
+  const config = readConfig(WorkerEnv);
+  const connection = await NativeConnection.connect(connectionOptions(config));
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      ...(config.WORKFLOW_BUNDLE
+        ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } }
+        : { workflowsPath: require.resolve('../workflows') }),
+      activities: createActivities(activityDeps(config)),
+    });
+    console.log(`worker: polling ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}/${config.TEMPORAL_NAMESPACE}`);
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

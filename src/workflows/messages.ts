@@ -1,0 +1,130 @@
+// The workflow's public surface: task queue, signals, queries, search attributes and the
+// shapes they carry. The API, CLI and tests import this module, never workflow internals.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Plan } from '../plan/schema';
+
+export const TASK_QUEUE = 'rollback-orchestrator';
+
+export const Stage = {
+  Detect: 'detect',
+  Decide: 'decide',
+  RollBack: 'roll-back',
+  Verify: 'verify',
+  Report: 'report',
+  Done: 'done',
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+
+export const Outcome = {
+  /** Rolled back and every check passed. */
+  RolledBack: 'rolled-back',
+  /** Rolled back, but a check still failed: people must look. */
+  RollbackUnverified: 'rollback-unverified',
+  /** A rollback step itself failed. */
+  RollbackFailed: 'rollback-failed',
+  /** A person rejected the rollback. */
+  Rejected: 'rejected',
+  /** Nobody rolled back: the plan said hold, prepare, monitor or fix forward. */
+  Held: 'held',
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+export interface AlertNotification {
+  status: 'firing' | 'resolved';
+  receivedAt: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  value?: string;
+  startsAt?: string;
+  endsAt?: string;
+  fingerprint?: string;
+}
+
+export interface IncidentInput {
+  incidentId: string;
+  /** A snapshot of the plan: a run keeps the rules it started with. */
+  plan: Plan;
+  service: string;
+  trigger: string;
+  phase?: string;
+  alert: AlertNotification;
+}
+
+export interface DecisionSignal {
+  /** Slack user id of the person deciding; checked against the plan's authority. */
+  by: string;
+  reason: string;
+}
+
+export type DecisionAction = 'rollback' | 'hold' | 'prepare' | 'monitor' | 'fix-forward';
+
+export interface DecisionRecord {
+  action: DecisionAction;
+  /** A Slack user id, "plan" (the table decided) or "clock" (the window ran out). */
+  by: string;
+  reason: string;
+  at: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  event: string;
+  detail?: string;
+}
+
+export interface PendingApproval {
+  roles: string[];
+  people: string[];
+  deadline: string;
+  default: 'rollback' | 'hold';
+}
+
+export interface CheckAttempt {
+  attempt: number;
+  ok: boolean;
+  status?: number;
+  error?: string;
+  at: string;
+}
+
+export interface CheckResult {
+  check: string;
+  ok: boolean;
+  attempts: CheckAttempt[];
+}
+
+export interface IncidentStatus {
+  incidentId: string;
+  plan: string;
+  service: string;
+  trigger: string;
+  stage: Stage;
+  decision?: DecisionRecord;
+  pendingApproval?: PendingApproval;
+  level?: number;
+  checks: CheckResult[];
+  outcome?: Outcome;
+  timeline: TimelineEntry[];
+}
+
+export type IncidentResult = IncidentStatus & { outcome: Outcome; summary: string };
+
+/** The workflow's type name and signature, for clients that must not import workflow code. */
+export const ROLLBACK_WORKFLOW = 'rollbackWorkflow';
+export type RollbackWorkflow = (input: IncidentInput) => Promise<IncidentResult>;
+
+export const approveSignal = defineSignal<[DecisionSignal]>('approve');
+export const rejectSignal = defineSignal<[DecisionSignal]>('reject');
+export const alertSignal = defineSignal<[AlertNotification]>('alert');
+export const statusQuery = defineQuery<IncidentStatus>('status');
+
+// Registered on the dev server by scripts/temporal.sh (keep the two lists in step).
+export const SearchAttributes = {
+  plan: defineSearchAttributeKey('RollbackPlan', SearchAttributeType.KEYWORD),
+  service: defineSearchAttributeKey('RollbackService', SearchAttributeType.KEYWORD),
+  stage: defineSearchAttributeKey('RollbackStage', SearchAttributeType.KEYWORD),
+  level: defineSearchAttributeKey('RollbackLevel', SearchAttributeType.INT),
+  outcome: defineSearchAttributeKey('RollbackOutcome', SearchAttributeType.KEYWORD),
+} as const;
+
