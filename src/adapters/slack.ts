@@ -223,8 +223,11 @@ export class SlackNotifier {
     return postedMessage(result.channel, result.ts);
   }
 
-  /** Pass `blocks: []` to drop the old blocks; omitting `blocks` keeps them (chat.update semantics). */
-  async updateMessage(channel: string, ts: string, text: string, blocks?: KnownBlock[]): Promise<PostedMessage> {
+  /**
+   * The message becomes exactly `text` and `blocks`. Without `blocks` the old ones (the
+   * buttons included) are removed: chat.update would otherwise keep them.
+   */
+  async updateMessage(channel: string, ts: string, text: string, blocks: KnownBlock[] = []): Promise<PostedMessage> {
     const result = await this.call(() => this.client.chat.update({ channel, ts, text, blocks }));
     return postedMessage(result.channel, result.ts);
   }

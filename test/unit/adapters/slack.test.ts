@@ -66,6 +66,14 @@ describe('SlackNotifier against the Slack Web API stand-in', () => {
     expect(message.blocks!.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
   });
 
+  it('an update with text only removes the buttons too', async () => {
+    const posted = await notifier.postApprovalRequest(CHANNEL, request);
+
+    await notifier.updateMessage(CHANNEL, posted.ts, 'Rejected by <@U01LEAD>');
+
+    expect(slack.message(CHANNEL, posted.ts)).toMatchObject({ text: 'Rejected by <@U01LEAD>', blocks: [] });
+  });
+
   it('surfaces a 429 at once as RateLimitedError with Retry-After in ms; the next call succeeds', async () => {
     slack.failNext(1, 'ratelimited');
 
