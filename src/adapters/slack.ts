@@ -161,8 +161,9 @@ export function decisionBlocks(req: ApprovalRequest, decision: ApprovalDecision)
   return [...incidentBlocks(req), { type: 'section', text: { type: 'mrkdwn', text: decisionText(req, decision) } }];
 }
 
+/** The notification text; escaped too, since Slack parses it as mrkdwn (an alert saying <!channel> must not ping). */
 function approvalText(req: ApprovalRequest): string {
-  return `Rollback approval needed for ${req.service} (incident ${req.incidentId}): ${req.summary}`;
+  return escapeMrkdwn(`Rollback approval needed for ${req.service} (incident ${req.incidentId}): ${req.summary}`);
 }
 
 function platformErrorDetail(error: WebAPIPlatformError): string {
@@ -171,7 +172,7 @@ function platformErrorDetail(error: WebAPIPlatformError): string {
 }
 
 /** Maps the WebClient's errors to adapter errors; the token never appears in them. */
-export function toSlackAdapterError(error: unknown): AdapterError {
+function toSlackAdapterError(error: unknown): AdapterError {
   if (error instanceof WebAPIRateLimitedError) {
     return new RateLimitedError(VENDOR, error.retryAfter * 1000, { cause: error });
   }

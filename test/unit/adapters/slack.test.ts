@@ -47,9 +47,15 @@ describe('SlackNotifier against the Slack Web API stand-in', () => {
     expect(call!.headers.authorization).toBe(`Bearer ${slack.token}`);
     expect(call!.headers['content-type']).toContain('application/x-www-form-urlencoded');
     expect(call!.body.channel).toBe(CHANNEL);
-    expect(call!.body.text).toContain('inc-payments-7');
+    expect(call!.body.text).toBe('Rollback approval needed for payments-api (incident inc-payments-7): payments-api /healthz failing on 3 of 4 hosts');
     expect(call!.body.blocks).toEqual(approvalBlocks(request));
     expect(slack.message(CHANNEL, posted.ts)?.blocks).toEqual(approvalBlocks(request));
+  });
+
+  it('escapes alert text in the notification text too, so an alert cannot ping the channel', async () => {
+    await notifier.postApprovalRequest(CHANNEL, { ...request, summary: '<!channel> down' });
+
+    expect(slack.requests[0]!.body.text).toContain('&lt;!channel&gt; down');
   });
 
   it('replaces the buttons with the decision via chat.update', async () => {
