@@ -1,61 +1,106 @@
-// Rules a field-by-field schema cannot see: references between parts of the plan.
-import type { Plan } from './schema';
+// Rules a field-by-field schema cannot see: references between parts of the plan,
+// dependency cycles, placeholders and secrets. Decision tables have their own module.
+import { findCycle } from '../policy/order';
+import { checkDecisions } from './decisionChecks';
+import { IssueList, type CrossIssue } from './issues';
+import { TEMPLATE_FIELDS, type Plan } from './schema';
+import { checkSteps, checkTemplate } from './stepChecks';
+import { findSecrets } from './secrets';
 
-export interface CrossIssue {
-  path: string;
-  segments: (string | number)[];
-  message: string;
+export type { CrossIssue } from './issues';
+
+function duplicates(names: readonly string[]): Set<string> {
+  return new Set(names.filter((n, i) => names.indexOf(n) !== i));
 }
 
-function issue(segments: (string | number)[], message: string): CrossIssue {
-  const path = segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : `${i === 0 ? '' : '.'}${s}`)).join('');
-  return { path, segments, message };
+function checkServices(plan: Plan, issues: IssueList): void {
+  const services = plan.targets.services;
+  const names = services.map((s) => s.name);
+  const dup = duplicates(names);
+  services.forEach((service, i) => {
+    if (dup.has(service.name)) issues.add(['targets', 'services', i, 'name'], `service "${service.name}" is defined twice`);
+    issues.references(['targets', 'services', i, 'dependsOn'], service.dependsOn, names, 'service');
+    issues.references(['targets', 'services', i, 'checks'], service.checks, Object.keys(plan.checks), 'check');
+  });
+  const cycle = findCycle(services);
+  if (cycle) {
+    const at = names.indexOf(cycle[0]!);
+    issues.add(['targets', 'services', at, 'dependsOn'], `service dependencies form a cycle: ${cycle.join(' → ')}`);
+  }
+  const environments = plan.targets.environments;
+  if (!environments.includes(plan.targets.environment)) {
+    issues.add(['targets', 'environment'], `environment "${plan.targets.environment}" is not one of targets.environments (${environments.join(', ')})`);
+  }
+  if (plan.drill && !environments.includes(plan.drill.environment)) {
+    issues.add(['drill', 'environment'], `environment "${plan.drill.environment}" is not one of targets.environments (${environments.join(', ')})`);
+  }
+}
+
+function checkTriggers(plan: Plan, issues: IssueList): void {
+  const dup = duplicates(plan.triggers.map((t) => t.name));
+  plan.triggers.forEach((trigger, i) => {
+    if (dup.has(trigger.name)) issues.add(['triggers', i, 'name'], `trigger "${trigger.name}" is defined twice`);
+    if (trigger.kind === 'health' && !(trigger.condition.check in plan.checks)) {
+      issues.add(['triggers', i, 'condition', 'check'], `check "${trigger.condition.check}" is not defined in checks`);
+    }
+  });
+}
+
+function checkLevels(plan: Plan, issues: IssueList): void {
+  const ids = plan.levels.map((l) => l.id ?? String(l.level));
+  const dup = duplicates(ids);
+  plan.levels.forEach((level, i) => {
+    if (dup.has(ids[i]!)) {
+      issues.add(['levels', i, level.id ? 'id' : 'level'], `level "${ids[i]}" is defined twice; give levels of the same depth distinct ids`);
+    }
+    issues.references(['levels', i, 'checks'], level.checks, Object.keys(plan.checks), 'check');
+    checkSteps(plan, level.steps, ['levels', i, 'steps'], issues);
+    const next = level.onFailure;
+    if (next !== undefined && next !== 'stop') {
+      const found = ids.includes(String(next)) || (typeof next === 'number' && plan.levels.some((l) => l.level === next));
+      if (!found) issues.add(['levels', i, 'onFailure'], `level "${next}" is not defined in levels`);
+      else if (String(next) === ids[i]) issues.add(['levels', i, 'onFailure'], 'a level cannot follow itself');
+    }
+  });
+}
+
+function checkAuthority(plan: Plan, issues: IssueList): void {
+  const roles = Object.keys(plan.authority.roles);
+  plan.authority.decide.forEach((rule, i) => issues.references(['authority', 'decide', i, 'roles'], rule.roles, roles, 'role'));
+  plan.authority.escalation.forEach((step, i) => issues.references(['authority', 'escalation', i, 'roles'], step.roles, roles, 'role'));
+}
+
+function checkOperations(plan: Plan, issues: IssueList): void {
+  const checks = Object.keys(plan.checks);
+  if (plan.monitoring) issues.references(['monitoring', 'checks'], plan.monitoring.checks, checks, 'check');
+  const reopen = plan.monitoring?.reopenOn.triggers;
+  if (Array.isArray(reopen)) issues.references(['monitoring', 'reopenOn', 'triggers'], reopen, plan.triggers.map((t) => t.name), 'trigger');
+  if (plan.report?.template) checkTemplate(plan, plan.report.template, ['report', 'template'], issues);
+  plan.drill?.levels.forEach((ref, i) => {
+    if (!plan.levels.some((l) => (l.id ?? String(l.level)) === String(ref) || l.level === ref)) {
+      issues.add(['drill', 'levels', i], `level "${ref}" is not defined in levels`);
+    }
+  });
+  plan.timing?.targets.forEach((t, i) => {
+    if (t.from === t.to) issues.add(['timing', 'targets', i, 'to'], `a time target needs two different milestones (both are "${t.from}")`);
+  });
+  for (const [name, text] of Object.entries(plan.notifications.templates)) {
+    for (const [, field] of text.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
+      if (!(TEMPLATE_FIELDS as readonly string[]).includes(field!)) {
+        issues.add(['notifications', 'templates', name], `unknown placeholder {{${field}}}; use one of: ${TEMPLATE_FIELDS.join(', ')}`);
+      }
+    }
+  }
 }
 
 export function crossCheckPlan(plan: Plan): CrossIssue[] {
-  const issues: CrossIssue[] = [];
-  const triggers = new Set(plan.triggers.map((t) => t.name));
-  const roles = new Set(Object.keys(plan.authority.roles));
-  const levels = new Set(plan.levels.map((l) => l.level));
-  const services = new Set(plan.targets.services.map((s) => s.name));
-
-  plan.targets.services.forEach((service, i) => {
-    service.dependsOn.forEach((dep, j) => {
-      if (!services.has(dep)) {
-        issues.push(issue(['targets', 'services', i, 'dependsOn', j], `unknown service "${dep}"`));
-      }
-    });
-  });
-
-  plan.decisions.forEach((rule, i) => {
-    if (rule.trigger !== '*' && !triggers.has(rule.trigger)) {
-      issues.push(issue(['decisions', i, 'trigger'], `unknown trigger "${rule.trigger}"`));
-    }
-    const outcome = rule.outcome;
-    if (outcome.action === 'ask') {
-      outcome.approvers.forEach((role, j) => {
-        if (!roles.has(role)) {
-          issues.push(issue(['decisions', i, 'outcome', 'approvers', j], `approver role "${role}" is not defined in authority.roles`));
-        }
-      });
-    }
-    if ((outcome.action === 'ask' || outcome.action === 'rollback') && outcome.level && !levels.has(outcome.level)) {
-      issues.push(issue(['decisions', i, 'outcome', 'level'], `level ${outcome.level} is not defined in levels`));
-    }
-  });
-
-  plan.triggers.forEach((trigger, i) => {
-    if (!plan.decisions.some((d) => d.trigger === trigger.name || d.trigger === '*')) {
-      issues.push(issue(['triggers', i, 'name'], `no decision rule covers trigger "${trigger.name}"`));
-    }
-  });
-
-  plan.levels.forEach((level, i) => {
-    level.checks.forEach((name, j) => {
-      if (!(name in plan.checks)) {
-        issues.push(issue(['levels', i, 'checks', j], `unknown check "${name}"`));
-      }
-    });
-  });
-  return issues;
+  const issues = new IssueList();
+  findSecrets(plan, [], issues);
+  checkServices(plan, issues);
+  checkTriggers(plan, issues);
+  checkLevels(plan, issues);
+  checkAuthority(plan, issues);
+  checkOperations(plan, issues);
+  checkDecisions(plan, issues);
+  return issues.issues;
 }

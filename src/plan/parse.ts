@@ -1,9 +1,10 @@
 // YAML text → checked Plan. Errors name the source, the field path and, where the YAML
 // library knows it, the line, so that a CI pipeline can point at the offending line.
-import { isCollection, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { PlanSchema, type Plan } from './schema';
 import { crossCheckPlan } from './crossCheck';
+import { formatPath } from './issues';
+import { PlanSchema, type Plan } from './schema';
 
 export interface PlanIssue {
   path: string;
@@ -16,36 +17,35 @@ export class PlanError extends Error {
   readonly issues: readonly PlanIssue[];
 
   constructor(source: string, issues: PlanIssue[]) {
-    super(
-      `${source}: invalid plan\n` +
-        issues.map((i) => `  - ${i.path || '(root)'}${i.line ? ` (line ${i.line})` : ''}: ${i.message}`).join('\n'),
-    );
+    super(`${source}: invalid plan\n` + issues.map((i) => `  - ${formatIssue(i)}`).join('\n'));
     this.name = 'PlanError';
     this.source = source;
     this.issues = issues;
   }
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
+/** "path (line n): message", the form CLI output and errors share. */
+export function formatIssue(issue: PlanIssue): string {
+  return `${issue.path || '(root)'}${issue.line ? ` (line ${issue.line})` : ''}: ${issue.message}`;
 }
 
 function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
   // Walk up until a node exists: a missing field is reported at its parent's line.
   for (let depth = path.length; depth >= 0; depth--) {
     const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (node && range && (depth === 0 || isCollection(node) || typeof node === 'object')) {
-      return counter.linePos(range[0]).line;
-    }
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) return counter.linePos(range[0]).line;
   }
   return undefined;
 }
 
-export function issuesFromZod(error: z.ZodError): PlanIssue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+/** Zod's own wording is kept except where a nested issue says more. */
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key' && issue.issues[0]) return `invalid key: ${issue.issues[0].message}`;
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return issue.message;
 }
 
 export function parsePlan(text: string, source: string): Plan {
@@ -63,7 +63,7 @@ export function parsePlan(text: string, source: string): Plan {
       source,
       result.error.issues.map((issue) => ({
         path: formatPath(issue.path),
-        message: issue.message,
+        message: messageOf(issue),
         line: lineOf(doc, counter, issue.path),
       })),
     );

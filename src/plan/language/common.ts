@@ -1,0 +1,71 @@
+// Building blocks shared by every part of the plan language.
+import { z } from 'zod';
+import { DURATION_PATTERN } from '../duration';
+import { COMPARATORS, parseQuantity, parseRange, QUANTITY_HINT, type QuantityKind } from '../quantity';
+
+const DURATION_HINT = 'a duration needs a number and a unit (ms, s, m, h, d), e.g. "5m"';
+
+export const Duration = z.string({ error: DURATION_HINT }).regex(DURATION_PATTERN, DURATION_HINT);
+
+export const Slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" and "-"');
+
+/** Names of environment variables, never the secret itself. */
+export const EnvVarName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'give the NAME of an environment variable (e.g. PAGERDUTY_ROUTING_KEY), not a secret')
+  .refine((name) => !name.split('_').some(looksRandom), {
+    message: 'this looks like a secret, not the name of an environment variable: put the secret in the environment and write its name',
+  });
+
+/** A long word mixing letters and digits is a key, not a variable name. */
+function looksRandom(word: string): boolean {
+  return word.length >= 12 && (word.match(/\d/g)?.length ?? 0) >= 3;
+}
+
+export const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id looks like U012ABCDEF');
+
+export const Comparator = z.enum(COMPARATORS);
+
+/** A number with a unit ("0.5%", "500ms") or a bare ratio (0.5184); kept as written. */
+export function quantityOf(kinds?: readonly QuantityKind[]) {
+  return z
+    .union([z.string(), z.number()], { error: `expected a quantity: ${QUANTITY_HINT}` })
+    .transform((v) => String(v))
+    .superRefine((text, ctx) => {
+      try {
+        const { kind } = parseQuantity(text);
+        if (kinds && !kinds.includes(kind)) {
+          ctx.addIssue({ code: 'custom', message: `"${text}" is a ${kind}; expected a ${kinds.join(' or ')}` });
+        }
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    });
+}
+
+/** A band of values ("> 1%", "0.1% .. 1%"), kept as written. */
+export function rangeOf(kinds?: readonly QuantityKind[]) {
+  return z.string().superRefine((text, ctx) => {
+    try {
+      const { kind } = parseRange(text);
+      if (kinds && !kinds.includes(kind)) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is a ${kind} range; expected a ${kinds.join(' or ')}` });
+      }
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+}
+
+/** "x" or ["x", "y"], always read as a list. */
+export function oneOrMany<T extends z.ZodType>(item: T) {
+  return z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+}
+
+/** Error for an unknown discriminator value that lists the values the plan may use. */
+export function unknownVariant(field: string) {
+  return (issue: { code?: string; input?: unknown; options?: unknown }) =>
+    issue.code === 'invalid_union' && Array.isArray(issue.options)
+      ? `unknown ${field} ${JSON.stringify((issue.input as Record<string, unknown> | undefined)?.[field])}; use one of: ${issue.options.join(', ')}`
+      : undefined;
+}

@@ -1,0 +1,48 @@
+// Notifications: where announcements go and what they say. Secrets are never written in
+// a plan: PagerDuty's routing key is named by its environment variable.
+import { z } from 'zod';
+import { EnvVarName, Slug } from './common';
+
+/** Values the engine fills into `{{placeholders}}` of a message template. */
+export const TEMPLATE_FIELDS = [
+  'plan',
+  'incident',
+  'trigger',
+  'reason',
+  'environment',
+  'services',
+  'impact',
+  'level',
+  'eta',
+  'lead',
+  'time',
+  'timeframe',
+  'duration',
+  'sla',
+  'status',
+  'version',
+  'value',
+  'threshold',
+  'metrics',
+] as const;
+
+export const NotificationsSchema = z.strictObject({
+  slack: z
+    .strictObject({
+      /** Incident channel. */
+      channel: z.string().min(1),
+      /** Further audiences by name (e.g. stakeholders, leadership). */
+      channels: z.record(Slug, z.string().min(1)).default({}),
+    })
+    .optional(),
+  pagerduty: z
+    .strictObject({
+      routingKeyEnv: EnvVarName,
+      severity: z.enum(['critical', 'error', 'warning', 'info']).default('critical'),
+    })
+    .optional(),
+  /** Message templates by name, with `{{field}}` placeholders. */
+  templates: z.record(Slug, z.string().min(1)).default({}),
+});
+
+export type Notifications = z.infer<typeof NotificationsSchema>;

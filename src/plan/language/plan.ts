@@ -1,0 +1,50 @@
+// The plan: one team's rollback runbook as data. Every number a runbook states
+// (windows, retries, thresholds, targets) lives here, never in code.
+import { z } from 'zod';
+import { AuthoritySchema } from './authority';
+import { CheckSchema, VerificationSchema } from './checks';
+import { Duration, Slug } from './common';
+import { DecisionTableSchema } from './decisions';
+import { LevelSchema } from './levels';
+import { NotificationsSchema } from './notifications';
+import { ChecklistsSchema, DrillSchema, FreezeSchema, MonitoringSchema, ReportSchema } from './operations';
+import { TargetsSchema } from './targets';
+import { TimingSchema } from './timing';
+import { TriggerSchema } from './triggers';
+
+export const AdaptersSchema = z.strictObject({
+  flags: z
+    .strictObject({ type: z.literal('file'), path: z.string().optional() })
+    .default({ type: 'file' }),
+});
+
+export const PlanSchema = z.strictObject({
+  apiVersion: z.literal('rollback-orchestrator/v1'),
+  name: Slug,
+  description: z.string().optional(),
+  /** The runbook this plan encodes. */
+  source: z.string().optional(),
+  targets: TargetsSchema,
+  /** Canary phases in rollout order, when decisions depend on the phase. */
+  rollout: z.strictObject({ phases: z.array(z.string().min(1)).min(1) }).optional(),
+  /** Severity names, most severe first, when decisions depend on severity. */
+  severities: z.array(Slug).min(1).optional(),
+  triggers: z.array(TriggerSchema).min(1),
+  decisions: z.array(DecisionTableSchema).min(1),
+  authority: AuthoritySchema,
+  levels: z.array(LevelSchema).min(1),
+  checks: z.record(z.string(), CheckSchema).default({}),
+  verification: VerificationSchema.default({ settle: '0s', recheckAfter: '0s', rechecks: 0, stabilization: '0s' }),
+  defaults: z.strictObject({ stepTimeout: Duration.default('1m') }).default({ stepTimeout: '1m' }),
+  timing: TimingSchema.optional(),
+  monitoring: MonitoringSchema.optional(),
+  notifications: NotificationsSchema.default({ templates: {} }),
+  freeze: FreezeSchema.optional(),
+  drill: DrillSchema.optional(),
+  report: ReportSchema.optional(),
+  checklists: ChecklistsSchema.optional(),
+  adapters: AdaptersSchema.default({ flags: { type: 'file' } }),
+});
+
+export type Plan = z.infer<typeof PlanSchema>;
+export type PlanInput = z.input<typeof PlanSchema>;

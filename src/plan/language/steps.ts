@@ -1,0 +1,79 @@
+// Steps: one action on one target. Every typed step may carry the `command` that
+// performs it in the runbook's own world (e.g. `traffic-split --treatment 0`); the
+// engine runs that command when given, otherwise the adapter the plan names.
+import { z } from 'zod';
+import { DecisionDefault, Quorum } from './outcomeParts';
+import { Duration, Slug, unknownVariant } from './common';
+
+/** An extra approval a step needs before it runs (e.g. "always consult the DBA"). */
+export const StepApprovalSchema = z.strictObject({
+  approvers: z.array(Slug).min(1),
+  window: Duration,
+  /** "rollback" runs the step when nobody answers in time, "hold" stops the level. */
+  default: DecisionDefault,
+  quorum: Quorum.default('any'),
+  reason: z.string().optional(),
+});
+
+const StepCommon = {
+  /** What the step is for, as the runbook says it; shown in explain and the incident. */
+  name: z.string().optional(),
+  command: z.string().min(1).optional(),
+  timeout: Duration.optional(),
+  /** Keep going when the step fails (the runbook's `|| true`). */
+  continueOnError: z.boolean().default(false),
+  approval: StepApprovalSchema.optional(),
+};
+
+const step = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.strictObject({ type: z.literal(type), ...StepCommon, ...shape });
+
+/** "last-known-good" means each service's `targets.services[].lastKnownGood.ref`. */
+const Ref = z.string().min(1);
+
+export const StepSchema = z.discriminatedUnion(
+  'type',
+  [
+    step('flag.disable', { flag: z.string().min(1) }),
+    step('flag.enable', { flag: z.string().min(1) }),
+    step('traffic.shift', {
+      service: Slug.optional(),
+      /** Pool that receives the traffic (e.g. "control", "baseline"). */
+      to: z.string().min(1),
+      percent: z.number().min(0).max(100).default(100),
+    }),
+    step('traffic.drain', {
+      service: Slug.optional(),
+      /** Wait for in-flight requests. */
+      wait: Duration,
+      /** Still more active requests than this after `wait` → wait `extraWait` once more. */
+      maxActive: z.number().int().min(0).optional(),
+      extraWait: Duration.optional(),
+    }),
+    step('config.revert', { service: Slug.optional(), path: z.string().min(1), ref: Ref }),
+    step('git.checkout', { ref: Ref, paths: z.array(z.string().min(1)).optional() }),
+    step('deploy.run', {
+      /** Services to deploy, in dependency waves (dependencies first); "all" = every service. */
+      services: z.union([z.literal('all'), z.array(Slug).min(1)]).default('all'),
+      ref: Ref.default('last-known-good'),
+    }),
+    step('service.stop', { service: Slug.optional() }),
+    step('service.start', { service: Slug.optional() }),
+    step('service.restart', { service: Slug.optional() }),
+    step('cache.flush', { cache: z.string().min(1) }),
+    step('db.migrateDown', { to: z.string().min(1) }),
+    step('db.restore', { backup: z.string().min(1) }),
+    step('command.run', { command: z.string().min(1) }),
+    step('wait', { duration: Duration }),
+    step('notify.slack', { template: Slug, channel: z.string().min(1).optional() }),
+    step('notify.pagerduty', { template: Slug, severity: z.enum(['critical', 'error', 'warning', 'info']).optional() }),
+    step('notify.page', { roles: z.array(Slug).min(1), template: Slug.optional() }),
+  ],
+  { error: unknownVariant('type') },
+);
+
+export type Step = z.infer<typeof StepSchema>;
+export type StepType = Step['type'];
+
+/** Steps that destroy or overwrite data: refused when a migration is irreversible. */
+export const DESTRUCTIVE_STEPS: readonly StepType[] = ['db.migrateDown', 'db.restore'];

@@ -1,0 +1,46 @@
+// Steps appear in levels and in decision outcomes; both are checked the same way.
+import type { IssueList, Segments } from './issues';
+import type { Plan, Step } from './schema';
+
+export function checkTemplate(plan: Plan, name: string, segments: Segments, issues: IssueList): void {
+  if (!(name in plan.notifications.templates)) issues.add(segments, `template "${name}" is not defined in notifications.templates`);
+}
+
+export function checkSteps(plan: Plan, steps: readonly Step[], segments: Segments, issues: IssueList): void {
+  const roles = Object.keys(plan.authority.roles);
+  const services = plan.targets.services;
+  steps.forEach((step, i) => {
+    const at = [...segments, i];
+    if (step.approval) issues.references([...at, 'approval', 'approvers'], step.approval.approvers, roles, 'approver role');
+    if ('service' in step && step.service !== undefined && !services.some((s) => s.name === step.service)) {
+      issues.add([...at, 'service'], `service "${step.service}" is not defined in targets.services`);
+    }
+    switch (step.type) {
+      case 'deploy.run': {
+        const selected = step.services === 'all' ? services.map((s) => s.name) : step.services;
+        if (step.services !== 'all') issues.references([...at, 'services'], step.services, services.map((s) => s.name), 'service');
+        if (step.ref === 'last-known-good') {
+          for (const name of selected) {
+            const service = services.find((s) => s.name === name);
+            if (service && !service.lastKnownGood) {
+              issues.add([...at, 'ref'], `service "${name}" has no lastKnownGood to deploy`);
+            }
+          }
+        }
+        break;
+      }
+      case 'notify.slack':
+        if (!plan.notifications.slack) issues.add(at, 'notify.slack needs notifications.slack');
+        checkTemplate(plan, step.template, [...at, 'template'], issues);
+        break;
+      case 'notify.pagerduty':
+        if (!plan.notifications.pagerduty) issues.add(at, 'notify.pagerduty needs notifications.pagerduty');
+        checkTemplate(plan, step.template, [...at, 'template'], issues);
+        break;
+      case 'notify.page':
+        issues.references([...at, 'roles'], step.roles, roles, 'role');
+        if (step.template) checkTemplate(plan, step.template, [...at, 'template'], issues);
+        break;
+    }
+  });
+}
