@@ -4,7 +4,7 @@
 import type { FlagStore } from '../adapters/flagStore';
 import type { HttpProbe, HttpProbeResult } from '../adapters/httpCheck';
 import type { PagerDutyClient } from '../adapters/pagerduty';
-import type { SlackNotifier, ApprovalRequest } from '../adapters/slack';
+import { type ApprovalDecision, type ApprovalRequest, decisionBlocks, decisionText, type SlackNotifier } from '../adapters/slack';
 import type { Plan } from '../plan/schema';
 import { atBoundary } from './failures';
 
@@ -58,14 +58,21 @@ export function createActivities(deps: ActivityDeps) {
       return atBoundary(async () => ({ sent: true, ...(await slack.postApprovalRequest(input.channel, input.request)) }));
     },
 
-    async postSlackMessage(input: { channel: string; text: string; replace?: { channel: string; ts: string } }): Promise<Delivery> {
+    /** Replaces the approval buttons with who (or what) decided. */
+    async showDecision(input: { channel: string; ts: string; request: ApprovalRequest; decision: ApprovalDecision }): Promise<Delivery> {
       const slack = deps.slack;
       if (!slack) return { sent: false, reason: 'SLACK_BOT_TOKEN is not set on the worker' };
-      return atBoundary(async () =>
-        input.replace
-          ? { sent: true, ...(await slack.updateMessage(input.replace.channel, input.replace.ts, input.text)) }
-          : { sent: true, ...(await slack.postMessage(input.channel, input.text)) },
-      );
+      const { channel, ts, request, decision } = input;
+      return atBoundary(async () => ({
+        sent: true,
+        ...(await slack.updateMessage(channel, ts, decisionText(request, decision), decisionBlocks(request, decision))),
+      }));
+    },
+
+    async postSlackMessage(input: { channel: string; text: string }): Promise<Delivery> {
+      const slack = deps.slack;
+      if (!slack) return { sent: false, reason: 'SLACK_BOT_TOKEN is not set on the worker' };
+      return atBoundary(async () => ({ sent: true, ...(await slack.postMessage(input.channel, input.text)) }));
     },
 
     async disableFlag(input: { store: Plan['adapters']['flags']; flag: string; incidentId: string }) {

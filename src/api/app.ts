@@ -35,6 +35,8 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
   void app.register(
     async (v1) => {
       v1.addHook('onRequest', bearerTokenHook(deps.token));
+      // JSON only: anything else is 415, not a string for the schema to puzzle over.
+      v1.removeContentTypeParser('text/plain');
       await v1.register(alertRoutes(deps));
       await v1.register(incidentRoutes(deps));
     },

@@ -1,5 +1,6 @@
 // The run's long-lived state in one place: what the status query shows, what the
 // result reports. Deterministic: timestamps come from the workflow clock passed in.
+import type { ApprovalRequest } from '../adapters/slack';
 import type {
   AlertNotification,
   CheckResult,
@@ -22,7 +23,7 @@ export class IncidentState {
   level?: number;
   outcome?: Outcome;
   /** The Slack message with the buttons, so the decision can replace them. */
-  approvalMessage?: { channel: string; ts: string };
+  approvalMessage?: { channel: string; ts: string; request: ApprovalRequest };
   readonly checks: CheckResult[] = [];
   readonly timeline: TimelineEntry[] = [];
 

@@ -11,6 +11,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities, Delivery } from '../activities';
+import type { ApprovalDecision, ApprovalRequest } from '../adapters/slack';
 import { NON_RETRYABLE_TYPES } from '../activities/failures';
 import { parseDuration } from '../plan/duration';
 import type { HttpCheck, Level, Outcome as PlanOutcome, Step } from '../plan/schema';
@@ -89,24 +90,22 @@ async function decideRollback(input: IncidentInput, state: IncidentState, outcom
 
   const slack = plan.notifications.slack;
   if (slack) {
+    const request: ApprovalRequest = {
+      incidentId: input.incidentId,
+      plan: plan.name,
+      service: input.service,
+      trigger: input.trigger,
+      summary: input.alert.annotations?.summary ?? `${input.trigger} fired on ${input.service}`,
+      approverIds: people,
+      deadline,
+      defaultAction: outcome.default,
+    };
     const delivery = await notify(state, 'Slack approval request', () =>
       notifications.requestApproval.executeWithOptions({ summary: `Ask ${outcome.approvers.join(', ')} in ${slack.channel}` }, [
-        {
-          channel: slack.channel,
-          request: {
-            incidentId: input.incidentId,
-            plan: plan.name,
-            service: input.service,
-            trigger: input.trigger,
-            summary: input.alert.annotations?.summary ?? `${input.trigger} fired on ${input.service}`,
-            approverIds: people,
-            deadline,
-            defaultAction: outcome.default,
-          },
-        },
+        { channel: slack.channel, request },
       ]),
     );
-    if (delivery?.channel && delivery.ts) state.approvalMessage = { channel: delivery.channel, ts: delivery.ts };
+    if (delivery?.channel && delivery.ts) state.approvalMessage = { channel: delivery.channel, ts: delivery.ts, request };
   }
 
   const answered = await condition(() => state.decision !== undefined, windowMs, {
@@ -126,6 +125,9 @@ async function runStep(input: IncidentInput, state: IncidentState, step: Step): 
         state.record(`step ${step.type}`, change.changed ? `${step.flag} turned off` : `${step.flag} was already off`);
         return true;
       }
+      default:
+        state.record(`step ${step.type} failed`, `this worker cannot run ${step.type} steps`);
+        return false;
     }
   } catch (err) {
     state.record(`step ${step.type} failed`, failureMessage(err));
@@ -169,7 +171,12 @@ async function rollBack(input: IncidentInput, state: IncidentState, level: Level
   let verified = true;
   for (const name of level.checks) {
     const check = input.plan.checks[name];
-    if (check && !(await runHttpCheck(state, name, check)).ok) verified = false;
+    if (check?.type !== 'http') {
+      state.record(`check ${name} failed`, `this worker cannot run ${check?.type ?? 'unknown'} checks`);
+      verified = false;
+    } else if (!(await runHttpCheck(state, name, check)).ok) {
+      verified = false;
+    }
   }
   return verified ? Outcome.RolledBack : Outcome.RollbackUnverified;
 }
@@ -178,9 +185,9 @@ function isPerson(by: string): boolean {
   return by !== 'plan' && by !== 'clock';
 }
 
-function decisionText(decision: DecisionRecord): string {
-  const who = isPerson(decision.by) ? `<@${decision.by}>` : `the ${decision.by}`;
-  return `Decision: ${decision.action} by ${who} — ${decision.reason}`;
+function approvalDecision(decision: DecisionRecord): ApprovalDecision {
+  if (!isPerson(decision.by)) return { verdict: 'timed-out' };
+  return { verdict: decision.action === 'rollback' ? 'approved' : 'rejected', userId: decision.by };
 }
 
 function outcomeOf(decision: DecisionRecord): Outcome {
@@ -227,8 +234,8 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   const approvalMessage = state.approvalMessage;
   if (approvalMessage) {
     await notify(state, 'Slack approval update', () =>
-      notifications.postSlackMessage.executeWithOptions({ summary: 'Show the decision on the approval request' }, [
-        { channel: approvalMessage.channel, text: decisionText(decision), replace: approvalMessage },
+      notifications.showDecision.executeWithOptions({ summary: 'Show the decision on the approval request' }, [
+        { ...approvalMessage, decision: approvalDecision(decision) },
       ]),
     );
   }

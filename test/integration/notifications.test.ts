@@ -1,0 +1,107 @@
+// Slack and PagerDuty around a run, through the real clients against stand-ins that follow
+// each vendor's contract: messages, retries on rate limits, no endless retries on refusals.
+import type { Client } from '@temporalio/client';
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/adapters/slack';
+import { approveSignal } from '../../src/workflows/messages';
+import { startPagerDutyStandIn, type PagerDutyStandIn } from '../support/contracts/pagerdutyServer';
+import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
+import { connectClient, eventually, flagFile, healthEndpoint, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
+import { APPROVER, fixturePlan } from './fixturePlan';
+import { events, startRun, status, waitForApprovalRequest } from './runs';
+
+const ROUTING_KEY = 'R0UT1NGKEY0123456789ABCDEFGHIJKL'; // 32 characters, as PagerDuty requires
+const CHANNEL = '#checkout-incidents';
+
+let client: Client;
+let closeClient: () => Promise<void>;
+let slack: SlackStandIn;
+let pagerduty: PagerDutyStandIn;
+let worker: TestWorker;
+let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let flags: string;
+
+beforeAll(async () => {
+  ({ client, close: closeClient } = await connectClient());
+  slack = await startSlackStandIn({ token: SLACK_TEST_TOKEN });
+  pagerduty = await startPagerDutyStandIn();
+  health = await healthEndpoint(200);
+  flags = await flagFile({ new_checkout: true });
+  worker = await startWorker(
+    testDeps({ flagStorePath: flags, slackUrl: slack.url, pagerdutyUrl: pagerduty.url, secrets: { PD_ROUTING_KEY: ROUTING_KEY, PD_BAD_KEY: 'too-short' } }),
+  );
+});
+
+afterAll(async () => {
+  await worker?.shutdown();
+  await Promise.all([slack?.close(), pagerduty?.close(), health?.close()]);
+  await closeClient?.();
+});
+
+const plan = (routingKeyEnv = 'PD_ROUTING_KEY') =>
+  fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', slackChannel: CHANNEL, routingKeyEnv });
+
+function postsFor(incidentId: string) {
+  return slack.requests.filter((r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes(incidentId));
+}
+
+test('an approved run: buttons in Slack, the decision replaces them, PagerDuty triggered, acknowledged and resolved once', async () => {
+  const handle = await startRun(client, worker.taskQueue, plan(), 'ErrorRateHigh');
+  const incidentId = handle.workflowId;
+  await waitForApprovalRequest(handle);
+
+  const [request] = postsFor(incidentId).filter((r) => !r.scriptedFailure);
+  expect(request?.body.channel).toBe(CHANNEL);
+  const actionIds = JSON.stringify(request?.body.blocks);
+  expect(actionIds).toContain(APPROVE_ACTION_ID);
+  expect(actionIds).toContain(REJECT_ACTION_ID);
+  expect(actionIds).toContain(`<@${APPROVER}>`);
+
+  await handle.signal(approveSignal, { by: APPROVER, reason: 'roll back' });
+  const result = await handle.result();
+  expect(result.outcome).toBe('rolled-back');
+
+  const update = slack.requests.find((r) => r.path === '/api/chat.update' && JSON.stringify(r.body).includes(incidentId));
+  expect(JSON.stringify(update?.body.blocks)).toContain(`Approved by <@${APPROVER}>`);
+  expect(JSON.stringify(update?.body.blocks)).not.toContain(APPROVE_ACTION_ID);
+
+  const incident = pagerduty.incidents.get(incidentId);
+  expect(incident).toMatchObject({ status: 'resolved', opened: 1, triggers: 1, actions: ['trigger', 'acknowledge', 'resolve'] });
+  expect(events(result)).toEqual(expect.arrayContaining(['PagerDuty trigger sent', 'PagerDuty acknowledge sent', 'PagerDuty resolve sent']));
+});
+
+test('Slack answers 429 with Retry-After: the activity retries after it and the request lands once', async () => {
+  slack.failNext(1, 'ratelimited');
+  const handle = await startRun(client, worker.taskQueue, plan(), 'ErrorRateHigh');
+  const current = await eventually(() => status(handle), (s) => events(s).some((e) => e.startsWith('Slack approval request')));
+  expect(events(current)).toContain('Slack approval request sent');
+  const attempts = slack.requests.filter((r) => r.path === '/api/chat.postMessage' && (r.scriptedFailure || JSON.stringify(r.body).includes(handle.workflowId)));
+  expect(attempts.map((r) => r.scriptedFailure ?? 'ok')).toEqual(['ratelimited', 'ok']);
+  await handle.terminate('test over');
+});
+
+test('Slack refuses the token: not retried forever, the run goes on and says so', async () => {
+  // A run the plan decides alone posts one Slack message: its outcome.
+  slack.failNext(1, 'invalid_auth');
+  const handle = await startRun(client, worker.taskQueue, plan(), 'ServiceDown');
+  const result = await handle.result();
+  expect(result.outcome).toBe('rolled-back');
+  expect(events(result)).toContain('Slack outcome failed');
+  const refused = slack.requests.filter((r) => r.scriptedFailure === 'invalid_auth');
+  expect(refused).toHaveLength(1);
+});
+
+test('PagerDuty 429 is retried; a refused event (bad routing key) is not, and the rollback still happens', async () => {
+  pagerduty.failNext(1, 'rate_limited', '1');
+  const retried = await startRun(client, worker.taskQueue, plan(), 'ServiceDown');
+  const ok = await retried.result();
+  expect(pagerduty.incidents.get(retried.workflowId)).toMatchObject({ opened: 1, triggers: 1, status: 'resolved' });
+  expect(events(ok)).toContain('PagerDuty trigger sent');
+
+  const before = pagerduty.requests.length;
+  const refused = await startRun(client, worker.taskQueue, plan('PD_BAD_KEY'), 'ServiceDown');
+  const result = await refused.result();
+  expect(result.outcome).toBe('rolled-back');
+  expect(events(result)).toEqual(expect.arrayContaining(['PagerDuty trigger failed', 'PagerDuty resolve failed']));
+  // One request per event, no retries of a 400.
+  expect(pagerduty.requests.length - before).toBe(2);
+});
