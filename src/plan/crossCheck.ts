@@ -31,9 +31,11 @@ function checkServices(plan: Plan, issues: IssueList): void {
   if (!environments.includes(plan.targets.environment)) {
     issues.add(['targets', 'environment'], `environment "${plan.targets.environment}" is not one of targets.environments (${environments.join(', ')})`);
   }
-  if (plan.drill && !environments.includes(plan.drill.environment)) {
-    issues.add(['drill', 'environment'], `environment "${plan.drill.environment}" is not one of targets.environments (${environments.join(', ')})`);
-  }
+  plan.drills.forEach((drill, i) => {
+    if (!environments.includes(drill.environment)) {
+      issues.add(['drills', i, 'environment'], `environment "${drill.environment}" is not one of targets.environments (${environments.join(', ')})`);
+    }
+  });
 }
 
 function checkTriggers(plan: Plan, issues: IssueList): void {
@@ -76,10 +78,21 @@ function checkOperations(plan: Plan, issues: IssueList): void {
   const reopen = plan.monitoring?.reopenOn.triggers;
   if (Array.isArray(reopen)) issues.references(['monitoring', 'reopenOn', 'triggers'], reopen, plan.triggers.map((t) => t.name), 'trigger');
   if (plan.report?.template) checkTemplate(plan, plan.report.template, ['report', 'template'], issues);
-  plan.drill?.levels.forEach((ref, i) => {
-    if (!plan.levels.some((l) => (l.id ?? String(l.level)) === String(ref) || l.level === ref)) {
-      issues.add(['drill', 'levels', i], `level "${ref}" is not defined in levels`);
-    }
+  plan.drills.forEach((drill, i) =>
+    drill.levels.forEach((ref, j) => {
+      if (!plan.levels.some((l) => (l.id ?? String(l.level)) === String(ref) || l.level === ref)) {
+        issues.add(['drills', i, 'levels', j], `level "${ref}" is not defined in levels`);
+      }
+    }),
+  );
+  plan.timing?.targets.forEach((t, i) => {
+    if (t.triggers) issues.references(['timing', 'targets', i, 'triggers'], t.triggers, plan.triggers.map((tr) => tr.name), 'trigger');
+  });
+  const channels = Object.keys(plan.notifications.slack?.channels ?? {});
+  plan.notifications.announce.forEach((a, i) => {
+    checkTemplate(plan, a.template, ['notifications', 'announce', i, 'template'], issues);
+    const known = a.to === 'pagerduty' ? plan.notifications.pagerduty : a.to === 'slack' ? plan.notifications.slack : channels.includes(a.to);
+    if (!known) issues.add(['notifications', 'announce', i, 'to'], `"${a.to}" is not configured: use "slack", "pagerduty" or one of notifications.slack.channels`);
   });
   plan.timing?.targets.forEach((t, i) => {
     if (t.from === t.to) issues.add(['timing', 'targets', i, 'to'], `a time target needs two different milestones (both are "${t.from}")`);

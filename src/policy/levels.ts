@@ -19,20 +19,21 @@ export function startLevel(plan: Plan, outcome: Outcome): Level {
   return (ref !== undefined ? findLevel(plan, ref) : undefined) ?? plan.levels[0]!;
 }
 
-export type LevelGate = { run: true } | { run: false; instead: 'fix-forward'; reason: string };
+/** With an irreversible migration the answer is to fix forward; otherwise the level just does not apply. */
+export type LevelGate = { run: true } | { run: false; instead: 'fix-forward' | 'stop'; reason: string };
 
 export function levelGate(level: Level, migration: Migration | undefined): LevelGate {
   if (!level.migrations || migration === undefined || level.migrations.includes(migration)) return { run: true };
   return {
     run: false,
-    instead: 'fix-forward',
+    instead: migration === 'irreversible' ? 'fix-forward' : 'stop',
     reason: `level ${levelId(level)} (${level.name}) may not run with a ${migration} migration`,
   };
 }
 
 export type NextLevel =
   | { level: Level }
-  | { stop: 'plan-says-stop' | 'no-deeper-level' | 'beyond-max-level'; reason: string }
+  | { stop: 'plan-says-stop' | 'no-deeper-level' | 'beyond-max-level' | 'migration-rule'; reason: string }
   | { stop: 'fix-forward'; reason: string };
 
 export interface NextLevelOptions {
@@ -53,5 +54,6 @@ export function nextLevel(plan: Plan, failed: Level, options: NextLevelOptions =
     return { stop: 'beyond-max-level', reason: `level ${next.level} is beyond the decided maximum ${options.maxLevel}` };
   }
   const gate = levelGate(next, options.migration);
-  return gate.run ? { level: next } : { stop: 'fix-forward', reason: gate.reason };
+  if (gate.run) return { level: next };
+  return { stop: gate.instead === 'fix-forward' ? 'fix-forward' : 'migration-rule', reason: gate.reason };
 }

@@ -31,13 +31,21 @@ function score(name: string, span: { from: Milestone; to: Milestone; within: str
   return { name, from: span.from, to: span.to, within, actual, met: actual <= within };
 }
 
-export function scoreRun(plan: Plan, marks: Milestones, mode?: DecisionMode): RunScore {
+export interface RunKind {
+  mode?: DecisionMode;
+  trigger?: string;
+}
+
+function appliesTo(span: { mode?: DecisionMode; triggers?: string[] }, run: RunKind): boolean {
+  return (span.mode === undefined || span.mode === run.mode) && (span.triggers === undefined || (run.trigger !== undefined && span.triggers.includes(run.trigger)));
+}
+
+/** Scores the targets that apply to this kind of run (how it was decided, what started it). */
+export function scoreRun(plan: Plan, marks: Milestones, run: RunKind = {}): RunScore {
   const timing = plan.timing;
   if (!timing) return { targets: [] };
-  const targets = timing.targets
-    .filter((t) => t.mode === undefined || t.mode === mode)
-    .map((t) => score(t.name, t, marks));
-  const sla = timing.sla && (timing.sla.mode === undefined || timing.sla.mode === mode) ? score('sla', timing.sla, marks) : undefined;
+  const targets = timing.targets.filter((t) => appliesTo(t, run)).map((t) => score(t.name, t, marks));
+  const sla = timing.sla && appliesTo(timing.sla, run) ? score('sla', timing.sla, marks) : undefined;
   const all = sla ? [...targets, sla] : targets;
   const met = all.some((s) => s.met === false) ? false : all.every((s) => s.met === true) ? true : undefined;
   return { targets, ...(sla ? { sla } : {}), ...(met !== undefined ? { met } : {}) };

@@ -2,6 +2,7 @@
 // a plan: PagerDuty's routing key is named by its environment variable.
 import { z } from 'zod';
 import { EnvVarName, Slug } from './common';
+import { Milestone } from './timing';
 
 /** Values the engine fills into `{{placeholders}}` of a message template. */
 export const TEMPLATE_FIELDS = [
@@ -43,6 +44,17 @@ export const NotificationsSchema = z.strictObject({
     .optional(),
   /** Message templates by name, with `{{field}}` placeholders. */
   templates: z.record(Slug, z.string().min(1)).default({}),
+  /** Messages sent when the run reaches a milestone. */
+  announce: z
+    .array(
+      z.strictObject({
+        at: Milestone,
+        template: Slug,
+        /** "slack" (the incident channel), "pagerduty", or a key of `slack.channels`. */
+        to: Slug,
+      }),
+    )
+    .default([]),
 });
 
 export type Notifications = z.infer<typeof NotificationsSchema>;

@@ -39,6 +39,7 @@ export const EVIDENCE_SOURCES = [
 ] as const;
 
 export const DrillSchema = z.strictObject({
+  name: Slug,
   environment: z.string().min(1),
   /** At least this often (a quarter ≈ 90d). */
   cadence: Duration,

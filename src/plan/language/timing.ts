@@ -29,6 +29,8 @@ const Span = {
   within: Duration,
   /** Applies only to runs decided this way. */
   mode: DecisionMode.optional(),
+  /** Applies only to runs started by these triggers. */
+  triggers: z.array(z.string().min(1)).min(1).optional(),
 };
 
 export const TimeTargetSchema = z.strictObject({ name: Slug, ...Span, note: z.string().optional() });
