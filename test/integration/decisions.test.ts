@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { approveSignal, rejectSignal } from '../../src/workflows/messages';
-import { connectClient, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker } from '../support/harness';
+import { connectClient, flagFile, healthEndpoint, keepHistory, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
 import { events, startRun, status, waitForApprovalRequest } from './runs';
 
@@ -42,6 +42,7 @@ test('a person approves: the flag goes off, health is verified, the decision nam
   await handle.signal(approveSignal, { by: APPROVER, reason: 'errors still climbing' });
   const result = await handle.result();
 
+  await keepHistory(handle, 'approved-rollback');
   expect(result.outcome).toBe('rolled-back');
   expect(result.decision).toMatchObject({ action: 'rollback', by: APPROVER, reason: 'errors still climbing' });
   expect(result.level).toBe(1);
@@ -61,6 +62,7 @@ test('a person rejects: nothing is rolled back and the run says so', async () =>
   await waitForApprovalRequest(handle);
   await handle.signal(rejectSignal, { by: APPROVER, reason: 'known blip, fix is deploying' });
   const result = await handle.result();
+  await keepHistory(handle, 'rejected');
   expect(result.outcome).toBe('rejected');
   expect(result.decision).toMatchObject({ action: 'hold', by: APPROVER });
   expect(result.level).toBeUndefined();
@@ -76,6 +78,7 @@ test('nobody answers and the plan default is rollback: the clock decides and the
     'ErrorRateHigh',
   );
   const result = await handle.result();
+  await keepHistory(handle, 'clock-default-rollback');
   expect(result.decision).toMatchObject({ action: 'rollback', by: 'clock' });
   expect(result.decision?.reason).toMatch(/within 2s/);
   expect(result.outcome).toBe('rolled-back');
@@ -91,6 +94,7 @@ test('nobody answers and the plan default is hold: the clock decides to hold and
     'ErrorRateHigh',
   );
   const result = await handle.result();
+  await keepHistory(handle, 'clock-default-hold');
   expect(result.decision).toMatchObject({ action: 'hold', by: 'clock' });
   expect(result.outcome).toBe('held');
   expect(await flagEnabled(path)).toBe(true);
@@ -134,6 +138,7 @@ test('a health check that keeps failing is retried as the plan says, then report
       'ServiceDown',
     );
     const result = await handle.result();
+    await keepHistory(handle, 'unverified-after-retries');
     expect(result.outcome).toBe('rollback-unverified');
     expect(result.checks[0]?.attempts.map((a) => a.status)).toEqual([503, 503, 503, 503]);
     expect(failing.hits()).toBe(4);

@@ -5,7 +5,7 @@ import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/adapters/slack';
 import { approveSignal } from '../../src/workflows/messages';
 import { startPagerDutyStandIn, type PagerDutyStandIn } from '../support/contracts/pagerdutyServer';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
-import { connectClient, eventually, flagFile, healthEndpoint, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
+import { connectClient, eventually, flagFile, healthEndpoint, keepHistory, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { APPROVER, fixturePlan } from './fixturePlan';
 import { events, startRun, status, waitForApprovalRequest } from './runs';
 
@@ -58,6 +58,7 @@ test('an approved run: buttons in Slack, the decision replaces them, PagerDuty t
 
   await handle.signal(approveSignal, { by: APPROVER, reason: 'roll back' });
   const result = await handle.result();
+  await keepHistory(handle, 'slack-pagerduty-approved');
   expect(result.outcome).toBe('rolled-back');
 
   const update = slack.requests.find((r) => r.path === '/api/chat.update' && JSON.stringify(r.body).includes(incidentId));

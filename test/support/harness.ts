@@ -1,10 +1,11 @@
 // What integration tests share: a client, in-process or separate-process workers on their
 // own task queue, a health endpoint whose answer the test sets, and waiting helpers.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
 import { FileFlagStore, writeFlagFile } from '../../src/adapters/fileFlagStore';
@@ -133,4 +134,23 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+}
+
+export const HISTORIES_DIR = resolve(ROOT, 'test/fixtures/histories');
+
+/**
+ * With RECORD_HISTORIES=1 (`npm run record-histories`), saves the finished run's history as
+ * a replay fixture; the replay test then proves later workflow code still replays it.
+ */
+export async function keepHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  await handle.result();
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  // The CLI's JSON is the format historyFromJSON reads (and the Temporal UI downloads).
+  const json = execFileSync(
+    process.env.TEMPORAL_CLI ?? 'temporal',
+    ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', temporalAddress(), '--output', 'json'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  writeFileSync(join(HISTORIES_DIR, `${name}.json`), json);
 }
