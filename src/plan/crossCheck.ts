@@ -1,9 +1,10 @@
 // Rules a field-by-field schema cannot see: references between parts of the plan,
 // dependency cycles, placeholders and secrets. Decision tables have their own module.
+import { levelId, nextLevel } from '../policy/levels';
 import { findCycle } from '../policy/order';
 import { checkDecisions } from './decisionChecks';
 import { IssueList, type CrossIssue } from './issues';
-import { TEMPLATE_FIELDS, type Plan } from './schema';
+import { TEMPLATE_FIELDS, type Level, type Plan } from './schema';
 import { checkSteps, checkTemplate } from './stepChecks';
 import { findSecrets } from './secrets';
 
@@ -64,6 +65,22 @@ function checkLevels(plan: Plan, issues: IssueList): void {
       else if (String(next) === ids[i]) issues.add(['levels', i, 'onFailure'], 'a level cannot follow itself');
     }
   });
+  const circle = escalationCircle(plan);
+  if (circle) issues.add(['levels', plan.levels.indexOf(circle[0]!), 'onFailure'], `levels escalate in a circle: ${circle.map(levelId).join(' → ')}`);
+}
+
+/** Deeper escalation must end: following onFailure from any level may not come back. */
+function escalationCircle(plan: Plan): Level[] | undefined {
+  for (const start of plan.levels) {
+    const seen: Level[] = [start];
+    let next = nextLevel(plan, start);
+    while ('level' in next) {
+      if (seen.includes(next.level)) return [...seen.slice(seen.indexOf(next.level)), next.level];
+      seen.push(next.level);
+      next = nextLevel(plan, next.level);
+    }
+  }
+  return undefined;
 }
 
 function checkAuthority(plan: Plan, issues: IssueList): void {

@@ -27,7 +27,7 @@ export function levelGate(level: Level, migration: Migration | undefined): Level
   return {
     run: false,
     instead: migration === 'irreversible' ? 'fix-forward' : 'stop',
-    reason: `level ${levelId(level)} (${level.name}) may not run with a ${migration} migration`,
+    reason: `level ${levelId(level)} (${level.name}) may not run when the migration is ${migration}`,
   };
 }
 
