@@ -88,9 +88,9 @@ export function checkDecisions(plan: Plan, issues: IssueList): void {
   plan.decisions.forEach((table, i) => {
     const at: Segments = ['decisions', i];
     if (plan.decisions.findIndex((t) => t.name === table.name) !== i) issues.add([...at, 'name'], `decision table "${table.name}" is defined twice`);
+    const before = issues.issues.length;
     issues.references([...at, 'triggers'], table.triggers, triggerNames, 'trigger');
     table.triggers.forEach((t) => deciders.set(t, [...(deciders.get(t) ?? []), table.name]));
-    const before = issues.issues.length;
     table.rules.forEach((rule, j) => {
       const ruleAt: Segments = [...at, 'rules', j];
       if (rule.when.trigger) {
