@@ -3,6 +3,9 @@
 import type { ApprovalRequest } from '../adapters/slack';
 import type {
   AlertNotification,
+  DecisionReply,
+  Refusal,
+  Verdict,
   CheckResult,
   DecisionRecord,
   DecisionSignal,
@@ -13,8 +16,6 @@ import type {
   Stage,
   TimelineEntry,
 } from './messages';
-
-export type Verdict = 'approve' | 'reject';
 
 export class IncidentState {
   stage: Stage = 'detect';
@@ -47,17 +48,17 @@ export class IncidentState {
    * A person's approve/reject. Only counts while an approval is pending and only from
    * someone the plan's authority names; anything else is recorded as refused.
    */
-  receiveVerdict(verdict: Verdict, signal: DecisionSignal): void {
+  receiveVerdict(verdict: Verdict, signal: DecisionSignal): DecisionReply {
     const pending = this.pendingApproval;
-    if (!pending) {
-      this.record(`${verdict} refused`, `${signal.by}: no decision is pending (${this.decision ? `already decided by ${this.decision.by}` : 'the plan decides this trigger itself'})`);
-      return;
-    }
-    if (!pending.people.includes(signal.by)) {
-      this.record(`${verdict} refused`, `${signal.by} is not an approver (roles: ${pending.roles.join(', ')})`);
-      return;
-    }
+    const refuse = (refusal: Refusal, reason: string): DecisionReply => {
+      this.record(`${verdict} refused`, `${signal.by}: ${reason}`);
+      return { accepted: false, refusal, reason };
+    };
+    if (this.decision) return refuse('already-decided', `already decided: ${this.decision.action} by ${this.decision.by}`);
+    if (!pending) return refuse('nothing-pending', 'no decision is pending');
+    if (!pending.people.includes(signal.by)) return refuse('not-an-approver', `not an approver (roles: ${pending.roles.join(', ')})`);
     this.decide(verdict === 'approve' ? 'rollback' : 'hold', signal.by, signal.reason || `${verdict}d without a reason`);
+    return { accepted: true };
   }
 
   recordAlert(alert: AlertNotification): void {

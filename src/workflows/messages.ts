@@ -1,6 +1,6 @@
 // The workflow's public surface: task queue, signals, queries, search attributes and the
 // shapes they carry. The API, CLI and tests import this module, never workflow internals.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Plan } from '../plan/schema';
 
@@ -114,9 +114,25 @@ export type IncidentResult = IncidentStatus & { outcome: Outcome; summary: strin
 export const ROLLBACK_WORKFLOW = 'rollbackWorkflow';
 export type RollbackWorkflow = (input: IncidentInput) => Promise<IncidentResult>;
 
+export type Verdict = 'approve' | 'reject';
+
+export interface DecisionRequest extends DecisionSignal {
+  verdict: Verdict;
+}
+
+export type Refusal = 'not-an-approver' | 'nothing-pending' | 'already-decided';
+
+export interface DecisionReply {
+  accepted: boolean;
+  refusal?: Refusal;
+  reason?: string;
+}
+
 export const approveSignal = defineSignal<[DecisionSignal]>('approve');
 export const rejectSignal = defineSignal<[DecisionSignal]>('reject');
 export const alertSignal = defineSignal<[AlertNotification]>('alert');
+/** Like the signals, but the caller hears at once whether the decision counted. */
+export const decideUpdate = defineUpdate<DecisionReply, [DecisionRequest]>('decide');
 export const statusQuery = defineQuery<IncidentStatus>('status');
 
 // Registered on the dev server by scripts/temporal.sh (keep the two lists in step).

@@ -23,6 +23,7 @@ import {
   alertSignal,
   approveSignal,
   type CheckResult,
+  decideUpdate,
   type DecisionRecord,
   type IncidentInput,
   type IncidentResult,
@@ -206,8 +207,16 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   const { plan } = input;
   const state = new IncidentState(input, workflowNow);
   setHandler(statusQuery, () => state.status());
-  setHandler(approveSignal, (signal) => state.receiveVerdict('approve', signal));
-  setHandler(rejectSignal, (signal) => state.receiveVerdict('reject', signal));
+  setHandler(approveSignal, (signal) => void state.receiveVerdict('approve', signal));
+  setHandler(rejectSignal, (signal) => void state.receiveVerdict('reject', signal));
+  setHandler(decideUpdate, (request) => state.receiveVerdict(request.verdict, request), {
+    validator: (request) => {
+      // Malformed requests never reach history; authority is judged (and recorded) by the handler.
+      if (!request?.by || (request.verdict !== 'approve' && request.verdict !== 'reject')) {
+        throw new Error('a decision needs a verdict (approve or reject) and who decides');
+      }
+    },
+  });
   setHandler(alertSignal, (alert) => state.recordAlert(alert));
 
   upsertSearchAttributes([

@@ -2,7 +2,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { approveSignal, type IncidentStatus, rejectSignal, statusQuery } from '../../workflows/messages';
+import { type IncidentStatus, statusQuery } from '../../workflows/messages';
+import { submitDecision } from '../decisions';
 import type { ApiDeps } from '../app';
 import { parseBody, RequestError } from '../errors';
 
@@ -35,17 +36,11 @@ export function incidentRoutes(deps: ApiDeps): FastifyPluginAsync {
     app.post('/incidents/:id/decision', async (request, reply) => {
       const { id } = parseBody(IncidentParams, request.params);
       const body = parseBody(DecisionBody, request.body);
-      // Checked here so the caller hears "no" at once; the workflow checks again itself.
-      const current = await status(id);
-      const pending = current.pendingApproval;
-      if (!pending) {
-        throw new RequestError(409, 'decision', current.decision ? `already decided: ${current.decision.action} by ${current.decision.by}` : 'this incident is not waiting for a decision');
+      const answer = await submitDecision(client, id, { verdict: body.decision, by: body.by, reason: body.reason });
+      if (!answer.accepted) {
+        const notAllowed = answer.refusal === 'not-an-approver';
+        throw new RequestError(notAllowed ? 403 : 409, notAllowed ? 'by' : 'decision', `${body.by}: ${answer.reason}`);
       }
-      if (!pending.people.includes(body.by)) {
-        throw new RequestError(403, 'by', `${body.by} may not decide this incident (approvers: ${pending.roles.join(', ')})`);
-      }
-      const signal = body.decision === 'approve' ? approveSignal : rejectSignal;
-      await client.workflow.getHandle(id).signal(signal, { by: body.by, reason: body.reason });
       return reply.status(202).send({ incidentId: id, decision: body.decision, by: body.by });
     });
   };

@@ -1,0 +1,21 @@
+// A person's decision, from the API or a Slack button, as the workflow's `decide` Update:
+// the workflow judges authority, records the outcome, and the caller hears it at once.
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { decideUpdate, type DecisionReply, type DecisionRequest } from '../workflows/messages';
+import { RequestError } from './errors';
+
+export async function submitDecision(client: Client, incidentId: string, request: DecisionRequest): Promise<DecisionReply> {
+  const handle = client.workflow.getHandle(incidentId);
+  try {
+    return await handle.executeUpdate(decideUpdate, { args: [request] });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    // The server says "not found" for finished runs too; tell the two apart for the caller.
+    const closed = await handle.describe().then(
+      (d) => d.status.name,
+      () => undefined,
+    );
+    if (closed) throw new RequestError(409, 'params.id', `incident "${incidentId}" is closed (${closed.toLowerCase()}); nothing waits for a decision`);
+    throw new RequestError(404, 'params.id', `no incident "${incidentId}"`);
+  }
+}
