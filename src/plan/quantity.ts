@@ -30,9 +30,15 @@ export function parseQuantity(text: string | number): Quantity {
   const match = QUANTITY_PATTERN.exec(source);
   if (!match) throw new Error(`"${source}" is not a quantity: ${QUANTITY_HINT}`);
   const unit = UNITS[match[2] ?? '']!;
-  // Rounded so that "0.1%" is exactly 0.001 and compares equal to a sample of 0.001.
-  const value = Number((Number(match[1]) * unit.factor).toPrecision(12));
-  return { value, kind: unit.kind, text: source };
+  return { value: scaled(Number(match[1]), unit.factor), kind: unit.kind, text: source };
+}
+
+/**
+ * value × factor, rounded to 12 significant digits so that unit conversions compare
+ * exactly: "0.1%" is 0.001 and 0.232 s is 232 ms, not 232.00000000000003.
+ */
+export function scaled(value: number, factor: number): number {
+  return Number((value * factor).toPrecision(12));
 }
 
 /** Units a metric source may report raw samples in; converted to the base unit. */

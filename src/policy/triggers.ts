@@ -2,7 +2,7 @@
 // window (per series when the condition says so), consecutive failed checks, how long a
 // check has been failing. Pure: `now` is not needed — time is in the samples.
 import { formatDuration, parseDuration } from '../plan/duration';
-import { compare, parseQuantity, SAMPLE_UNITS, type Comparator } from '../plan/quantity';
+import { compare, parseQuantity, SAMPLE_UNITS, scaled, type Comparator } from '../plan/quantity';
 import type { HealthCondition, MetricCondition, Trigger } from '../plan/schema';
 
 export interface Sample {
@@ -70,7 +70,7 @@ function limitFor(condition: MetricCondition, baseline: number | undefined): { o
   if (baseline === undefined) return undefined;
   const { relative, absolute } = condition.baseline!;
   const change = parseQuantity((relative ?? absolute)!).value;
-  const limit = relative !== undefined ? baseline * (1 + change) : baseline + change;
+  const limit = relative !== undefined ? scaled(baseline, 1 + change) : scaled(baseline + change, 1);
   return { op: change >= 0 ? '>' : '<', limit };
 }
 
@@ -131,7 +131,7 @@ function evaluateMetric(
   const groups = new Map<string | undefined, Point[]>();
   for (const s of samples) {
     const key = condition.per ? (s.series ?? '') : undefined;
-    groups.set(key, [...(groups.get(key) ?? []), { at: s.at, value: s.value * factor }]);
+    groups.set(key, [...(groups.get(key) ?? []), { at: s.at, value: scaled(s.value, factor) }]);
   }
   if (groups.size === 0) return { fired: false, reason: 'no samples' };
   const results = [...groups].map(([series, points]) =>
