@@ -31,6 +31,7 @@ export const ApiEnv = TemporalEnv.extend({
   API_PORT: Port.default(8080),
   API_TOKEN: z.string().min(16, 'API_TOKEN must be at least 16 characters'),
   PLANS_DIR: z.string().default(resolve(ROOT, 'plans')),
+  SLACK_SIGNING_SECRET: z.string().min(16, 'SLACK_SIGNING_SECRET looks too short').optional(),
 });
 
 export type TemporalConfig = z.infer<typeof TemporalEnv>;

@@ -6,12 +6,17 @@ import { bearerTokenHook } from './auth';
 import { RequestError } from './errors';
 import { alertRoutes } from './routes/alerts';
 import { incidentRoutes } from './routes/incidents';
+import { slackRoutes } from './routes/slack';
 
 export interface ApiDeps {
   client: Client;
   plans: ReadonlyMap<string, Plan>;
   token: string;
   taskQueue: string;
+  /** Slack app signing secret; without it Slack interactions are refused. */
+  slackSigningSecret?: string;
+  /** Wall clock in ms, for the Slack replay window. */
+  now: () => number;
 }
 
 export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): FastifyInstance {
@@ -42,5 +47,7 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
     },
     { prefix: '/v1' },
   );
+  // Slack cannot send our bearer token: its requests are authenticated by signature instead.
+  void app.register(slackRoutes(deps), { prefix: '/v1/slack' });
   return app;
 }

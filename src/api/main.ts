@@ -10,8 +10,15 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(connectionOptions(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = buildApp(
-    { client, plans, token: config.API_TOKEN, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    { logger: { level: 'info', redact: ['req.headers.authorization'] } },
+    {
+      client,
+      plans,
+      token: config.API_TOKEN,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      ...(config.SLACK_SIGNING_SECRET ? { slackSigningSecret: config.SLACK_SIGNING_SECRET } : {}),
+      now: Date.now,
+    },
+    { logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers["x-slack-signature"]'] } },
   );
   const close = async () => {
     await app.close();

@@ -28,7 +28,7 @@ beforeAll(async () => {
   const flags = await flagFile({ new_checkout: true });
   plan = fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', defaultAction: 'hold' });
   worker = await startWorker(testDeps({ flagStorePath: flags }));
-  app = buildApp({ client, plans: new Map([[plan.name, plan]]), token: TOKEN, taskQueue: worker.taskQueue });
+  app = buildApp({ client, plans: new Map([[plan.name, plan]]), token: TOKEN, taskQueue: worker.taskQueue, now: Date.now });
 });
 
 afterAll(async () => {

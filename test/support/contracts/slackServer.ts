@@ -31,6 +31,9 @@ export interface SlackStandIn extends RunningStandIn {
   failNext(count: number, kind: SlackFailureKind): void;
   /** The message as it now stands (after any chat.update), if it exists. */
   message(channel: string, ts: string): SlackMessage | undefined;
+  /** A `response_url` as Slack puts in interaction payloads; what is posted to it lands in `responses`. */
+  responseUrl(): string;
+  responses: { path: string; body: unknown }[];
 }
 
 export interface SlackStandInOptions {
@@ -190,9 +193,25 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     return method ? method(args) : refuse('unknown_method');
   });
 
+  // Interaction response URLs (https://hooks.slack.com/actions/T…/…/…): JSON messages back to the clicking user.
+  const responses: { path: string; body: unknown }[] = [];
+  let responseUrls = 0;
+  app.post('/actions/*', async (request, reply) => {
+    if (mediaType(request.headers) !== 'application/json') return reply.code(400).send('invalid_payload');
+    try {
+      responses.push({ path: request.url, body: JSON.parse(String(request.body)) });
+    } catch {
+      return reply.code(400).send('invalid_payload');
+    }
+    return reply.code(200).type('text/plain').send('ok');
+  });
+
   const running = await listenOnLoopback(app, '/api/');
+  const origin = running.url.replace(/\/api\/$/, '');
   return {
     ...running,
+    responses,
+    responseUrl: () => `${origin}/actions/T0STANDIN/${++responseUrls}/standin-response-token`,
     token,
     requests,
     failNext: (count, kind) => failures.failNext(count, kind),
