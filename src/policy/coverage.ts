@@ -6,6 +6,7 @@ import { parseRange, type QuantityKind } from '../plan/quantity';
 import { Migration, type DecisionTable, type Plan } from '../plan/schema';
 import { formatDuration } from '../plan/duration';
 import {
+  dimensionsOf,
   findTrigger,
   LISTED_DIMENSIONS,
   matchesWhen,
@@ -27,8 +28,8 @@ function representatives(bounds: number[], [low, high]: [number, number]): numbe
     (a, b) => a - b,
   );
   const between = points.slice(1).map((p, i) => (points[i]! + p) / 2);
-  const beyond = Number.isFinite(high) ? [] : [points[points.length - 1]! * 2 + 1];
-  return [...points, ...between, ...beyond];
+  const beyond = Number.isFinite(high) ? [] : [points[points.length - 1]! * 2 || 1];
+  return [...points, ...between, ...beyond].sort((a, b) => a - b);
 }
 
 function listedDomain(plan: Plan, dimension: (typeof LISTED_DIMENSIONS)[number]): readonly string[] {
@@ -48,8 +49,10 @@ export function formatValue(value: number, kind: QuantityKind): string {
   return String(Number(value.toPrecision(6)));
 }
 
-function describe(context: DecisionContext, kinds: Map<Dimension, QuantityKind>): string {
+/** The cell in words, naming only the facts the trigger's own rules look at. */
+function describe(context: DecisionContext, kinds: Map<Dimension, QuantityKind>, relevant: ReadonlySet<string>): string {
   return Object.entries(context)
+    .filter(([key]) => key === 'trigger' || relevant.has(key))
     .map(([key, value]) =>
       typeof value === 'number' ? `${key}=${formatValue(value, kinds.get(key as Dimension) ?? 'number')}` : `${key}=${value}`,
     )
@@ -74,13 +77,14 @@ export function findHoles(plan: Plan, table: DecisionTable, limit = 3): string[]
     const values = representatives(bounds, NUMERIC_DOMAIN[dimension]);
     cells = cells.flatMap((cell) => values.map((v) => ({ ...cell, [dimension]: v })));
   }
-  const holes: string[] = [];
+  const holes = new Set<string>();
   for (const cell of cells) {
     const trigger = findTrigger(plan, cell.trigger);
     if (!whens.some((w) => matchesWhen(w, cell, trigger))) {
-      holes.push(describe(cell, kinds));
-      if (holes.length >= limit) break;
+      const own = whens.filter((w) => !w.trigger || w.trigger.includes(cell.trigger));
+      holes.add(describe(cell, kinds, new Set(own.flatMap(dimensionsOf))));
+      if (holes.size >= limit) break;
     }
   }
-  return holes;
+  return [...holes];
 }

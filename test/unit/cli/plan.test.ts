@@ -1,0 +1,152 @@
+// `rollback plan validate` and `rollback plan explain`, run in-process.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/main';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+const plans = join(__dirname, '../../../plans');
+const fixtures = join(__dirname, '../../fixtures/plans');
+const plan = (name: string) => join(plans, `${name}.yaml`);
+
+describe('rollback plan validate', () => {
+  it('accepts every plan under plans/ with exit 0', async () => {
+    const files = readdirSync(plans).map((f) => join(plans, f));
+    const { code, out } = await run('plan', 'validate', ...files);
+    expect(code).toBe(0);
+    expect(out).toContain(`ok ${plan('genesis-phase4')} (genesis-phase4)`);
+    expect(out).toContain(`${files.length} valid, 0 invalid`);
+  });
+
+  it('refuses an invalid plan with exit 1 and file:line: path: message', async () => {
+    const bad = join(fixtures, 'invalid/decision-table-hole.yaml');
+    const { code, err } = await run('plan', 'validate', join(fixtures, 'valid-minimal.yaml'), bad);
+    expect(code).toBe(1);
+    expect(err).toContain(`${bad}:21: decisions[0].rules: decision table "main" has a hole`);
+    expect(err).toContain('1 valid, 1 invalid');
+  });
+
+  it('reports a missing file as invalid, not as a crash', async () => {
+    const { code, err } = await run('plan', 'validate', 'no-such-plan.yaml');
+    expect(code).toBe(1);
+    expect(err).toContain('no-such-plan.yaml:1: (root): cannot read the file (ENOENT)');
+  });
+
+  it('prints JSON for pipelines', async () => {
+    const { code, out } = await run('plan', 'validate', '--json', join(fixtures, 'invalid/window-without-unit.yaml'));
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toEqual([
+      expect.objectContaining({ valid: false, issues: [expect.objectContaining({ path: 'triggers[0].condition.for', line: 13 })] }),
+    ]);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    expect((await run('plan', 'validate')).code).toBe(2);
+    expect((await run('plan', 'frobnicate')).code).toBe(2);
+  });
+});
+
+describe('rollback plan explain — what each runbook says', () => {
+  const cases: [seed: string, plan: string, args: string[], expected: string[]][] = [
+    ['000 §1 Error Rate Threshold', 'reserves-v11', ['--trigger', 'ReservesErrorRate'], [
+      'reserves_error_rate > 0.1%',
+      'roll back now, without asking',
+      'Who may decide: the system alone',
+      '1. flag.disable: ff_reserves_v11',
+      '+5m: team-lead (U0RESTEAMLD) — reviews and confirms rollback (5-15 minutes)',
+      'SLA: detected → verified within 15m',
+    ]],
+    ['000 §3 Conservation Violations', 'reserves-v11', ['--trigger', 'ConservationViolations'], [
+      'Decision: prepare',
+      'note: investigation required',
+      '1. flag.enable: reserves_v11_shadow_mode',
+    ]],
+    ['001 decision matrix: High | > 50% | > 30 min', 'webapp-5-level', ['--trigger', 'PaymentFailures', '--severity', 'high', '--impact', '60%', '--time-to-fix', '45m'], [
+      'Context: severity=high, impact=60%, timeToFix=45m',
+      'Decision: rollback (table decision-matrix, rule 2',
+      'Level 2 "configuration" (2), target 5m',
+      '$ git checkout HEAD~1 -- config/',
+      'if its checks fail: stop (level 4 is beyond the decided maximum 3)',
+    ]],
+    ['001 §Automatic Rollback', 'webapp-5-level', ['--trigger', 'HealthCheckFailures'], [
+      'check api-health-probe fails > 3 times in a row',
+      'Level 1 "feature flag" (1), target 1m',
+      'if its checks fail → level 2',
+      'if its checks fail → level 3',
+    ]],
+    ['002 decision matrix: nDCG drop at 25 %', 'lens-sprint1-canary', ['--trigger', 'NdcgRegression', '--phase', '25%'], [
+      'Decision: ask',
+      'ask qa-dri (U0LENSQADRI) to decide within 5m',
+      'if nobody decides in 5m: rollback',
+      '$ traffic-split --treatment 0 --control 100',
+    ]],
+    ['002 decision matrix: gate failure at 50 %', 'lens-sprint1-canary', ['--trigger', 'SuccessGateFailed', '--phase', '50%'], [
+      'roll back now, without asking',
+      'Who may decide: eng-manager (U0LENSEM001) (authority.decide[2])',
+      'manual: decided → drained within 5m (manual)',
+    ]],
+    ['003 §2 rollback immediately, §4.5 irreversible migration', 'monetization-drill', ['--trigger', 'LoginFailing', '--migration', 'irreversible'], [
+      '1. flag.disable — set AGENT_WRITE_ACTIONS_ENABLED=false',
+      'may not run when the migration is irreversible: fix forward instead',
+    ]],
+    ['003 §4.4 backend first, then frontend', 'monetization-drill', ['--trigger', 'DataIntegrityRisk', '--migration', 'reversible'], [
+      'deploy.run: last-known-good — wave 1: auth, partner-registry; wave 2: transactions; wave 3: agent-service, web-portal',
+      '$ python3 tools/release_preflight.py --quick',
+    ]],
+    ['003 §2 persists 5 minutes → prepare', 'monetization-drill', ['--trigger', 'CriticalApi5xx'], [
+      'critical_api_5xx_ratio > 2% for 5m',
+      'Decision: prepare',
+    ]],
+    ['004 decision matrix: P95 latency > 500ms', 'genesis-phase4', ['--trigger', 'P95Latency', '--value', '650ms'], [
+      'Decision: rollback (table metric-bands, rule 9',
+      'if its checks fail → level git',
+      'if its checks fail → level backup',
+      'if its checks fail → level emergency',
+      'needs approval from dba (U0GENDBA001) within 15m; unanswered: hold',
+      'SLA: decided → validated within 15m',
+    ]],
+    ['004 decision matrix: service down 0-1 min', 'genesis-phase4', ['--trigger', 'ServiceDown', '--held-for', '40s'], [
+      'Decision: monitor',
+      'note: attempt restart',
+      '$ docker-compose restart',
+    ]],
+    ['004 §1.1 manual trigger', 'genesis-phase4', ['--trigger', 'SecurityVulnerability'], [
+      'ask tech-lead (U0GENTECHLD) to decide within 10m',
+      'if nobody decides in 10m: hold',
+    ]],
+  ];
+
+  it.each(cases)('%s (%s)', async (_seed, name, args, expected) => {
+    const { code, out } = await run('plan', 'explain', plan(name), ...args);
+    expect(code).toBe(0);
+    for (const line of expected) expect(out).toContain(line);
+  });
+
+  it('exits 2 and lists the triggers when the trigger is unknown', async () => {
+    const { code, err } = await run('plan', 'explain', plan('genesis-phase4'), '--trigger', 'Nope');
+    expect(code).toBe(2);
+    expect(err).toContain('plan genesis-phase4 has no trigger "Nope"; its triggers: ErrorRate, PassRate');
+  });
+
+  it('exits 2 when the context cannot decide, naming what is missing', async () => {
+    const { code, err } = await run('plan', 'explain', plan('lens-sprint1-canary'), '--trigger', 'SuccessGateFailed');
+    expect(code).toBe(2);
+    expect(err).toContain('the decision needs phase');
+  });
+
+  it('exits 2 on a value without a proper unit', async () => {
+    const { code, err } = await run('plan', 'explain', plan('webapp-5-level'), '--trigger', 'UxRegression', '--time-to-fix', '45');
+    expect(code).toBe(2);
+    expect(err).toContain('not a duration');
+  });
+
+  it('exits 1 when the plan itself is invalid', async () => {
+    const { code } = await run('plan', 'explain', join(fixtures, 'invalid/unknown-step-type.yaml'), '--trigger', 'ErrorRate');
+    expect(code).toBe(1);
+  });
+});
