@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { AdapterErrorType, RateLimitedError, RejectedError, UnavailableError } from '../../../src/adapters/errors';
 import { PagerDutyClient, type PagerDutyEvent } from '../../../src/adapters/pagerduty';
 import { startPagerDutyStandIn, type PagerDutyStandIn } from '../../support/contracts/pagerdutyServer';
+import { caught } from '../../support/caught';
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
 const DEDUP_KEY = 'rollback/checkout/run-1';
@@ -26,15 +27,6 @@ beforeEach(async () => {
 });
 
 afterEach(() => pagerduty.close());
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('PagerDutyClient against the Events API v2 stand-in', () => {
   it('trigger, acknowledge and resolve with one dedup key make one incident, resolved', async () => {

@@ -2,6 +2,7 @@
 import { AdapterErrorType, RateLimitedError, RejectedError, UnavailableError } from '../../../src/adapters/errors';
 import { approvalBlocks, decisionBlocks, SlackNotifier, type ApprovalRequest } from '../../../src/adapters/slack';
 import { startSlackStandIn, type SlackStandIn } from '../../support/contracts/slackServer';
+import { caught } from '../../support/caught';
 
 const CHANNEL = 'C0ROLLBACK';
 
@@ -25,15 +26,6 @@ beforeEach(async () => {
 });
 
 afterEach(() => slack.close());
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('SlackNotifier against the Slack Web API stand-in', () => {
   it('posts the approval request with its buttons, as the WebClient encodes it', async () => {
