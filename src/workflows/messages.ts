@@ -2,15 +2,21 @@
 // shapes they carry. The API, CLI and tests import this module, never workflow internals.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Plan } from '../plan/schema';
+import type { ActionRecord, MetricSample } from '../adapters/roles';
+import type { Milestone, Plan } from '../plan/schema';
+import type { RunScore } from '../policy/timing';
 
 export const TASK_QUEUE = 'rollback-orchestrator';
 
 export const Stage = {
   Detect: 'detect',
   Decide: 'decide',
+  Announce: 'announce',
+  Drain: 'drain',
   RollBack: 'roll-back',
   Verify: 'verify',
+  ValidateSlos: 'validate-slos',
+  Monitor: 'monitor',
   Report: 'report',
   Done: 'done',
 } as const;
@@ -106,6 +112,56 @@ export interface IncidentStatus {
   checks: CheckResult[];
   outcome?: Outcome;
   timeline: TimelineEntry[];
+}
+
+/** One timed stage of the run, in workflow time. */
+export interface StageRecord {
+  stage: Stage;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+}
+
+/** A step as it ran: what the adapter or command did, and where in the run. */
+export interface StepRecord extends ActionRecord {
+  level: number;
+  levelId: string;
+  service?: string;
+  type: string;
+  name?: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+/** State captured before the first action and after verification (seed 004 §1.3). */
+export interface Snapshot {
+  at: string;
+  commit?: { commit: string; subject: string };
+  metrics: MetricSample[];
+  /** Recent log lines, trimmed. */
+  logs?: string;
+}
+
+export interface PeopleEscalation {
+  at: string;
+  after: string;
+  roles: string[];
+  people: string[];
+}
+
+/** Everything a report is written from. */
+export interface IncidentRecord extends IncidentStatus {
+  environment: string;
+  drill?: { name: string; mode: 'live' | 'dry-run' };
+  stages: StageRecord[];
+  /** Milestone → time reached (ISO); the scorecard is computed from these. */
+  milestones: Partial<Record<Milestone, string>>;
+  decisions: DecisionRecord[];
+  escalations: PeopleEscalation[];
+  steps: StepRecord[];
+  snapshots: { before?: Snapshot; after?: Snapshot };
+  scorecard: RunScore;
+  followUps: string[];
 }
 
 export type IncidentResult = IncidentStatus & { outcome: Outcome; summary: string };

@@ -1,0 +1,65 @@
+// One interface per role an adapter plays; one file per vendor implements it (nginx and
+// HAProxy are TrafficRouters, Redis a Cache, PostgreSQL a Database, Prometheus a
+// MetricSource, Alertmanager an AlertSource). Activities only see these interfaces.
+
+/** What one action did, for the incident record: commands with exit codes and trimmed output. */
+export interface ActionRecord {
+  ok: boolean;
+  /** One line for the timeline. */
+  summary: string;
+  command?: string;
+  exitCode?: number;
+  /** The tail of stdout+stderr, trimmed to a few KiB. */
+  output?: string;
+  /** Adapter-specific facts (previous weights, commit ids, backup file…). */
+  details?: Record<string, unknown>;
+  /** True when nothing was changed because the run is a dry-run drill. */
+  dryRun?: boolean;
+}
+
+export interface TrafficRouter {
+  /** Sends `percent` % of the service's traffic to `pool` (the rest to the other pools). */
+  shift(service: string, pool: string, percent: number): Promise<ActionRecord>;
+  /** Requests still being served by the pool being drained (for traffic.drain's maxActive). */
+  activeRequests(service: string): Promise<number>;
+  /** Current weights by pool, for the pre-rollback snapshot. */
+  weights(service: string): Promise<Record<string, number>>;
+}
+
+export interface Cache {
+  flush(name: string): Promise<ActionRecord>;
+}
+
+export interface Database {
+  /** Migrates down to the named version (the migration tool's own command if the step gives one). */
+  migrateDown(to: string): Promise<ActionRecord>;
+  restore(backup: string): Promise<ActionRecord>;
+  /** Names of the backups available, newest first. */
+  backups(): Promise<string[]>;
+}
+
+export interface MetricSample {
+  /** Value in the query's unit, or undefined when the query returned nothing. */
+  value: number | undefined;
+  at: string;
+  query: string;
+}
+
+export interface MetricSource {
+  query(query: string): Promise<MetricSample>;
+}
+
+export interface AlertSource {
+  /** Alert names of currently active (firing, not silenced) alerts, optionally for one service. */
+  activeAlerts(service?: string): Promise<string[]>;
+}
+
+export interface SourceControl {
+  currentCommit(): Promise<{ commit: string; subject: string }>;
+  refExists(ref: string): Promise<boolean>;
+  checkout(ref: string, paths?: string[]): Promise<ActionRecord>;
+}
+
+export interface CommandRunner {
+  run(command: string, options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<ActionRecord>;
+}
