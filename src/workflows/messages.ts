@@ -4,6 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ActionRecord, MetricSample } from '../adapters/roles';
 import type { Milestone, Plan } from '../plan/schema';
+import type { DecisionContext } from '../policy/context';
 import type { RunScore } from '../policy/timing';
 
 export const TASK_QUEUE = 'rollback-orchestrator';
@@ -47,13 +48,20 @@ export interface AlertNotification {
   fingerprint?: string;
 }
 
+/** Facts the decision tables read besides the trigger (see src/policy/context.ts). */
+export type IncidentContext = Omit<DecisionContext, 'trigger'>;
+
 export interface IncidentInput {
   incidentId: string;
   /** A snapshot of the plan: a run keeps the rules it started with. */
   plan: Plan;
   service: string;
   trigger: string;
-  phase?: string;
+  context?: IncidentContext;
+  /** Where the run acts; defaults to the plan's `targets.environment`. */
+  environment?: string;
+  /** Set for a drill: the name of one of `plan.drills`. */
+  drill?: string;
   alert: AlertNotification;
 }
 
@@ -190,6 +198,8 @@ export const alertSignal = defineSignal<[AlertNotification]>('alert');
 /** Like the signals, but the caller hears at once whether the decision counted. */
 export const decideUpdate = defineUpdate<DecisionReply, [DecisionRequest]>('decide');
 export const statusQuery = defineQuery<IncidentStatus>('status');
+/** The whole incident record (timeline, steps, snapshots, scorecard) for reports. */
+export const recordQuery = defineQuery<IncidentRecord>('record');
 
 // Registered on the dev server by scripts/temporal.sh (keep the two lists in step).
 export const SearchAttributes = {

@@ -237,7 +237,7 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   await page('trigger', `${input.trigger} on ${input.service}: rollback plan ${plan.name} started`);
 
   enterStage(state, Stage.Decide);
-  const planned = decide(plan, { trigger: input.trigger, ...(input.phase ? { phase: input.phase } : {}) });
+  const planned = decide(plan, { ...input.context, trigger: input.trigger });
   const decision = await decideRollback(input, state, planned);
   if (isPerson(decision.by)) await page('acknowledge', `${decision.by} decided ${decision.action}`);
   const approvalMessage = state.approvalMessage;

@@ -31,7 +31,7 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
       service: routed.service,
       trigger: routed.trigger.name,
       alert: routed.notification,
-      ...(routed.notification.labels.phase ? { phase: routed.notification.labels.phase } : {}),
+      ...(routed.notification.labels.phase ? { context: { phase: routed.notification.labels.phase } } : {}),
     };
     try {
       await client.workflow.start<RollbackWorkflow>(ROLLBACK_WORKFLOW, {
