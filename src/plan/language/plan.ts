@@ -2,12 +2,14 @@
 // (windows, retries, thresholds, targets) lives here, never in code.
 import { z } from 'zod';
 import { AuthoritySchema } from './authority';
+import { CaptureSchema } from './capture';
 import { CheckSchema, VerificationSchema } from './checks';
 import { Duration, Slug } from './common';
 import { DecisionTableSchema } from './decisions';
 import { LevelSchema } from './levels';
 import { NotificationsSchema } from './notifications';
 import { ChecklistsSchema, DrillSchema, FreezeSchema, MonitoringSchema, ReportSchema } from './operations';
+import { CommandsAdapterSchema, GitAdapterSchema } from './runtimeAdapters';
 import { TargetsSchema } from './targets';
 import { TimingSchema } from './timing';
 import { TriggerSchema } from './triggers';
@@ -16,6 +18,8 @@ export const AdaptersSchema = z.strictObject({
   flags: z
     .strictObject({ type: z.literal('file'), path: z.string().optional() })
     .default({ type: 'file' }),
+  commands: CommandsAdapterSchema.optional(),
+  git: GitAdapterSchema.optional(),
 });
 
 export const PlanSchema = z.strictObject({
@@ -43,6 +47,8 @@ export const PlanSchema = z.strictObject({
   drills: z.array(DrillSchema).default([]),
   report: ReportSchema.optional(),
   checklists: ChecklistsSchema.optional(),
+  /** State recorded before the first action and after verification (seed 004 §1.3). */
+  capture: CaptureSchema.optional(),
   adapters: AdaptersSchema.default({ flags: { type: 'file' } }),
 });
 

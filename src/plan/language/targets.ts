@@ -15,12 +15,36 @@ export const ServiceSchema = z.strictObject({
   checks: z.array(z.string()).default([]),
 });
 
+/** Placeholders a confirm command may use; each is replaced by the (shell-safe) value. */
+export const CONFIRM_PLACEHOLDERS = ['service', 'ref', 'image'] as const;
+
+/**
+ * Seed 003 §4.2 "confirm image availability before rollback": a command run once per
+ * service with `{service}`, `{ref}` and `{image}` filled in; exit 0 means the target exists.
+ */
+export const ConfirmSchema = z.strictObject({
+  command: z
+    .string()
+    .min(1)
+    .superRefine((command, ctx) => {
+      for (const [, name] of command.matchAll(/\{([^{}\s]*)\}/g)) {
+        if (!(CONFIRM_PLACEHOLDERS as readonly string[]).includes(name!)) {
+          ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}; use one of: ${CONFIRM_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` });
+        }
+      }
+    }),
+  timeout: Duration.default('1m'),
+});
+
 export const TargetsSchema = z.strictObject({
   /** Where an alert-started run acts. */
   environment: z.string().default('production'),
   /** Every environment the plan may run in (drills use staging). */
   environments: z.array(z.string().min(1)).default(['production']),
   services: z.array(ServiceSchema).min(1),
+  /** How to confirm that each rollback target exists; without it, the ref is looked up in `adapters.git`. */
+  confirm: ConfirmSchema.optional(),
 });
 
 export type Service = z.infer<typeof ServiceSchema>;
+export type Confirm = z.infer<typeof ConfirmSchema>;

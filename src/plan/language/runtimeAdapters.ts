@@ -1,0 +1,44 @@
+// The embedded adapters a worker needs to act on the runbook's own world: the shell the
+// steps' commands run in, and the local git repository of the deployed code.
+import { z } from 'zod';
+import { EnvVarName } from './common';
+
+const UNIT_BYTES = { B: 1, KiB: 1024, MiB: 1024 * 1024 } as const;
+export const BYTE_SIZE_PATTERN = /^(\d+)\s*(B|KiB|MiB)$/;
+const BYTE_SIZE_HINT = 'write a size with a unit (B, KiB, MiB), e.g. "4KiB"';
+
+/** "4KiB" → 4096. */
+export function parseByteSize(text: string): number {
+  const match = BYTE_SIZE_PATTERN.exec(text.trim());
+  if (!match) throw new Error(`"${text}" is not a size: ${BYTE_SIZE_HINT}`);
+  return Number(match[1]) * UNIT_BYTES[match[2] as keyof typeof UNIT_BYTES];
+}
+
+/** Names the engine sets for every step command; a plan may not set them itself. */
+export const ENGINE_ENV_PREFIX = 'ROLLBACK_';
+
+export const CommandsAdapterSchema = z.strictObject({
+  /** Directory the commands run in (the runbook's `cd /home/genesis/genesis-rebuild`). */
+  cwd: z.string().min(1).optional(),
+  /** Extra environment for every command. Values are plain data: never a secret. */
+  env: z
+    .record(
+      EnvVarName.refine((name) => !name.startsWith(ENGINE_ENV_PREFIX), {
+        message: `${ENGINE_ENV_PREFIX}* variables are set by the engine for each step`,
+      }),
+      z.string(),
+    )
+    .default({}),
+  /** Names of worker environment variables holding secrets: their values are shown as *** in the incident record. */
+  secretEnv: z.array(EnvVarName).default([]),
+  /** How much of a command's output the incident record keeps (the tail). */
+  outputLimit: z.string().regex(BYTE_SIZE_PATTERN, BYTE_SIZE_HINT).default('4KiB'),
+});
+
+export const GitAdapterSchema = z.strictObject({
+  /** Path of the working tree that `git.checkout` and `config.revert` act on. */
+  repo: z.string().min(1),
+});
+
+export type CommandsAdapter = z.infer<typeof CommandsAdapterSchema>;
+export type GitAdapter = z.infer<typeof GitAdapterSchema>;
