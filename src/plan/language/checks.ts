@@ -3,8 +3,12 @@ import { z } from 'zod';
 import { SAMPLE_UNITS, type SampleUnit } from '../quantity';
 import { Comparator, Duration, quantityOf, unknownVariant } from './common';
 
+/** Which timed stage a check belongs to: service verification, or SLO validation (seed 004 §2.4/§2.5). */
+const CheckStage = { stage: z.enum(['verify', 'validate-slos']).default('verify') };
+
 export const HttpCheckSchema = z.strictObject({
   type: z.literal('http'),
+  ...CheckStage,
   url: z.url(),
   expectStatus: z.number().int().min(100).max(599).default(200),
   attempts: z.number().int().min(1).max(100).default(3),
@@ -15,6 +19,7 @@ export const HttpCheckSchema = z.strictObject({
 /** A smoke test or any script: passes when it exits with `expectExit`. */
 export const CommandCheckSchema = z.strictObject({
   type: z.literal('command'),
+  ...CheckStage,
   command: z.string().min(1),
   expectExit: z.number().int().min(0).max(255).default(0),
   timeout: Duration.default('5m'),
@@ -23,6 +28,7 @@ export const CommandCheckSchema = z.strictObject({
 /** A metric query compared with a threshold (an SLO after rollback). */
 export const MetricCheckSchema = z.strictObject({
   type: z.literal('metric'),
+  ...CheckStage,
   query: z.string().min(1),
   sampleUnit: z.enum(Object.keys(SAMPLE_UNITS) as [SampleUnit, ...SampleUnit[]]).optional(),
   op: Comparator,

@@ -1,6 +1,7 @@
 // The plan: one team's rollback runbook as data. Every number a runbook states
 // (windows, retries, thresholds, targets) lives here, never in code.
 import { z } from 'zod';
+import { AlertsAdapterSchema, CacheAdapterSchema, DatabaseAdapterSchema, MetricsAdapterSchema, TrafficAdapterSchema } from './adapters';
 import { AuthoritySchema } from './authority';
 import { CaptureSchema } from './capture';
 import { CheckSchema, VerificationSchema } from './checks';
@@ -20,6 +21,11 @@ export const AdaptersSchema = z.strictObject({
     .default({ type: 'file' }),
   commands: CommandsAdapterSchema.optional(),
   git: GitAdapterSchema.optional(),
+  traffic: TrafficAdapterSchema.optional(),
+  cache: CacheAdapterSchema.optional(),
+  database: DatabaseAdapterSchema.optional(),
+  metrics: MetricsAdapterSchema.optional(),
+  alerts: AlertsAdapterSchema.optional(),
 });
 
 export const PlanSchema = z.strictObject({
@@ -39,7 +45,13 @@ export const PlanSchema = z.strictObject({
   levels: z.array(LevelSchema).min(1),
   checks: z.record(z.string(), CheckSchema).default({}),
   verification: VerificationSchema.default({ settle: '0s', recheckAfter: '0s', rechecks: 0, stabilization: '0s' }),
-  defaults: z.strictObject({ stepTimeout: Duration.default('1m') }).default({ stepTimeout: '1m' }),
+  defaults: z
+    .strictObject({
+      stepTimeout: Duration.default('1m'),
+      /** How long people have to take up a question the plan does not time itself (a forward fix). */
+      askWindow: Duration.default('15m'),
+    })
+    .default({ stepTimeout: '1m', askWindow: '15m' }),
   timing: TimingSchema.optional(),
   monitoring: MonitoringSchema.optional(),
   notifications: NotificationsSchema.default({ templates: {}, announce: [] }),
