@@ -2,7 +2,6 @@
 // (windows, retries, thresholds, targets) lives here, never in code.
 import { z } from 'zod';
 import { AlertsAdapterSchema, CacheAdapterSchema, DatabaseAdapterSchema, MetricsAdapterSchema, TrafficAdapterSchema } from './adapters';
-import { AlertsAdapterSchema, CacheAdapterSchema, DatabaseAdapterSchema, MetricsAdapterSchema, TrafficAdapterSchema } from './adapters';
 import { AuthoritySchema } from './authority';
 import { CaptureSchema } from './capture';
 import { CheckSchema, VerificationSchema } from './checks';
