@@ -52,14 +52,22 @@ export class FileFlagStore implements FlagStore {
   }
 
   disable(flag: string, by: string): Promise<FlagChange> {
+    return this.set(flag, false, by);
+  }
+
+  enable(flag: string, by: string): Promise<FlagChange> {
+    return this.set(flag, true, by);
+  }
+
+  private set(flag: string, enabled: boolean, by: string): Promise<FlagChange> {
     return serialized(this.path, async () => {
       const content = await readFlagFile(this.path);
       const record = content.flags[flag];
       if (!record) throw new UnknownFlagError(flag, this.path);
-      if (!record.enabled) return { flag, changed: false, previous: false };
-      content.flags[flag] = { enabled: false, updatedAt: this.now().toISOString(), updatedBy: by };
+      if (record.enabled === enabled) return { flag, changed: false, previous: enabled };
+      content.flags[flag] = { enabled, updatedAt: this.now().toISOString(), updatedBy: by };
       await writeFlagFile(this.path, content);
-      return { flag, changed: true, previous: true };
+      return { flag, changed: true, previous: !enabled };
     });
   }
 }

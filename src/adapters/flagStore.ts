@@ -1,13 +1,14 @@
 // Feature flags: the kill switch of level 1. One interface, one file per vendor.
 export interface FlagChange {
   flag: string;
-  /** false when the flag was already off: disabling is idempotent. */
+  /** false when the flag was already in the asked state: disabling and enabling are idempotent. */
   changed: boolean;
   previous: boolean;
 }
 
 export interface FlagStore {
   disable(flag: string, by: string): Promise<FlagChange>;
+  enable(flag: string, by: string): Promise<FlagChange>;
   isEnabled(flag: string): Promise<boolean>;
 }
 

@@ -1,0 +1,558 @@
+// Steps and checks become actions here, safe to retry. A step with a `command` runs that
+// command in the runbook's own world; otherwise the adapter for its type acts. Each step
+// records its outcome under `${incidentId}/${stepKey}` so that a retried activity (its
+// first result lost) returns what happened instead of acting twice. A dry-run changes
+// nothing anywhere: commands and adapter actions are only recorded ("would …").
+import { Context } from '@temporalio/activity';
+import type { FlagChange, FlagStore } from '../adapters/flagStore';
+import { isRelativeRef } from '../adapters/git';
+import type { IdempotencyStore } from '../adapters/idempotencyLedger';
+import type {
+  ActionRecord,
+  AlertSource,
+  Cache,
+  CommandRunner,
+  Database,
+  MetricSample,
+  MetricSource,
+  SourceControl,
+  TrafficRouter,
+} from '../adapters/roles';
+import { DEFAULT_KILL_GRACE_MS, maskSecrets, secretValues } from '../adapters/shell';
+import { parseDuration } from '../plan/duration';
+import type { Capture } from '../plan/language/capture';
+import type { Confirm } from '../plan/language/targets';
+import { compare, parseQuantity, SAMPLE_UNITS, scaled, type QuantityKind, type SampleUnit } from '../plan/quantity';
+import type { Check, CommandCheck, MetricCheck, Plan, Step } from '../plan/schema';
+import type { Snapshot } from '../workflows/messages';
+import { atBoundary } from './failures';
+
+export type PlanAdapters = Plan['adapters'];
+
+/** The real-server adapters a plan may name; each absent when the plan does not configure it. */
+export interface InfraAdapters {
+  traffic?: TrafficRouter;
+  cache?: Cache;
+  database?: Database;
+  metrics?: MetricSource;
+  alerts?: AlertSource;
+}
+
+/** A SourceControl that can also name the commit a ref points at (GitSourceControl can). */
+export type PinningSourceControl = SourceControl & { resolveRef?(ref: string): Promise<string | undefined> };
+
+export interface StepDeps {
+  flagStore(config: PlanAdapters['flags']): FlagStore;
+  infra(adapters: PlanAdapters): InfraAdapters;
+  /** Undefined when the plan names no repository (`adapters.git`). */
+  sourceControl(adapters: PlanAdapters): PinningSourceControl | undefined;
+  /** A runner for the plan's `adapters.commands`; in dry-run it only records. */
+  shell(adapters: PlanAdapters, dryRun: boolean): CommandRunner;
+  ledger: IdempotencyStore;
+  /** Environment variables whose values never reach a record, besides the plan's `adapters.commands.secretEnv`. */
+  secretNames?: readonly string[];
+  /** Where secret values are read for masking; `process.env` by default. */
+  env?: Record<string, string | undefined>;
+  now?: () => Date;
+}
+
+export interface RunStepInput {
+  incidentId: string;
+  /** The step's place in the run; with the incident id, its idempotency key. */
+  stepKey: string;
+  step: Step;
+  /** The service the step acts on, when the workflow runs it per service. */
+  service?: string;
+  environment: string;
+  dryRun: boolean;
+  adapters: PlanAdapters;
+  /** Service → its `lastKnownGood.ref`, for `ref: last-known-good`. */
+  lastKnownGood?: Record<string, string>;
+  /** The plan's `defaults.stepTimeout`, for a step that gives no `timeout`. */
+  defaultTimeout?: string;
+}
+
+export interface RunCheckInput {
+  name: string;
+  check: Check;
+  dryRun: boolean;
+  adapters: PlanAdapters;
+}
+
+export const CheckVerdict = {
+  Passed: 'passed',
+  /** The check ran and said no. */
+  Failed: 'failed',
+  /** We could not check (metrics unreachable, no data, the command could not start). */
+  Error: 'error',
+} as const;
+export type CheckVerdict = (typeof CheckVerdict)[keyof typeof CheckVerdict];
+
+export interface CheckOutcome {
+  verdict: CheckVerdict;
+  record: ActionRecord;
+  /** A metric check's sample, in the threshold's base unit (fraction, ms or number). */
+  value?: number;
+}
+
+export interface CaptureStateInput {
+  incidentId: string;
+  adapters: PlanAdapters;
+  capture?: Capture;
+}
+
+export interface NamedSample extends MetricSample {
+  name: string;
+  unit?: SampleUnit;
+}
+
+/** A Snapshot, plus what could not be captured (a snapshot never fails the run). */
+export interface CapturedState extends Snapshot {
+  metrics: NamedSample[];
+  problems: string[];
+}
+
+export interface TargetToConfirm {
+  service: string;
+  ref: string;
+  image?: string;
+}
+
+export interface ConfirmTargetsInput {
+  services: TargetToConfirm[];
+  adapters: PlanAdapters;
+  /** The plan's `targets.confirm`; without it, refs are looked up in `adapters.git`. */
+  confirm?: Confirm;
+}
+
+export interface TargetConfirmation {
+  service: string;
+  ref: string;
+  exists: boolean;
+  detail: string;
+  /** Set when we could not find out (the confirm command could not run, the repository is unusable). */
+  error?: string;
+}
+
+/**
+ * What a step left in the ledger: `started` before it acts, `done` with the outcome after,
+ * `failed` when the attempt threw (Temporal may retry it).
+ */
+export interface StepLedgerEntry {
+  status: 'started' | 'done' | 'failed';
+  startedAt: string;
+  finishedAt?: string;
+  error?: string;
+  /** The commit a relative ref (HEAD~1) named when the first attempt started. */
+  pinnedRef?: string;
+  record?: ActionRecord;
+}
+
+/** A step or check this activity cannot run: configuration is missing, or the workflow runs it. Not retryable. */
+export class InvalidStepError extends Error {
+  readonly type = 'InvalidStep';
+  constructor(
+    readonly stepType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidStepError';
+  }
+}
+
+/** Step types the workflow performs itself (timers, notifications). */
+const WORKFLOW_STEPS: Record<string, string> = {
+  wait: 'a workflow timer',
+  'traffic.drain': 'workflow timers and the activeRequests activity',
+  'notify.slack': 'the workflow notifications',
+  'notify.pagerduty': 'the workflow notifications',
+  'notify.page': 'the workflow notifications',
+};
+
+const LAST_KNOWN_GOOD = 'last-known-good';
+
+/** Values written into a shell command: kept as they are when safe, single-quoted otherwise. */
+export function shellValue(value: string): string {
+  return /^[A-Za-z0-9._/:@+=,%~^-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function fillConfirmCommand(command: string, target: TargetToConfirm): string {
+  const values: Record<string, string> = { service: target.service, ref: target.ref, image: target.image ?? '' };
+  return command.replace(/\{(service|ref|image)\}/g, (_, name: string) => shellValue(values[name]!));
+}
+
+function formatValue(value: number, kind: QuantityKind): string {
+  if (kind === 'fraction') return `${scaled(value, 100)}%`;
+  if (kind === 'time') return `${value}ms`;
+  return String(value);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A command must end before its activity does, or its outcome is lost and the retry runs
+ * it again: keep inside the activity's start-to-close timeout, with room for the kill.
+ */
+function withinActivity(wantedMs: number | undefined): number | undefined {
+  let total: number | undefined;
+  try {
+    total = Context.current().info.startToCloseTimeoutMs || undefined;
+  } catch {
+    return wantedMs; // not running as an activity (tests, CLI)
+  }
+  if (total === undefined) return wantedMs;
+  const budget = Math.max(1, total - Math.min(total / 4, DEFAULT_KILL_GRACE_MS + 3000));
+  return wantedMs === undefined ? budget : Math.min(wantedMs, budget);
+}
+
+export function createStepActivities(deps: StepDeps) {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+
+  function masker(adapters: PlanAdapters): (record: ActionRecord) => ActionRecord {
+    const names = [...(deps.secretNames ?? []), ...(adapters.commands?.secretEnv ?? [])];
+    const secrets = secretValues(names, deps.env ?? process.env, adapters.commands?.env);
+    if (secrets.length === 0) return (record) => record;
+    const deep = (value: unknown): unknown => {
+      if (typeof value === 'string') return maskSecrets(value, secrets);
+      if (Array.isArray(value)) return value.map(deep);
+      if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deep(v)]));
+      return value;
+    };
+    return (record) => deep(record) as ActionRecord;
+  }
+
+  function infra(adapters: PlanAdapters): InfraAdapters {
+    return deps.infra(adapters);
+  }
+
+  function need<T>(adapter: T | undefined, stepType: string, key: string): T {
+    if (adapter === undefined) throw new InvalidStepError(stepType, `${stepType} needs adapters.${key} (or a command)`);
+    return adapter;
+  }
+
+  function serviceOf(input: RunStepInput): string | undefined {
+    return ('service' in input.step && input.step.service) || input.service;
+  }
+
+  /** The ref a step rolls back to, with `last-known-good` resolved for its service. */
+  function refOf(input: RunStepInput, service: string | undefined): string | undefined {
+    const step = input.step;
+    const ref = 'ref' in step ? step.ref : undefined;
+    if (ref !== LAST_KNOWN_GOOD) return ref ?? (service ? input.lastKnownGood?.[service] : undefined);
+    if (!service) throw new InvalidStepError(step.type, `${step.type} with ref last-known-good needs a service`);
+    const known = input.lastKnownGood?.[service];
+    if (!known) throw new InvalidStepError(step.type, `service "${service}" has no lastKnownGood ref for ${step.type}`);
+    return known;
+  }
+
+  function flagRecord(change: FlagChange, enable: boolean): ActionRecord {
+    const state = enable ? 'on' : 'off';
+    return {
+      ok: true,
+      summary: change.changed ? `flag ${change.flag} turned ${state}` : `flag ${change.flag} was already ${state}`,
+      details: { ...change },
+    };
+  }
+
+  interface Planned {
+    /** "disable flag x": what the dry-run says it would do. */
+    what: string;
+    act(pinnedRef: string | undefined): Promise<ActionRecord>;
+    /** A relative git ref to pin before acting, so a retry acts on the same commit. */
+    pin?: { sourceControl: PinningSourceControl; ref: string };
+  }
+
+  /** What a step without a command does, or why it cannot run. Checks configuration only; acts on nothing. */
+  function adapterAction(input: RunStepInput, service: string | undefined, ref: string | undefined): Planned {
+    const { step, adapters } = input;
+    const by = `rollback ${input.incidentId}`;
+    const sourceControl = () => need(deps.sourceControl(adapters), step.type, 'git');
+    switch (step.type) {
+      case 'flag.disable':
+      case 'flag.enable': {
+        const enable = step.type === 'flag.enable';
+        const store = deps.flagStore(adapters.flags);
+        return {
+          what: `${enable ? 'enable' : 'disable'} flag ${step.flag}`,
+          act: async () => flagRecord(enable ? await store.enable(step.flag, by) : await store.disable(step.flag, by), enable),
+        };
+      }
+      case 'traffic.shift': {
+        const traffic = need(infra(adapters).traffic, step.type, 'traffic');
+        if (!service) throw new InvalidStepError(step.type, 'traffic.shift needs a service');
+        return { what: `shift ${step.percent}% of ${service} traffic to ${step.to}`, act: () => traffic.shift(service, step.to, step.percent) };
+      }
+      case 'config.revert': {
+        const git = sourceControl();
+        return {
+          what: `restore ${step.path} from ${ref}`,
+          act: (pinned) => git.checkout(pinned ?? ref!, [step.path]),
+          pin: { sourceControl: git, ref: ref! },
+        };
+      }
+      case 'git.checkout': {
+        const git = sourceControl();
+        const paths = step.paths;
+        return {
+          what: `check out ${ref}${paths ? ` -- ${paths.join(' ')}` : ''}`,
+          act: (pinned) => git.checkout(pinned ?? ref!, paths),
+          pin: { sourceControl: git, ref: ref! },
+        };
+      }
+      case 'cache.flush': {
+        const cache = need(infra(adapters).cache, step.type, 'cache');
+        return { what: `flush cache ${step.cache}`, act: () => cache.flush(step.cache) };
+      }
+      case 'db.migrateDown': {
+        const database = need(infra(adapters).database, step.type, 'database');
+        return { what: `migrate the database down to ${step.to}`, act: () => database.migrateDown(step.to) };
+      }
+      case 'db.restore': {
+        const database = need(infra(adapters).database, step.type, 'database');
+        return { what: `restore the database from ${step.backup}`, act: () => database.restore(step.backup) };
+      }
+      default:
+        // deploy.run, service.*: only the runbook knows how; command.run always has one.
+        throw new InvalidStepError(step.type, `${step.type} needs a command`);
+    }
+  }
+
+  function commandAction(input: RunStepInput, command: string, service: string | undefined, ref: string | undefined): Planned {
+    const env = {
+      ROLLBACK_INCIDENT_ID: input.incidentId,
+      ROLLBACK_STEP_KEY: input.stepKey,
+      ROLLBACK_SERVICE: service ?? '',
+      ROLLBACK_ENVIRONMENT: input.environment,
+      ROLLBACK_REF: ref ?? '',
+    };
+    const wanted = input.step.timeout ?? input.defaultTimeout;
+    const timeoutMs = withinActivity(wanted ? parseDuration(wanted) : undefined);
+    return {
+      what: `run ${command}`,
+      act: () => deps.shell(input.adapters, input.dryRun).run(command, { env, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
+    };
+  }
+
+  async function runStep(input: RunStepInput): Promise<ActionRecord> {
+    const { step } = input;
+    const handledBy = WORKFLOW_STEPS[step.type];
+    if (handledBy) throw new InvalidStepError(step.type, `${step.type} steps are run by ${handledBy}, not by runStep`);
+    const service = serviceOf(input);
+    const ref = refOf(input, service);
+    const command = step.command;
+    const planned = command ? commandAction(input, command, service, ref) : adapterAction(input, service, ref);
+    const mask = masker(input.adapters);
+
+    if (input.dryRun) {
+      // The shell records "would run" itself; adapters are not called at all.
+      if (command) return mask({ ...(await planned.act(undefined)), dryRun: true });
+      return mask({ ok: true, summary: `would ${planned.what}`, dryRun: true, details: { ...(ref ? { ref } : {}) } });
+    }
+
+    const key = `${input.incidentId}/${input.stepKey}`;
+    const entry = await deps.ledger.get<StepLedgerEntry>(key);
+    if (entry?.status === 'done' && entry.record) {
+      return { ...entry.record, details: { ...entry.record.details, replayed: true } };
+    }
+    let pinnedRef = entry?.pinnedRef;
+    if (!entry && planned.pin && isRelativeRef(planned.pin.ref)) {
+      pinnedRef = await planned.pin.sourceControl.resolveRef?.(planned.pin.ref);
+    }
+    const startedAt = entry?.startedAt ?? now();
+    if (!entry) await deps.ledger.put(key, { status: 'started', startedAt, ...(pinnedRef ? { pinnedRef } : {}) } satisfies StepLedgerEntry);
+
+    // A retry acts on the commit the first attempt named. After an attempt that started and
+    // recorded nothing (the worker died mid-step) the record says so: it may have acted twice.
+    const pinned = pinnedRef ? { pinnedRef } : {};
+    let record: ActionRecord;
+    try {
+      record = mask(await planned.act(entry ? pinnedRef : undefined));
+    } catch (err) {
+      await deps.ledger.put(key, { status: 'failed', startedAt, finishedAt: now(), error: errorMessage(err), ...pinned } satisfies StepLedgerEntry);
+      throw err;
+    }
+    if (entry?.status === 'started') record = { ...record, details: { ...record.details, resumed: true, ...pinned } };
+    await deps.ledger.put(key, { status: 'done', startedAt, finishedAt: now(), ...pinned, record } satisfies StepLedgerEntry);
+    return record;
+  }
+
+  async function commandCheck(input: RunCheckInput, check: CommandCheck): Promise<CheckOutcome> {
+    const timeoutMs = withinActivity(parseDuration(check.timeout));
+    const run = await deps.shell(input.adapters, input.dryRun).run(check.command, {
+      env: { ROLLBACK_CHECK: input.name },
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    const record = masker(input.adapters)(run);
+    if (record.dryRun) return { verdict: CheckVerdict.Passed, record: { ...record, summary: `${input.name}: ${record.summary}` } };
+    if (record.exitCode === undefined) {
+      // A smoke test that does not finish in its time did not pass; one that could not start told us nothing.
+      const timedOut = record.details?.timedOut === true;
+      return { verdict: timedOut ? CheckVerdict.Failed : CheckVerdict.Error, record: { ...record, ok: false, summary: `${input.name}: ${record.summary}` } };
+    }
+    const passed = record.exitCode === check.expectExit;
+    const expected = check.expectExit === 0 ? '' : ` (expected ${check.expectExit})`;
+    return {
+      verdict: passed ? CheckVerdict.Passed : CheckVerdict.Failed,
+      record: { ...record, ok: passed, summary: `${input.name} ${passed ? 'passed' : 'failed'}: exit ${record.exitCode}${expected}` },
+    };
+  }
+
+  async function metricCheck(input: RunCheckInput, check: MetricCheck): Promise<CheckOutcome> {
+    const threshold = parseQuantity(check.threshold);
+    const condition = `${check.query} ${check.op} ${check.threshold}`;
+    const details = { query: check.query, op: check.op, threshold: check.threshold, ...(check.sampleUnit ? { sampleUnit: check.sampleUnit } : {}) };
+    const error = (why: string): CheckOutcome => ({
+      verdict: CheckVerdict.Error,
+      record: { ok: false, summary: `${input.name} could not be checked: ${why}`, details },
+    });
+    if (input.dryRun) {
+      return { verdict: CheckVerdict.Passed, record: { ok: true, summary: `${input.name}: would check ${condition}`, dryRun: true, details } };
+    }
+    const metrics = infra(input.adapters).metrics;
+    if (!metrics) return error('metric checks need adapters.metrics');
+    let sample: MetricSample;
+    try {
+      sample = await metrics.query(check.query);
+    } catch (err) {
+      return error(errorMessage(err));
+    }
+    if (sample.value === undefined || !Number.isFinite(sample.value)) return error(`the query returned no data at ${sample.at}`);
+    const value = scaled(sample.value, SAMPLE_UNITS[check.sampleUnit ?? 'ratio']);
+    const passed = compare(value, check.op, threshold.value);
+    return {
+      verdict: passed ? CheckVerdict.Passed : CheckVerdict.Failed,
+      value,
+      record: {
+        ok: passed,
+        summary: passed
+          ? `${input.name} passed: ${formatValue(value, threshold.kind)} ${check.op} ${check.threshold}`
+          : `${input.name} failed: ${formatValue(value, threshold.kind)}, wanted ${check.op} ${check.threshold}`,
+        details: { ...details, sample: sample.value, at: sample.at, value },
+      },
+    };
+  }
+
+  return {
+    /** Performs one step (its command, or its adapter), once per idempotency key. */
+    async runStep(input: RunStepInput): Promise<ActionRecord> {
+      return atBoundary(() => runStep(input));
+    },
+
+    /** One attempt of a command or metric check; HTTP checks have their own activity. */
+    async runCheck(input: RunCheckInput): Promise<CheckOutcome> {
+      return atBoundary(async () => {
+        const { check } = input;
+        switch (check.type) {
+          case 'command':
+            return commandCheck(input, check);
+          case 'metric':
+            return metricCheck(input, check);
+          default:
+            throw new InvalidStepError('check', `${input.name}: ${check.type} checks run through the httpCheck activity, not runCheck`);
+        }
+      });
+    },
+
+    /** Seed 004 §1.3: the deployed commit, metric samples and recent logs; parts that fail are listed, never thrown. */
+    async captureState(input: CaptureStateInput): Promise<CapturedState> {
+      return atBoundary(async () => {
+        const snapshot: CapturedState = { at: now(), metrics: [], problems: [] };
+        const capture = input.capture;
+        if (!capture) return snapshot;
+        const mask = masker(input.adapters);
+        if (capture.commit) {
+          const git = deps.sourceControl(input.adapters);
+          if (!git) snapshot.problems.push('commit: the plan names no repository (adapters.git)');
+          else {
+            try {
+              snapshot.commit = await git.currentCommit();
+            } catch (err) {
+              snapshot.problems.push(`commit: ${errorMessage(err)}`);
+            }
+          }
+        }
+        if (capture.metrics.length > 0) {
+          const metrics = infra(input.adapters).metrics;
+          for (const m of capture.metrics) {
+            const unit = m.sampleUnit ? { unit: m.sampleUnit } : {};
+            if (!metrics) {
+              snapshot.metrics.push({ name: m.name, query: m.query, value: undefined, at: now(), ...unit });
+              continue;
+            }
+            try {
+              snapshot.metrics.push({ ...(await metrics.query(m.query)), name: m.name, ...unit });
+            } catch (err) {
+              snapshot.metrics.push({ name: m.name, query: m.query, value: undefined, at: now(), ...unit });
+              snapshot.problems.push(`metric ${m.name}: ${errorMessage(err)}`);
+            }
+          }
+          if (!metrics) snapshot.problems.push('metrics: the plan names no metric source (adapters.metrics)');
+        }
+        if (capture.logs) {
+          const timeoutMs = withinActivity(parseDuration(capture.logs.timeout));
+          const record = mask(
+            await deps.shell(input.adapters, false).run(capture.logs.command, {
+              env: { ROLLBACK_INCIDENT_ID: input.incidentId },
+              ...(timeoutMs === undefined ? {} : { timeoutMs }),
+            }),
+          );
+          if (record.output !== undefined) snapshot.logs = record.output;
+          if (!record.ok) snapshot.problems.push(`logs: ${record.summary}`);
+        }
+        return snapshot;
+      });
+    },
+
+    /** Seed 003 §4.2: does each rollback target exist (image, tag) before anything rolls back? */
+    async confirmTargets(input: ConfirmTargetsInput): Promise<TargetConfirmation[]> {
+      return atBoundary(async () => {
+        const results: TargetConfirmation[] = [];
+        const confirm = input.confirm;
+        if (confirm) {
+          const shell = deps.shell(input.adapters, false);
+          const mask = masker(input.adapters);
+          const timeoutMs = withinActivity(parseDuration(confirm.timeout));
+          for (const target of input.services) {
+            const record = mask(
+              await shell.run(fillConfirmCommand(confirm.command, target), {
+                env: { ROLLBACK_SERVICE: target.service, ROLLBACK_REF: target.ref, ROLLBACK_IMAGE: target.image ?? '' },
+                ...(timeoutMs === undefined ? {} : { timeoutMs }),
+              }),
+            );
+            const detail = record.output?.trim() || record.summary;
+            if (record.exitCode === undefined) {
+              results.push({ service: target.service, ref: target.ref, exists: false, detail, error: record.summary });
+            } else {
+              results.push({ service: target.service, ref: target.ref, exists: record.exitCode === 0, detail });
+            }
+          }
+          return results;
+        }
+        const git = deps.sourceControl(input.adapters);
+        if (!git) throw new InvalidStepError('confirmTargets', 'confirming rollback targets needs targets.confirm or adapters.git');
+        for (const target of input.services) {
+          try {
+            const exists = await git.refExists(target.ref);
+            results.push({ service: target.service, ref: target.ref, exists, detail: `${target.ref} ${exists ? 'exists' : 'not found'} in git` });
+          } catch (err) {
+            results.push({ service: target.service, ref: target.ref, exists: false, detail: errorMessage(err), error: errorMessage(err) });
+          }
+        }
+        return results;
+      });
+    },
+
+    /** In-flight requests on the pool being drained (traffic.drain's `maxActive`). */
+    async activeRequests(input: { adapters: PlanAdapters; service: string }): Promise<number> {
+      return atBoundary(async () => {
+        const traffic = infra(input.adapters).traffic;
+        if (!traffic) throw new InvalidStepError('traffic.drain', 'traffic.drain with maxActive needs adapters.traffic');
+        return traffic.activeRequests(input.service);
+      });
+    },
+  };
+}
+
+export type StepActivities = ReturnType<typeof createStepActivities>;

@@ -1,0 +1,98 @@
+// The embedded source-control adapter: a local git working tree (the runbook's
+// `git checkout HEAD~1`, `git checkout v1.2.3-stable`, `git checkout HEAD~1 -- config/`).
+// A failed checkout is an outcome (ok: false with git's message), like a failed command;
+// only an unusable repository throws.
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { GitAdapter } from '../plan/language/runtimeAdapters';
+import type { ActionRecord, SourceControl } from './roles';
+import { DEFAULT_OUTPUT_LIMIT, tail } from './shell';
+
+export interface GitOptions {
+  /** Longest a single git command may block; default 60 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Refs relative to where HEAD (or a branch) is now, like `HEAD~1`: checking one out twice
+ * lands one commit further back the second time, so a retry must use the commit it named first.
+ */
+export function isRelativeRef(ref: string): boolean {
+  return ref === 'HEAD' || ref === '@' || /[~^]|@\{/.test(ref);
+}
+
+export class InvalidRefError extends Error {
+  readonly type = 'InvalidStep';
+  constructor(readonly ref: string) {
+    super(`"${ref}" is not a git ref (it may not start with "-")`);
+    this.name = 'InvalidRefError';
+  }
+}
+
+function checkRef(ref: string): void {
+  if (!ref || ref.startsWith('-') || /[\s\0]/.test(ref)) throw new InvalidRefError(ref);
+}
+
+export class GitSourceControl implements SourceControl {
+  private readonly git: SimpleGit;
+
+  constructor(readonly repo: string, options: GitOptions = {}) {
+    this.git = simpleGit({ baseDir: repo, timeout: { block: options.timeoutMs ?? 60_000 } });
+  }
+
+  async currentCommit(): Promise<{ commit: string; subject: string }> {
+    const line = (await this.git.raw(['log', '-1', '--format=%H%x00%s'])).trim();
+    const [commit = '', subject = ''] = line.split('\0');
+    return { commit, subject };
+  }
+
+  /** The commit a ref names (tags are peeled), or undefined when it names none. */
+  async resolveRef(ref: string): Promise<string | undefined> {
+    checkRef(ref);
+    try {
+      const out = (await this.git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+      return /^[0-9a-f]{40,64}$/.test(out) ? out : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async refExists(ref: string): Promise<boolean> {
+    return (await this.resolveRef(ref)) !== undefined;
+  }
+
+  async checkout(ref: string, paths?: string[]): Promise<ActionRecord> {
+    checkRef(ref);
+    const withPaths = paths !== undefined && paths.length > 0;
+    const command = `git checkout ${ref}${withPaths ? ` -- ${paths.join(' ')}` : ''}`;
+    const target = await this.resolveRef(ref);
+    if (!target) {
+      return { ok: false, command, summary: `git ref ${ref} not found in ${this.repo}`, details: { repo: this.repo, ref } };
+    }
+    const previous = (await this.git.raw(['rev-parse', 'HEAD'])).trim();
+    try {
+      await this.git.raw(['checkout', ref, ...(withPaths ? ['--', ...paths] : [])]);
+    } catch (err) {
+      return {
+        ok: false,
+        command,
+        summary: `git checkout ${ref} failed`,
+        output: tail((err as Error).message, DEFAULT_OUTPUT_LIMIT),
+        details: { repo: this.repo, ref, commit: target, previous },
+      };
+    }
+    const head = (await this.git.raw(['rev-parse', 'HEAD'])).trim();
+    const short = target.slice(0, 12);
+    return {
+      ok: true,
+      command,
+      exitCode: 0,
+      summary: withPaths ? `restored ${paths.join(', ')} from ${ref} (${short})` : `checked out ${ref} (${short}), was ${previous.slice(0, 12)}`,
+      details: { repo: this.repo, ref, commit: target, previous, head, ...(withPaths ? { paths } : {}) },
+    };
+  }
+}
+
+/** The plan's `adapters.git`, or undefined when the plan names no repository. */
+export function gitSourceControlFor(config: GitAdapter | undefined, options?: GitOptions): GitSourceControl | undefined {
+  return config ? new GitSourceControl(config.repo, options) : undefined;
+}
