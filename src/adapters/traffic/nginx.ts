@@ -107,7 +107,7 @@ export class NginxRouter implements TrafficRouter {
     const previous = toPercent(this.poolWeights(service, block ? parseServers(block.body) : []));
     const next = splitPercent(previous, pool, percent);
     const lines = serverLines(svc.pools, next);
-    if (!lines.some((l) => !l.includes(' down;'))) throw new RefusedError(VENDOR, `${service}: ${percent} % to ${pool} leaves no server up in upstream ${name}`);
+    if (!lines.some((l) => /^\s*server .* weight=\d+;$/.test(l))) throw new RefusedError(VENDOR, `${service}: ${percent} % to ${pool} leaves no server up in upstream ${name}`);
     const after = replaceBlock(before, name, block, lines);
     const shares = describe(next);
     const details = { upstream: name, file, previous, weights: toPercent(next) };
