@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { NginxRouter } from '../../../src/adapters/traffic/nginx';
 import { RefusedError } from '../../../src/adapters/exec';
 import { caught } from '../../support/caught';
-import { startBackend, startNginx, stopAll, tally, type Backend, type NginxServer } from '../../support/servers';
+import { startBackend, startNginx, stopAll, tally, waitFor, type Backend, type NginxServer } from '../../support/servers';
 
 describe('NginxRouter (real nginx)', () => {
   let control: Backend;
@@ -113,11 +113,3 @@ describe('NginxRouter (real nginx)', () => {
     expect((refusal as Error).message).toContain('leaves no server up');
   });
 });
-
-async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -89,3 +89,12 @@ export async function tally(url: string, count: number): Promise<Record<string, 
   }
   return seen;
 }
+
+/** Polls until `predicate` holds (a held request reached the backend, a count dropped to 0). */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,6 +1,6 @@
 // Real servers from Debian's packages for the adapter tests (see scripts/system-packages.sh).
 export { startAlertmanager, type AlertmanagerServer } from './alertmanager';
-export { startBackend, startMetricsEndpoint, tally, type Backend } from './backend';
+export { startBackend, startMetricsEndpoint, tally, waitFor, type Backend } from './backend';
 export { startHaproxy, type HaproxyServer } from './haproxy';
 export { startNginx, type NginxServer } from './nginx';
 export { startPostgres, type PostgresServer } from './postgres';
