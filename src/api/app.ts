@@ -6,6 +6,7 @@ import { bearerTokenHook } from './auth';
 import { RequestError } from './errors';
 import { alertRoutes } from './routes/alerts';
 import { incidentRoutes } from './routes/incidents';
+import { reportRoutes } from './routes/reports';
 import { slackRoutes } from './routes/slack';
 
 export interface ApiDeps {
@@ -44,6 +45,7 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
       v1.removeContentTypeParser('text/plain');
       await v1.register(alertRoutes(deps));
       await v1.register(incidentRoutes(deps));
+      await v1.register(reportRoutes(deps));
     },
     { prefix: '/v1' },
   );

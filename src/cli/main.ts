@@ -1,14 +1,16 @@
 // The `rollback` command line. Each group of subcommands lives in its own module.
 import { Command, CommanderError } from 'commander';
+import { incidentCommands, type IncidentCommandDeps } from './incidentCommands';
 import { CliExit, EXIT, type CliIo } from './io';
 import { planCommand } from './planCommands';
 
-export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+export function buildProgram(io: CliIo, setExit: (code: number) => void, deps: IncidentCommandDeps = {}): Command {
   const program = new Command('rollback')
     .description('rollback-orchestrator: runbooks that run themselves')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program.addCommand(planCommand(io, setExit));
+  for (const command of incidentCommands(io, setExit, deps)) program.addCommand(command);
   // Subcommands inherit neither exitOverride nor output settings from the root.
   const inherit = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -19,9 +21,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 }
 
 /** Runs the CLI and returns its exit code instead of exiting, so tests can call it. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, deps: IncidentCommandDeps = {}): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(io, (code) => (exitCode = code));
+  const program = buildProgram(io, (code) => (exitCode = code), deps);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -1,7 +1,8 @@
 // POST /v1/alerts/alertmanager: each firing alert starts a run or joins the one in progress.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
-import { alertSignal, type IncidentInput, ROLLBACK_WORKFLOW, type RollbackWorkflow } from '../../workflows/messages';
+import { startIncident } from '../../incidents/start';
+import { alertSignal } from '../../workflows/messages';
 import { AlertmanagerPayloadSchema, routeAlert, type RoutedAlert } from '../alertmanager';
 import type { ApiDeps } from '../app';
 import { parseBody } from '../errors';
@@ -25,29 +26,15 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
         throw err;
       }
     }
-    const input: IncidentInput = {
+    const { status } = await startIncident(client, deps.taskQueue, {
       incidentId: routed.incidentId,
       plan: routed.plan,
       service: routed.service,
       trigger: routed.trigger.name,
       alert: routed.notification,
       ...(routed.notification.labels.phase ? { context: { phase: routed.notification.labels.phase } } : {}),
-    };
-    try {
-      await client.workflow.start<RollbackWorkflow>(ROLLBACK_WORKFLOW, {
-        workflowId: routed.incidentId,
-        taskQueue: deps.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'FAIL',
-        staticSummary: `Rollback ${routed.plan.name}/${routed.service}: ${routed.trigger.name}`,
-      });
-      return { ...base, status: 'started' };
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      // A repeated notification of an alert whose run is open: record it in that run.
-      await handle.signal(alertSignal, routed.notification);
-      return { ...base, status: 'joined' };
-    }
+    });
+    return { ...base, status };
   }
 
   return async (app) => {

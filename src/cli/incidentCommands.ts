@@ -1,0 +1,352 @@
+// `rollback start|drill|approve|reject|status|report`: incidents from the command line,
+// through the same Temporal connection settings as the worker and the API.
+import { existsSync } from 'node:fs';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { submitDecision } from '../api/decisions';
+import { RequestError } from '../api/errors';
+import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
+import { startIncident } from '../incidents/start';
+import { incidentRecord, planOfRun, UnknownIncidentError } from '../incidents/runs';
+import { parseDuration } from '../plan/duration';
+import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../plan/files';
+import { formatIssue, PlanError } from '../plan/parse';
+import { parseQuantity } from '../plan/quantity';
+import { Migration, type Plan } from '../plan/schema';
+import { buildReport, renderMarkdown } from '../report';
+import type { IncidentContext, IncidentStatus, Verdict } from '../workflows/messages';
+import { statusQuery } from '../workflows/messages';
+import { CliExit, EXIT, type CliIo } from './io';
+
+/** Exit codes of the incident commands: 0 done, 1 refused or failed, 2 wrong command line. */
+export const INCIDENT_EXIT = { ok: EXIT.ok, refused: 1, usage: EXIT.usage } as const;
+
+export interface TemporalSession {
+  client: Client;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+export interface IncidentCommandDeps {
+  /** Opens a Temporal client; by default from TEMPORAL_* (as the worker and the API). */
+  connect?: () => Promise<TemporalSession>;
+  /** Where `--plan <name>` is looked up; by default PLANS_DIR or plans/. */
+  plansDir?: string;
+  /** Wall clock, for alert times and generated incident ids. */
+  now?: () => Date;
+}
+
+export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<TemporalSession> {
+  let config;
+  try {
+    config = readConfig(TemporalEnv, env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliExit(INCIDENT_EXIT.usage, error.message);
+    throw error;
+  }
+  let connection: Connection;
+  try {
+    connection = await Connection.connect(connectionOptions(config));
+  } catch (error) {
+    throw new CliExit(INCIDENT_EXIT.refused, `cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
+  }
+  return {
+    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    close: () => connection.close(),
+  };
+}
+
+function plansDir(deps: IncidentCommandDeps): string {
+  return deps.plansDir ?? process.env.PLANS_DIR ?? DEFAULT_PLANS_DIR;
+}
+
+function loadedPlans(deps: IncidentCommandDeps): ReadonlyMap<string, Plan> {
+  try {
+    return loadPlanDirectory(plansDir(deps));
+  } catch {
+    return new Map();
+  }
+}
+
+/** `--plan` is a file when one exists at that path (or it ends in .yaml/.yml), else a plan name. */
+export function resolvePlan(ref: string, deps: IncidentCommandDeps): Plan {
+  if (existsSync(ref) || /\.ya?ml$/.test(ref)) {
+    try {
+      return loadPlanFile(ref);
+    } catch (error) {
+      if (error instanceof PlanError) {
+        throw new CliExit(INCIDENT_EXIT.refused, `${ref} is not a valid plan:\n${error.issues.map((i) => `  ${ref}:${i.line ?? 1}: ${formatIssue({ ...i, line: undefined })}`).join('\n')}`);
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code) throw new CliExit(INCIDENT_EXIT.usage, `cannot read ${ref} (${code})`);
+      throw error;
+    }
+  }
+  const dir = plansDir(deps);
+  let plans: Map<string, Plan>;
+  try {
+    plans = loadPlanDirectory(dir);
+  } catch (error) {
+    throw new CliExit(INCIDENT_EXIT.refused, `cannot load the plans in ${dir}: ${(error as Error).message}`);
+  }
+  const plan = plans.get(ref);
+  if (!plan) throw new CliExit(INCIDENT_EXIT.usage, `no plan "${ref}" in ${dir}; known: ${[...plans.keys()].join(', ') || '(none)'}`);
+  return plan;
+}
+
+const checked =
+  (what: string, parse: (text: string) => unknown) =>
+  (text: string): string => {
+    try {
+      parse(text);
+      return text;
+    } catch (error) {
+      throw new InvalidArgumentError(`not ${what}: ${(error as Error).message}`);
+    }
+  };
+
+function parseShare(text: string): number {
+  const q = parseQuantity(text);
+  if (q.kind !== 'fraction') throw new Error('write a percentage, e.g. "60%"');
+  return q.value;
+}
+
+const slackUser = (text: string): string => {
+  if (!/^[UW][A-Z0-9]+$/.test(text)) throw new InvalidArgumentError('the Slack user id of the person deciding (e.g. U012ABCDEF)');
+  return text;
+};
+
+interface ContextOptions {
+  phase?: string;
+  severity?: string;
+  value?: string;
+  impact?: string;
+  timeToFix?: string;
+  heldFor?: string;
+  migration?: Migration;
+}
+
+interface StartOptions extends ContextOptions {
+  plan: string;
+  service?: string;
+  trigger?: string;
+  id?: string;
+  json?: boolean;
+}
+
+function contextOf(plan: Plan, options: ContextOptions): IncidentContext {
+  const { phase, severity, value, impact, timeToFix, heldFor, migration } = options;
+  if (phase !== undefined && plan.rollout && !plan.rollout.phases.includes(phase)) {
+    throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no phase "${phase}"; its phases: ${plan.rollout.phases.join(', ')}`);
+  }
+  if (severity !== undefined && plan.severities && !plan.severities.includes(severity)) {
+    throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no severity "${severity}"; its severities: ${plan.severities.join(', ')}`);
+  }
+  return {
+    ...(phase !== undefined ? { phase } : {}),
+    ...(severity !== undefined ? { severity } : {}),
+    ...(migration !== undefined ? { migration } : {}),
+    ...(value !== undefined ? { value: parseQuantity(value).value } : {}),
+    ...(impact !== undefined ? { impact: parseShare(impact) } : {}),
+    ...(timeToFix !== undefined ? { timeToFix: parseDuration(timeToFix) } : {}),
+    ...(heldFor !== undefined ? { heldFor: parseDuration(heldFor) } : {}),
+  };
+}
+
+function checkTrigger(plan: Plan, trigger: string): void {
+  if (!plan.triggers.some((t) => t.name === trigger)) {
+    throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no trigger "${trigger}"; its triggers: ${plan.triggers.map((t) => t.name).join(', ')}`);
+  }
+}
+
+function checkService(plan: Plan, service: string): void {
+  if (!plan.targets.services.some((s) => s.name === service)) {
+    throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no service "${service}"; its services: ${plan.targets.services.map((s) => s.name).join(', ')}`);
+  }
+}
+
+const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
+
+function addContextOptions(command: Command): Command {
+  return command
+    .option('--phase <phase>', 'canary phase, e.g. 25%')
+    .option('--severity <name>', "severity, one of the plan's severities")
+    .option('--value <quantity>', 'current metric value, e.g. 0.7% or 350ms', checked('a quantity', parseQuantity))
+    .option('--impact <share>', 'share of users affected, e.g. 60%', checked('a share of users', parseShare))
+    .option('--time-to-fix <duration>', 'estimated time to a fix, e.g. 45m', checked('a duration', parseDuration))
+    .option('--held-for <duration>', 'how long the condition has held, e.g. 90s', checked('a duration', parseDuration))
+    .addOption(new Option('--migration <kind>', 'migration in the release').choices(Migration.options));
+}
+
+async function withTemporal<T>(deps: IncidentCommandDeps, run: (session: TemporalSession) => Promise<T>): Promise<T> {
+  const session = await (deps.connect ?? (() => connectFromEnv()))();
+  try {
+    return await run(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** The service a drill acts on by default: the first one no other service depends on. */
+export function topService(plan: Plan): string {
+  const needed = new Set(plan.targets.services.flatMap((s) => s.dependsOn));
+  return (plan.targets.services.find((s) => !needed.has(s.name)) ?? plan.targets.services[0]!).name;
+}
+
+async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions, drillName?: string): Promise<number> {
+  const plan = resolvePlan(options.plan, deps);
+  const drill = drillName === undefined ? undefined : plan.drills.find((d) => d.name === drillName);
+  if (drillName !== undefined && !drill) {
+    throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no drill "${drillName}"; its drills: ${plan.drills.map((d) => d.name).join(', ') || '(none)'}`);
+  }
+  const service = options.service ?? topService(plan);
+  const trigger = options.trigger ?? plan.triggers[0]!.name;
+  checkService(plan, service);
+  checkTrigger(plan, trigger);
+  const context = contextOf(plan, options);
+  const now = (deps.now ?? (() => new Date()))();
+  const incidentId = options.id ?? `${drill ? 'drill' : 'rollback'}-${plan.name}-${drill ? `${drill.name}-` : ''}${service}-${stamp(now)}`;
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(incidentId)) throw new CliExit(INCIDENT_EXIT.usage, `--id "${incidentId}" is not an incident id (letters, digits, . _ : -)`);
+  const result = await withTemporal(deps, ({ client, taskQueue }) =>
+    startIncident(client, taskQueue, {
+      incidentId,
+      plan,
+      service,
+      trigger,
+      context,
+      ...(drill ? { drill: drill.name, environment: drill.environment } : {}),
+      alert: {
+        status: 'firing',
+        receivedAt: now.toISOString(),
+        labels: { alertname: trigger, service, rollback_plan: plan.name, source: 'cli' },
+        annotations: { summary: drill ? `drill ${drill.name} started from the CLI` : 'started from the CLI' },
+        ...(options.value !== undefined ? { value: options.value } : {}),
+      },
+    }),
+  );
+  const summary = { ...result, plan: plan.name, service, trigger, ...(drill ? { drill: drill.name, environment: drill.environment } : {}) };
+  if (options.json) io.out(JSON.stringify(summary, null, 2) + '\n');
+  else {
+    const where = drill ? ` drill ${drill.name} in ${drill.environment} (${drill.mode})` : '';
+    io.out(`${result.status} ${result.incidentId}: plan ${plan.name}${where}, service ${service}, trigger ${trigger}\n`);
+  }
+  return INCIDENT_EXIT.ok;
+}
+
+async function decide(io: CliIo, deps: IncidentCommandDeps, verdict: Verdict, incidentId: string, options: { by: string; reason: string; json?: boolean }): Promise<number> {
+  const answer = await withTemporal(deps, async ({ client }) => {
+    try {
+      return await submitDecision(client, incidentId, { verdict, by: options.by, reason: options.reason });
+    } catch (error) {
+      if (error instanceof RequestError) throw new CliExit(INCIDENT_EXIT.refused, error.message.replace(/^params\.id: /, ''));
+      throw error;
+    }
+  });
+  if (options.json) io.out(JSON.stringify({ incidentId, verdict, by: options.by, ...answer }, null, 2) + '\n');
+  else if (answer.accepted) io.out(`${verdict} by ${options.by} counted for ${incidentId}\n`);
+  else io.err(`${verdict} by ${options.by} did not count for ${incidentId}: ${answer.refusal}${answer.reason ? ` — ${answer.reason}` : ''}\n`);
+  return answer.accepted ? INCIDENT_EXIT.ok : INCIDENT_EXIT.refused;
+}
+
+export function formatStatus(s: IncidentStatus): string {
+  const lines = [
+    `incident  ${s.incidentId}`,
+    `plan      ${s.plan}   service ${s.service}   trigger ${s.trigger}`,
+    `stage     ${s.stage}${s.level !== undefined ? `   level ${s.level}` : ''}`,
+  ];
+  if (s.decision) lines.push(`decision  ${s.decision.action} by ${s.decision.by} at ${s.decision.at} — ${s.decision.reason}`);
+  if (s.pendingApproval) {
+    const p = s.pendingApproval;
+    lines.push(`waiting   for ${[...p.roles, ...p.people].join(', ')} until ${p.deadline} (then ${p.default})`);
+  }
+  if (s.outcome) lines.push(`outcome   ${s.outcome}`);
+  if (s.checks.length) {
+    lines.push('checks');
+    for (const c of s.checks) lines.push(`  ${c.ok ? 'ok    ' : 'FAILED'} ${c.check} (${c.attempts.length} attempt${c.attempts.length === 1 ? '' : 's'})`);
+  }
+  if (s.timeline.length) {
+    lines.push('timeline');
+    for (const e of s.timeline) lines.push(`  ${e.at}  ${e.event}${e.detail ? ` — ${e.detail}` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function status(io: CliIo, deps: IncidentCommandDeps, incidentId: string, options: { json?: boolean }): Promise<number> {
+  const s = await withTemporal(deps, async ({ client }) => {
+    try {
+      return await client.workflow.getHandle(incidentId).query(statusQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new CliExit(INCIDENT_EXIT.refused, `no incident "${incidentId}"`);
+      throw error;
+    }
+  });
+  io.out(options.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+  return INCIDENT_EXIT.ok;
+}
+
+async function report(io: CliIo, deps: IncidentCommandDeps, incidentId: string, options: { format: 'md' | 'json' }): Promise<number> {
+  const text = await withTemporal(deps, async ({ client }) => {
+    let record;
+    try {
+      record = await incidentRecord(client, incidentId);
+    } catch (error) {
+      if (error instanceof UnknownIncidentError) throw new CliExit(INCIDENT_EXIT.refused, error.message);
+      throw error;
+    }
+    const plan = await planOfRun(client, incidentId, record.plan, loadedPlans(deps));
+    if (!plan) throw new CliExit(INCIDENT_EXIT.refused, `the plan "${record.plan}" of ${incidentId} is neither in ${plansDir(deps)} nor in the run's history`);
+    const built = buildReport(plan, record);
+    return options.format === 'json' ? JSON.stringify(built, null, 2) + '\n' : renderMarkdown(built);
+  });
+  io.out(text);
+  return INCIDENT_EXIT.ok;
+}
+
+export function incidentCommands(io: CliIo, setExit: (code: number) => void, deps: IncidentCommandDeps = {}): Command[] {
+  const done = (p: Promise<number>) => p.then(setExit);
+
+  const startCommand = addContextOptions(
+    new Command('start')
+      .description('start a rollback run now (as an alert would); joins the open run with the same --id')
+      .requiredOption('--plan <file|name>', 'plan file (YAML) or the name of a plan in PLANS_DIR')
+      .requiredOption('--service <name>', 'service of the plan')
+      .requiredOption('--trigger <name>', 'trigger of the plan')
+      .option('--id <incident>', 'incident id (default: rollback-<plan>-<service>-<time>)')
+      .option('--json', 'print the result as JSON'),
+  ).action((options: StartOptions) => done(start(io, deps, options)));
+
+  const drillCommand = addContextOptions(
+    new Command('drill')
+      .description("run a plan's drill: the drill's environment and mode, the plan's first trigger unless --trigger")
+      .requiredOption('--plan <file|name>', 'plan file (YAML) or the name of a plan in PLANS_DIR')
+      .requiredOption('--drill <name>', 'drill of the plan')
+      .option('--service <name>', 'service (default: the first service nothing else depends on)')
+      .option('--trigger <name>', 'trigger (default: the first trigger of the plan)')
+      .option('--id <incident>', 'incident id (default: drill-<plan>-<drill>-<service>-<time>)')
+      .option('--json', 'print the result as JSON'),
+  ).action((options: StartOptions & { drill: string }) => done(start(io, deps, options, options.drill)));
+
+  const decisionCommand = (verdict: Verdict) =>
+    new Command(verdict)
+      .description(`${verdict} the rollback of an incident; exit 1 when the decision does not count`)
+      .argument('<incident>', 'incident id')
+      .requiredOption('--by <SlackUserId>', 'Slack user id of the person deciding', slackUser)
+      .requiredOption('--reason <text>', 'why')
+      .option('--json', 'print the answer as JSON')
+      .action((incident: string, options: { by: string; reason: string; json?: boolean }) => done(decide(io, deps, verdict, incident, options)));
+
+  const statusCommand = new Command('status')
+    .description("an incident's stage, decision, checks and timeline")
+    .argument('<incident>', 'incident id')
+    .option('--json', 'print the status as JSON')
+    .action((incident: string, options: { json?: boolean }) => done(status(io, deps, incident, options)));
+
+  const reportCommand = new Command('report')
+    .description("an incident's report (Markdown, or JSON)")
+    .argument('<incident>', 'incident id')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
+    .action((incident: string, options: { format: 'md' | 'json' }) => done(report(io, deps, incident, options)));
+
+  return [startCommand, drillCommand, decisionCommand('approve'), decisionCommand('reject'), statusCommand, reportCommand];
+}

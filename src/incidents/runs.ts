@@ -1,0 +1,122 @@
+// Reading runs back: the record for reports (with the plan the run started with) and the
+// open runs that freeze deployments of a service.
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import type { Plan } from '../plan/schema';
+import { type IncidentInput, type IncidentRecord, recordQuery, SearchAttributes } from '../workflows/messages';
+
+export class UnknownIncidentError extends Error {
+  constructor(readonly incidentId: string) {
+    super(`no incident "${incidentId}"`);
+    this.name = 'UnknownIncidentError';
+  }
+}
+
+/** The input the run was started with (plan snapshot included), from its first history event. */
+export async function runInput(client: Client, incidentId: string): Promise<IncidentInput | undefined> {
+  try {
+    const { history } = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId: incidentId },
+      maximumPageSize: 1,
+    });
+    const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+    if (!started?.input?.payloads) return undefined;
+    const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, started.input.payloads);
+    return input as IncidentInput | undefined;
+  } catch (err) {
+    if ((err as { code?: number }).code === 5 /* NOT_FOUND */) return undefined;
+    throw err;
+  }
+}
+
+/** The run's record; throws UnknownIncidentError for an id with no run. */
+export async function incidentRecord(client: Client, incidentId: string): Promise<IncidentRecord> {
+  try {
+    return await client.workflow.getHandle(incidentId).query(recordQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UnknownIncidentError(incidentId);
+    throw err;
+  }
+}
+
+/**
+ * The plan a report is written against: the snapshot the run started with ("a run keeps
+ * the rules it started with"), else the loaded plan of that name.
+ */
+export async function planOfRun(client: Client, incidentId: string, planName: string, plans: ReadonlyMap<string, Plan>): Promise<Plan | undefined> {
+  const input = await runInput(client, incidentId).catch(() => undefined);
+  return input?.plan ?? plans.get(planName);
+}
+
+export interface FreezingIncident {
+  incidentId: string;
+  plan: string;
+  stage: string;
+  since: string;
+}
+
+export interface FreezeAnswer {
+  service: string;
+  frozen: boolean;
+  incidents: FreezingIncident[];
+  reason: string;
+}
+
+export interface OpenRun {
+  incidentId: string;
+  plan: string;
+  service: string;
+  stage?: string;
+  since: string;
+}
+
+/** Whether a run of `plan` for `run.service` freezes deployments of `service`. Pure. */
+export function freezes(plan: Plan | undefined, run: OpenRun, service: string): boolean {
+  if (!plan?.freeze?.deployments) return false;
+  if (run.service === service) return true;
+  return plan.freeze.scope === 'all' && plan.targets.services.some((s) => s.name === service);
+}
+
+/** The answer for one service, from the open runs and their plans. Pure. */
+export function freezeAnswer(service: string, runs: { run: OpenRun; plan: Plan | undefined }[]): FreezeAnswer {
+  const incidents = runs
+    .filter(({ run, plan }) => freezes(plan, run, service))
+    .map(({ run }) => ({ incidentId: run.incidentId, plan: run.plan, stage: run.stage ?? 'detect', since: run.since }))
+    .sort((a, b) => a.since.localeCompare(b.since) || a.incidentId.localeCompare(b.incidentId));
+  const reason = incidents.length
+    ? `deployments of ${service} are frozen while ${incidents.length === 1 ? 'incident' : 'incidents'} ${incidents.map((i) => `${i.incidentId} (plan ${i.plan}, stage ${i.stage})`).join(', ')} ${incidents.length === 1 ? 'is' : 'are'} open`
+    : `no open incident freezes deployments of ${service}`;
+  return { service, frozen: incidents.length > 0, incidents, reason };
+}
+
+const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The visibility query for open runs that may freeze `service`. */
+export function openRunsQuery(service: string, plans: ReadonlyMap<string, Plan>): string {
+  // Plans that freeze every service they cover: a run of them for any service counts.
+  const wide = [...plans.values()]
+    .filter((p) => p.freeze?.deployments && p.freeze.scope === 'all' && p.targets.services.some((s) => s.name === service))
+    .map((p) => p.name);
+  const scope = wide.length
+    ? `(RollbackService = ${quote(service)} OR RollbackPlan IN (${wide.map(quote).join(', ')}))`
+    : `RollbackService = ${quote(service)}`;
+  return `ExecutionStatus = 'Running' AND ${scope}`;
+}
+
+/** Open runs (by visibility) that freeze deployments of `service`. */
+export async function freezeStatus(client: Client, plans: ReadonlyMap<string, Plan>, service: string): Promise<FreezeAnswer> {
+  const found: { run: OpenRun; plan: Plan | undefined }[] = [];
+  for await (const wf of client.workflow.list({ query: openRunsQuery(service, plans) })) {
+    const attrs = wf.typedSearchAttributes;
+    const planName = attrs.get(SearchAttributes.plan);
+    const runService = attrs.get(SearchAttributes.service);
+    if (!planName || !runService) continue;
+    const stage = attrs.get(SearchAttributes.stage);
+    const run: OpenRun = { incidentId: wf.workflowId, plan: planName, service: runService, since: wf.startTime.toISOString(), ...(stage ? { stage } : {}) };
+    // The loaded plan of that name; a plan no longer loaded is read from the run's own snapshot.
+    const plan = plans.get(planName) ?? (await runInput(client, wf.workflowId).catch(() => undefined))?.plan;
+    found.push({ run, plan });
+  }
+  return freezeAnswer(service, found);
+}
