@@ -1,0 +1,48 @@
+import { AlertmanagerAlerts } from '../../../src/adapters/alerts/alertmanager';
+import { RedisCache } from '../../../src/adapters/cache/redis';
+import { PostgresDatabase } from '../../../src/adapters/database/postgres';
+import { RefusedError } from '../../../src/adapters/exec';
+import { infraAdapters } from '../../../src/adapters/factory';
+import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus';
+import { HaproxyRouter } from '../../../src/adapters/traffic/haproxy';
+import { NginxRouter } from '../../../src/adapters/traffic/nginx';
+import { AdaptersSchema } from '../../../src/plan/language/plan';
+import { caught } from '../../support/caught';
+
+describe('infraAdapters', () => {
+  const plan = AdaptersSchema.parse({
+    traffic: { type: 'nginx', conf: '/etc/nginx/nginx.conf', upstreamFile: '/etc/nginx/conf.d/upstreams.conf', services: { checkout: { pools: { control: ['10.0.0.1:8080'] } } } },
+    cache: { type: 'redis', caches: { config: { db: 2 } } },
+    database: { type: 'postgres', urlEnv: 'SHOP_DATABASE_URL', backups: { dir: '/var/backups/shop' } },
+    metrics: { type: 'prometheus', url: 'http://prometheus:9090' },
+    alerts: { type: 'alertmanager', url: 'http://alertmanager:9093' },
+  });
+
+  it('builds one adapter per configured role, by vendor', () => {
+    const adapters = infraAdapters(plan, {});
+    expect(adapters.traffic).toBeInstanceOf(NginxRouter);
+    expect(adapters.cache).toBeInstanceOf(RedisCache);
+    expect(adapters.database).toBeInstanceOf(PostgresDatabase);
+    expect(adapters.metrics).toBeInstanceOf(PrometheusMetrics);
+    expect(adapters.alerts).toBeInstanceOf(AlertmanagerAlerts);
+    const haproxy = infraAdapters(AdaptersSchema.parse({ traffic: { type: 'haproxy', socket: '/run/haproxy/admin.sock', services: { checkout: { backend: 'checkout', pools: { control: ['c1'] } } } } }), {});
+    expect(haproxy.traffic).toBeInstanceOf(HaproxyRouter);
+    expect(infraAdapters(AdaptersSchema.parse({}), {})).toEqual({});
+  });
+
+  it('reads secrets by the variable name the plan gives, and names only the variable when it is missing', async () => {
+    const adapters = infraAdapters(plan, { REDIS_URL: '' });
+    const error = await caught(adapters.database!.migrateDown('001'));
+    // No migrations configured is refused first; the URL is only read when needed.
+    expect(error).toBeInstanceOf(RefusedError);
+    const restore = await caught(adapters.cache!.flush('config'));
+    expect(restore).toBeInstanceOf(RefusedError);
+    expect((restore as Error).message).toContain('REDIS_URL is not set');
+  });
+
+  it('keeps the secret out of errors', async () => {
+    const adapters = infraAdapters(plan, { SHOP_DATABASE_URL: 'mysql://admin:hunter2@db/shop' });
+    const error = await caught(adapters.database!.restore('latest'));
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+});
