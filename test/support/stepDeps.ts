@@ -1,0 +1,67 @@
+// Step-activity deps over the embedded adapters (real bash, real git, file flag store,
+// file ledger) in a temp dir; real-server adapters are fakes handed in by the test.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileFlagStore, writeFlagFile } from '../../src/adapters/fileFlagStore';
+import { gitSourceControlFor } from '../../src/adapters/git';
+import { FileIdempotencyLedger } from '../../src/adapters/idempotencyLedger';
+import type { ActionRecord, MetricSample, MetricSource } from '../../src/adapters/roles';
+import { shellRunnerFor } from '../../src/adapters/shell';
+import { createStepActivities, type InfraAdapters, type StepDeps } from '../../src/activities/steps';
+import { AdaptersSchema } from '../../src/plan/language/plan';
+import { StepSchema, type Step } from '../../src/plan/schema';
+
+export interface StepWorld {
+  dir: string;
+  flagPath: string;
+  ledgerDir: string;
+  deps: StepDeps;
+  activities: ReturnType<typeof createStepActivities>;
+  adapters(extra?: Record<string, unknown>): ReturnType<typeof AdaptersSchema.parse>;
+}
+
+export async function stepWorld(options: { infra?: InfraAdapters; deps?: Partial<StepDeps>; flags?: Record<string, boolean> } = {}): Promise<StepWorld> {
+  const dir = mkdtempSync(join(tmpdir(), 'steps-'));
+  const flagPath = join(dir, 'flags.json');
+  const ledgerDir = join(dir, 'ledger');
+  await writeFlagFile(flagPath, { flags: Object.fromEntries(Object.entries(options.flags ?? {}).map(([k, enabled]) => [k, { enabled }])) });
+  const deps: StepDeps = {
+    flagStore: (config) => new FileFlagStore(config.path ?? flagPath),
+    infra: () => options.infra ?? {},
+    sourceControl: (adapters) => gitSourceControlFor(adapters.git),
+    shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun }),
+    ledger: new FileIdempotencyLedger(ledgerDir),
+    now: () => new Date('2026-11-24T10:00:00Z'),
+    ...options.deps,
+  };
+  return {
+    dir,
+    flagPath,
+    ledgerDir,
+    deps,
+    activities: createStepActivities(deps),
+    adapters: (extra = {}) => AdaptersSchema.parse({ flags: { type: 'file', path: flagPath }, commands: { cwd: dir }, ...extra }),
+  };
+}
+
+export function step(input: Record<string, unknown>): Step {
+  return StepSchema.parse(input);
+}
+
+export function fakeMetrics(values: Record<string, number | undefined | Error>): MetricSource & { queries: string[] } {
+  const queries: string[] = [];
+  return {
+    queries,
+    async query(query: string): Promise<MetricSample> {
+      queries.push(query);
+      const value = values[query];
+      if (value instanceof Error) throw value;
+      return { query, value, at: '2026-11-24T10:00:00.000Z' };
+    },
+  };
+}
+
+export function recorded(summary: string, details?: Record<string, unknown>): ActionRecord {
+  return { ok: true, summary, ...(details ? { details } : {}) };
+}
