@@ -1,9 +1,13 @@
 // What every real-server helper shares: free loopback ports, a temp folder per server,
 // spawning with the log in that folder, waiting until the server answers, and stopping
-// it for sure. Every started server is registered so that a test that forgets (or fails
-// before) its `stop()` still leaves nothing behind when the Jest worker exits.
+// it for sure. Nothing may outlive the test run, even when a test fails before its stop()
+// or the Jest worker is killed: every server runs in its own process group (nginx workers
+// and PostgreSQL backends included) and gets a watchdog — a tiny `sh` reading a pipe from
+// this process. When this process goes away for any reason, the pipe closes and the
+// watchdog stops the whole group (graceful signal, then SIGKILL) and removes the folder.
+// (A `process.on('exit')` hook would not do: Jest's sandboxed `process` never emits it.)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../scripts/lib/devServer';
@@ -14,23 +18,30 @@ export interface ServerProcess {
   child: ChildProcess;
   dir: string;
   logFile: string;
-  /** Stops the process (graceful signal, then SIGKILL) and removes its folder. Safe to call twice. */
+  /** Stops the process group (graceful signal, then SIGKILL) and removes its folder. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 const live = new Set<ServerProcess>();
 
-// Last resort when a suite ends without stop(): synchronous, so it also runs on `exit`.
-process.once('exit', () => {
-  for (const server of live) {
-    try {
-      server.child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-    rmSync(server.dir, { recursive: true, force: true });
-  }
-});
+const WATCHDOG = `read -r _ || true
+kill -"$2" -"$1" 2>/dev/null
+i=0
+while kill -0 -"$1" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+kill -KILL -"$1" 2>/dev/null
+rm -rf "$3"`;
+
+function startWatchdog(pgid: number, signal: NodeJS.Signals, dir: string): ChildProcess {
+  const watchdog = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(pgid), signal.replace(/^SIG/, ''), dir], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  watchdog.on('error', () => undefined);
+  // Neither the watchdog nor its pipe may keep Jest (or a script) from exiting.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
 
 /** Stops every server this test file started and has not stopped yet (for afterAll). */
 export async function stopAll(): Promise<void> {
@@ -85,11 +96,18 @@ export function spawnServer(options: SpawnOptions): ServerProcess {
     cwd: options.dir,
     stdio: ['ignore', log, log],
     env: options.env ?? process.env,
+    // Own process group: stopping it also stops the server's own children.
+    detached: true,
     ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
   });
+  closeSync(log);
+  // A test that fails before stop() must not keep Jest from exiting; the watchdog cleans up then.
+  child.unref();
   child.on('error', () => {
     // reported by waitUntil through exitCode / the log; keeps an ENOENT from crashing the worker
   });
+  const stopSignal = options.stopSignal ?? 'SIGTERM';
+  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid, stopSignal, options.dir);
   let stopping: Promise<void> | undefined;
   const server: ServerProcess = {
     child,
@@ -97,7 +115,10 @@ export function spawnServer(options: SpawnOptions): ServerProcess {
     logFile,
     stop() {
       stopping ??= (async () => {
-        await stopChild(child, options.stopSignal ?? 'SIGTERM', 5_000);
+        await stopChild(child, stopSignal, 5_000);
+        killGroup(child, 'SIGKILL');
+        // Our own stop is done: the watchdog must not signal a process group id that may be reused.
+        watchdog?.kill('SIGKILL');
         live.delete(server);
         if (!options.keepDir) rmSync(options.dir, { recursive: true, force: true });
       })();
@@ -108,10 +129,23 @@ export function spawnServer(options: SpawnOptions): ServerProcess {
   return server;
 }
 
+/** Signals the whole process group (left-over nginx workers, PostgreSQL backends). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group is gone
+  }
+}
+
 export function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
   return new Promise((done) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const force = setTimeout(() => {
+      child.kill('SIGKILL');
+      killGroup(child, 'SIGKILL');
+    }, graceMs);
     child.once('exit', () => {
       clearTimeout(force);
       done();
