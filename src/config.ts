@@ -22,6 +22,8 @@ export const WorkerEnv = TemporalEnv.extend({
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
   PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com'),
   FLAG_STORE_PATH: z.string().default(resolve(ROOT, '.data/flags.json')),
+  /** The worker's own state: the step idempotency ledger. */
+  STATE_DIR: z.string().default(resolve(ROOT, '.data/worker')),
   /** A workflow bundle built ahead of time (tests build one for all workers). */
   WORKFLOW_BUNDLE: z.string().optional(),
 });

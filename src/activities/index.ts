@@ -1,15 +1,13 @@
 // Thin activities: each resolves the adapter the plan names and calls it. All are safe to
 // retry: flag disabling is idempotent, PagerDuty de-duplicates on dedup_key, and Slack
 // posts are the only non-idempotent calls (a retried post can repeat a message, never an action).
-import type { FlagStore } from '../adapters/flagStore';
 import type { HttpProbe, HttpProbeResult } from '../adapters/httpCheck';
 import type { PagerDutyClient } from '../adapters/pagerduty';
 import { type ApprovalDecision, type ApprovalRequest, decisionBlocks, decisionText, type SlackNotifier } from '../adapters/slack';
-import type { Plan } from '../plan/schema';
 import { atBoundary } from './failures';
+import { createStepActivities, type PlanAdapters, type StepDeps } from './steps';
 
-export interface ActivityDeps {
-  flagStore(config: Plan['adapters']['flags']): FlagStore;
+export interface ActivityDeps extends StepDeps {
   /** Absent when no Slack token is configured: notifications are then recorded as skipped. */
   slack?: SlackNotifier;
   pagerduty: PagerDutyClient;
@@ -75,13 +73,18 @@ export function createActivities(deps: ActivityDeps) {
       return atBoundary(async () => ({ sent: true, ...(await slack.postMessage(input.channel, input.text)) }));
     },
 
-    async disableFlag(input: { store: Plan['adapters']['flags']; flag: string; incidentId: string }) {
-      return atBoundary(() => deps.flagStore(input.store).disable(input.flag, `rollback ${input.incidentId}`));
-    },
-
     async httpCheck(probe: HttpProbe): Promise<HttpProbeResult> {
       return deps.probeHttp(probe);
     },
+
+    /** Alerts still firing for the service (monitoring after a rollback re-opens on them). */
+    async activeAlerts(input: { adapters: PlanAdapters; service: string }): Promise<string[]> {
+      const alerts = deps.infra(input.adapters).alerts;
+      if (!alerts) return [];
+      return atBoundary(() => alerts.activeAlerts(input.service));
+    },
+
+    ...createStepActivities(deps),
   };
 }
 

@@ -1,17 +1,27 @@
 // Adapters chosen from configuration, handed to createActivities.
+import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { FileFlagStore } from '../adapters/fileFlagStore';
+import { infraAdapters } from '../adapters/factory';
+import { gitSourceControlFor } from '../adapters/git';
 import { probeHttp } from '../adapters/httpCheck';
+import { FileIdempotencyLedger } from '../adapters/idempotencyLedger';
 import { PagerDutyClient } from '../adapters/pagerduty';
+import { shellRunnerFor } from '../adapters/shell';
 import { SlackNotifier } from '../adapters/slack';
 import type { WorkerConfig } from '../config';
 
 export function activityDeps(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): ActivityDeps {
   return {
     flagStore: (store) => new FileFlagStore(store.path ?? config.FLAG_STORE_PATH),
+    infra: (adapters) => infraAdapters(adapters, env),
+    sourceControl: (adapters) => gitSourceControlFor(adapters.git),
+    shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun }),
+    ledger: new FileIdempotencyLedger(join(config.STATE_DIR, 'steps')),
     ...(config.SLACK_BOT_TOKEN ? { slack: new SlackNotifier({ token: config.SLACK_BOT_TOKEN, slackApiUrl: config.SLACK_API_URL }) } : {}),
     pagerduty: new PagerDutyClient({ baseUrl: config.PAGERDUTY_EVENTS_URL }),
     secret: (name) => env[name] || undefined,
     probeHttp,
+    env,
   };
 }

@@ -1,67 +1,136 @@
-// The run's long-lived state in one place: what the status query shows, what the
-// result reports. Deterministic: timestamps come from the workflow clock passed in.
+// The run's long-lived state in one place: what the status and record queries show and
+// what the result reports. Deterministic: timestamps come from the workflow clock.
 import type { ApprovalRequest } from '../adapters/slack';
+import type { Milestone } from '../plan/schema';
+import { type Milestones, scoreRun } from '../policy/timing';
 import type {
   AlertNotification,
-  DecisionReply,
-  Refusal,
-  Verdict,
   CheckResult,
   DecisionRecord,
+  DecisionReply,
   DecisionSignal,
   IncidentInput,
+  IncidentRecord,
   IncidentStatus,
   Outcome,
+  PeopleEscalation,
   PendingApproval,
+  Refusal,
+  Snapshot,
   Stage,
+  StageRecord,
+  StepRecord,
   TimelineEntry,
+  Verdict,
 } from './messages';
+
+/** A question put to people: the run's decision, or one step's extra approval. */
+export interface OpenQuestion extends PendingApproval {
+  /** What is being asked, for refusals and the timeline. */
+  subject: string;
+  quorum: 'any' | 'all';
+  votes: { person: string; choice: 'rollback' | 'hold'; reason: string }[];
+}
 
 export class IncidentState {
   stage: Stage = 'detect';
   decision?: DecisionRecord;
-  pendingApproval?: PendingApproval;
+  question?: OpenQuestion;
   level?: number;
   outcome?: Outcome;
   /** The Slack message with the buttons, so the decision can replace them. */
   approvalMessage?: { channel: string; ts: string; request: ApprovalRequest };
+  /** Alerts received while the run watches (prepare, monitor, monitoring after rollback). */
+  readonly newAlerts: AlertNotification[] = [];
   readonly checks: CheckResult[] = [];
   readonly timeline: TimelineEntry[] = [];
+  readonly stages: StageRecord[] = [];
+  readonly milestones: Partial<Record<Milestone, string>> = {};
+  readonly decisions: DecisionRecord[] = [];
+  readonly escalations: PeopleEscalation[] = [];
+  readonly steps: StepRecord[] = [];
+  readonly snapshots: { before?: Snapshot; after?: Snapshot } = {};
+  readonly followUps: string[] = [];
 
   constructor(
-    private readonly input: IncidentInput,
+    readonly input: IncidentInput,
     private readonly now: () => string,
   ) {}
+
+  get environment(): string {
+    return this.input.environment ?? this.input.plan.targets.environment;
+  }
+
+  /** A drill in dry-run mode: adapters only record what they would do. */
+  get dryRun(): boolean {
+    const { drill, plan } = this.input;
+    return drill !== undefined && plan.drills?.find((d) => d.name === drill)?.mode === 'dry-run';
+  }
 
   record(event: string, detail?: string): void {
     this.timeline.push({ at: this.now(), event, ...(detail === undefined ? {} : { detail }) });
   }
 
+  enterStage(stage: Stage): void {
+    const at = this.now();
+    this.closeStage(at);
+    this.stage = stage;
+    this.stages.push({ stage, startedAt: at });
+  }
+
+  private closeStage(at: string): void {
+    const open = this.stages[this.stages.length - 1];
+    if (open && open.endedAt === undefined) {
+      open.endedAt = at;
+      open.durationMs = Date.parse(at) - Date.parse(open.startedAt);
+    }
+  }
+
+  finish(): void {
+    this.closeStage(this.now());
+  }
+
+  /** First time only: a milestone marks when the run first got there. */
+  reach(milestone: Milestone): void {
+    this.milestones[milestone] ??= this.now();
+  }
+
   decide(action: DecisionRecord['action'], by: string, reason: string): DecisionRecord {
-    this.decision = { action, by, reason, at: this.now() };
-    this.pendingApproval = undefined;
+    const decision = { action, by, reason, at: this.now() };
+    this.decision = decision;
+    this.decisions.push(decision);
+    this.question = undefined;
     this.record(`decision: ${action}`, `by ${by}: ${reason}`);
-    return this.decision;
+    return decision;
   }
 
   /**
-   * A person's approve/reject. Only counts while an approval is pending and only from
-   * someone the plan's authority names; anything else is recorded as refused.
+   * A person's approve/reject. Counts only while a question is open and only from someone
+   * it names; anything else is refused and recorded. With quorum "all" the question stays
+   * open until every role has said rollback, or anyone says hold.
    */
   receiveVerdict(verdict: Verdict, signal: DecisionSignal): DecisionReply {
-    const pending = this.pendingApproval;
+    const question = this.question;
     const refuse = (refusal: Refusal, reason: string): DecisionReply => {
       this.record(`${verdict} refused`, `${signal.by}: ${reason}`);
       return { accepted: false, refusal, reason };
     };
-    if (this.decision) return refuse('already-decided', `already decided: ${this.decision.action} by ${this.decision.by}`);
-    if (!pending) return refuse('nothing-pending', 'no decision is pending');
-    if (!pending.people.includes(signal.by)) return refuse('not-an-approver', `not an approver (roles: ${pending.roles.join(', ')})`);
-    this.decide(verdict === 'approve' ? 'rollback' : 'hold', signal.by, signal.reason || `${verdict}d without a reason`);
+    if (!question) {
+      return this.decision
+        ? refuse('already-decided', `already decided: ${this.decision.action} by ${this.decision.by}`)
+        : refuse('nothing-pending', 'no decision is pending');
+    }
+    if (!question.people.includes(signal.by)) {
+      return refuse('not-an-approver', `not an approver of ${question.subject} (roles: ${question.roles.join(', ')})`);
+    }
+    const choice = verdict === 'approve' ? 'rollback' : 'hold';
+    question.votes.push({ person: signal.by, choice, reason: signal.reason });
+    this.record(`${verdict} by ${signal.by}`, signal.reason);
     return { accepted: true };
   }
 
   recordAlert(alert: AlertNotification): void {
+    this.newAlerts.push(alert);
     this.record(
       alert.status === 'resolved' ? 'alert resolved' : 'alert repeated',
       [alert.labels.alertname, alert.value && `value ${alert.value}`, alert.fingerprint && `fingerprint ${alert.fingerprint}`]
@@ -71,18 +140,45 @@ export class IncidentState {
   }
 
   status(): IncidentStatus {
+    const { incidentId, plan, service, trigger } = this.input;
+    const question = this.question;
     return {
-      incidentId: this.input.incidentId,
-      plan: this.input.plan.name,
-      service: this.input.service,
-      trigger: this.input.trigger,
+      incidentId,
+      plan: plan.name,
+      service,
+      trigger,
       stage: this.stage,
       ...(this.decision ? { decision: this.decision } : {}),
-      ...(this.pendingApproval ? { pendingApproval: this.pendingApproval } : {}),
+      ...(question
+        ? { pendingApproval: { roles: question.roles, people: question.people, deadline: question.deadline, default: question.default } }
+        : {}),
       ...(this.level === undefined ? {} : { level: this.level }),
       ...(this.outcome ? { outcome: this.outcome } : {}),
       checks: this.checks,
       timeline: this.timeline,
+    };
+  }
+
+  marks(): Milestones {
+    return Object.fromEntries(Object.entries(this.milestones).map(([m, at]) => [m, Date.parse(at!)]));
+  }
+
+  fullRecord(): IncidentRecord {
+    const drill = this.input.drill ? this.input.plan.drills?.find((d) => d.name === this.input.drill) : undefined;
+    // Seed 002 times automated and manual rollbacks differently; a run that asked is manual.
+    const mode = this.decision?.by === 'plan' ? 'automated' : 'manual';
+    return {
+      ...this.status(),
+      environment: this.environment,
+      ...(drill ? { drill: { name: drill.name, mode: drill.mode } } : {}),
+      stages: this.stages,
+      milestones: this.milestones,
+      decisions: this.decisions,
+      escalations: this.escalations,
+      steps: this.steps,
+      snapshots: this.snapshots,
+      scorecard: scoreRun(this.input.plan, this.marks(), { mode, trigger: this.input.trigger }),
+      followUps: this.followUps,
     };
   }
 }

@@ -32,8 +32,10 @@ export const Outcome = {
   RollbackFailed: 'rollback-failed',
   /** A person rejected the rollback. */
   Rejected: 'rejected',
-  /** Nobody rolled back: the plan said hold, prepare, monitor or fix forward. */
+  /** Nobody rolled back: the plan said hold, prepare or monitor, or people held. */
   Held: 'held',
+  /** An irreversible migration (or the plan) rules out a destructive rollback: fix forward. */
+  FixForward: 'fix-forward',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -105,6 +107,9 @@ export interface CheckAttempt {
 export interface CheckResult {
   check: string;
   ok: boolean;
+  /** Failed: the check said no. Error: we could not check. */
+  verdict?: 'passed' | 'failed' | 'error';
+  detail?: string;
   attempts: CheckAttempt[];
 }
 

@@ -1,212 +1,366 @@
-// The rollback lifecycle: detect → decide → roll back → verify → report. Everything it
-// waits for, retries or targets comes from the plan snapshot in the input.
+// The rollback lifecycle: detect → decide → announce → drain → roll back → verify →
+// validate SLOs → monitor → report, each stage timed against the plan. Everything it
+// waits for, retries, targets or escalates to comes from the plan snapshot in the input
+// and the pure policy functions; no runbook number lives here.
 import {
-  ActivityFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
-  proxyActivities,
+  isCancellation,
   setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities, Delivery } from '../activities';
-import type { ApprovalDecision, ApprovalRequest } from '../adapters/slack';
-import { NON_RETRYABLE_TYPES } from '../activities/failures';
 import { parseDuration } from '../plan/duration';
-import type { HttpCheck, Level, Outcome as PlanOutcome, Step } from '../plan/schema';
-import { peopleInRoles } from '../policy/approvers';
-import { decide } from '../policy/decide';
+import { parseQuantity } from '../plan/quantity';
+import type { Level, Outcome as PlanOutcome } from '../plan/schema';
+import { authorityFor } from '../policy/authority';
+import type { DecisionContext } from '../policy/context';
+import { findDecision, NoDecisionError } from '../policy/decide';
+import { escalationSchedule } from '../policy/escalation';
+import { findLevel, levelGate, levelId, nextLevel, startLevel } from '../policy/levels';
 import { workflowNow } from './clock';
 import { IncidentState } from './incidentState';
 import {
+  type AlertNotification,
   alertSignal,
   approveSignal,
-  type CheckResult,
-  decideUpdate,
   type DecisionRecord,
+  decideUpdate,
   type IncidentInput,
   type IncidentResult,
   Outcome,
+  recordQuery,
   rejectSignal,
   SearchAttributes,
   Stage,
   statusQuery,
 } from './messages';
-
-const nonRetryableErrorTypes = [...NON_RETRYABLE_TYPES];
-
-// Notifications: keep trying for a while (rate limits, outages), never forever.
-const notifications = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes },
-});
-
-// Actions on the service: idempotent, retried a few times.
-const actions = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes },
-});
-
-// Checks: one attempt per activity; the plan's attempts and delay are the workflow's loop.
-const checks = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 1 },
-});
-
-function enterStage(state: IncidentState, stage: Stage, detail?: string): void {
-  state.stage = stage;
-  state.record(`stage: ${stage}`, detail);
-  upsertSearchAttributes([{ key: SearchAttributes.stage, value: stage }]);
-  setCurrentDetails(`**Stage:** ${stage}${detail ? ` — ${detail}` : ''}`);
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return (err as Error).message;
-}
-
-/** Notifications never block a rollback: a failure is recorded and the run goes on. */
-async function notify<T extends Delivery>(state: IncidentState, what: string, send: () => Promise<T>): Promise<T | undefined> {
-  try {
-    const delivery = await send();
-    state.record(delivery.sent ? `${what} sent` : `${what} skipped`, delivery.reason);
-    return delivery;
-  } catch (err) {
-    state.record(`${what} failed`, failureMessage(err));
-    return undefined;
-  }
-}
-
-async function decideRollback(input: IncidentInput, state: IncidentState, outcome: PlanOutcome): Promise<DecisionRecord> {
-  const { plan } = input;
-  if (outcome.action !== 'ask') {
-    return state.decide(outcome.action, 'plan', `plan ${plan.name} says ${outcome.action} for ${input.trigger}`);
-  }
-  const windowMs = parseDuration(outcome.window);
-  const people = peopleInRoles(plan, outcome.approvers);
-  const deadline = workflowNow(windowMs);
-  state.pendingApproval = { roles: outcome.approvers, people, deadline, default: outcome.default };
-  state.record('approval requested', `${outcome.approvers.join(', ')} until ${deadline}; default ${outcome.default}`);
-
-  const slack = plan.notifications.slack;
-  if (slack) {
-    const request: ApprovalRequest = {
-      incidentId: input.incidentId,
-      plan: plan.name,
-      service: input.service,
-      trigger: input.trigger,
-      summary: input.alert.annotations?.summary ?? `${input.trigger} fired on ${input.service}`,
-      approverIds: people,
-      deadline,
-      defaultAction: outcome.default,
-    };
-    const delivery = await notify(state, 'Slack approval request', () =>
-      notifications.requestApproval.executeWithOptions({ summary: `Ask ${outcome.approvers.join(', ')} in ${slack.channel}` }, [
-        { channel: slack.channel, request },
-      ]),
-    );
-    if (delivery?.channel && delivery.ts) state.approvalMessage = { channel: delivery.channel, ts: delivery.ts, request };
-  }
-
-  const answered = await condition(() => state.decision !== undefined, windowMs, {
-    summary: `Approval window ${outcome.window}, default ${outcome.default}`,
-  });
-  if (answered && state.decision) return state.decision;
-  return state.decide(outcome.default, 'clock', `nobody decided within ${outcome.window}; plan default is ${outcome.default}`);
-}
-
-async function runStep(input: IncidentInput, state: IncidentState, step: Step): Promise<boolean> {
-  try {
-    switch (step.type) {
-      case 'flag.disable': {
-        const change = await actions.disableFlag.executeWithOptions({ summary: `Disable flag ${step.flag}` }, [
-          { store: input.plan.adapters.flags, flag: step.flag, incidentId: input.incidentId },
-        ]);
-        state.record(`step ${step.type}`, change.changed ? `${step.flag} turned off` : `${step.flag} was already off`);
-        return true;
-      }
-      default:
-        state.record(`step ${step.type} failed`, `this worker cannot run ${step.type} steps`);
-        return false;
-    }
-  } catch (err) {
-    state.record(`step ${step.type} failed`, failureMessage(err));
-    return false;
-  }
-}
-
-async function runHttpCheck(state: IncidentState, name: string, check: HttpCheck): Promise<CheckResult> {
-  const result: CheckResult = { check: name, ok: false, attempts: [] };
-  state.checks.push(result);
-  for (let attempt = 1; attempt <= check.attempts; attempt++) {
-    const probe = await checks.httpCheck.executeWithOptions(
-      { summary: `${name}: GET ${check.url} (attempt ${attempt}/${check.attempts})` },
-      [{ url: check.url, expectStatus: check.expectStatus, timeoutMs: parseDuration(check.timeout) }],
-    );
-    result.attempts.push({
-      attempt,
-      ok: probe.ok,
-      ...(probe.status === undefined ? {} : { status: probe.status }),
-      ...(probe.error === undefined ? {} : { error: probe.error }),
-      at: workflowNow(),
-    });
-    if (probe.ok) {
-      result.ok = true;
-      break;
-    }
-    if (attempt < check.attempts) await sleep(parseDuration(check.delay));
-  }
-  state.record(`check ${name} ${result.ok ? 'passed' : 'failed'}`, `${result.attempts.length} attempt(s)`);
-  return result;
-}
-
-async function rollBack(input: IncidentInput, state: IncidentState, level: Level): Promise<Outcome> {
-  state.level = level.level;
-  upsertSearchAttributes([{ key: SearchAttributes.level, value: level.level }]);
-  enterStage(state, Stage.RollBack, `level ${level.level} (${level.name})`);
-  for (const step of level.steps) {
-    if (!(await runStep(input, state, step))) return Outcome.RollbackFailed;
-  }
-  enterStage(state, Stage.Verify, level.checks.join(', ') || 'no checks in plan');
-  let verified = true;
-  for (const name of level.checks) {
-    const check = input.plan.checks[name];
-    if (check?.type !== 'http') {
-      state.record(`check ${name} failed`, `this worker cannot run ${check?.type ?? 'unknown'} checks`);
-      verified = false;
-    } else if (!(await runHttpCheck(state, name, check)).ok) {
-      verified = false;
-    }
-  }
-  return verified ? Outcome.RolledBack : Outcome.RollbackUnverified;
-}
-
-function isPerson(by: string): boolean {
-  return by !== 'plan' && by !== 'clock';
-}
-
-function approvalDecision(decision: DecisionRecord): ApprovalDecision {
-  if (!isPerson(decision.by)) return { verdict: 'timed-out' };
-  return { verdict: decision.action === 'rollback' ? 'approved' : 'rejected', userId: decision.by };
-}
-
-function outcomeOf(decision: DecisionRecord): Outcome {
-  return decision.action === 'hold' && isPerson(decision.by) ? Outcome.Rejected : Outcome.Held;
-}
+import { reach } from './milestones';
+import { failureMessage, page, postToSlack } from './notify';
+import { ask, isPerson } from './people';
+import { actions } from './proxies';
+import { pagePeople, runSteps } from './steps';
+import { runCheck, verify } from './verification';
 
 const OUTCOME_TEXT: Record<Outcome, string> = {
   [Outcome.RolledBack]: 'rolled back and verified',
   [Outcome.RollbackUnverified]: 'rolled back, but verification failed',
-  [Outcome.RollbackFailed]: 'rollback step failed',
+  [Outcome.RollbackFailed]: 'rollback failed',
   [Outcome.Rejected]: 'rollback rejected',
   [Outcome.Held]: 'no rollback (held)',
+  [Outcome.FixForward]: 'no destructive rollback: fix forward',
 };
+
+function enterStage(state: IncidentState, stage: Stage, detail?: string): void {
+  state.enterStage(stage);
+  state.record(`stage: ${stage}`, detail);
+  upsertSearchAttributes([{ key: SearchAttributes.stage, value: stage }]);
+  setDetails(state, detail);
+}
+
+/** Markdown shown as the workflow's current details in the Temporal UI. */
+function setDetails(state: IncidentState, detail?: string): void {
+  setCurrentDetails(`**Stage:** ${state.stage}${state.level === undefined ? '' : ` · **Level:** ${state.level}`}${detail ? ` — ${detail}` : ''}`);
+}
+
+/** The trigger a new alert stands for, and its value in base units when it has one. */
+function contextFromAlert(state: IncidentState, alert: AlertNotification, base: DecisionContext): DecisionContext {
+  const trigger = state.input.plan.triggers.find((t) => Object.entries(t.match ?? { alertname: t.name }).every(([k, v]) => alert.labels[k] === v));
+  let value = base.value;
+  if (alert.value) {
+    try {
+      value = parseQuantity(alert.value).value;
+    } catch {
+      // A value the plan cannot read keeps the last known one.
+    }
+  }
+  return { ...base, trigger: trigger?.name ?? base.trigger, ...(value === undefined ? {} : { value }) };
+}
+
+interface Decided {
+  decision: DecisionRecord;
+  planOutcome?: PlanOutcome;
+}
+
+/** prepare / monitor: keep watching; a person, or a worse alert, may still raise it to a rollback. */
+async function watch(state: IncidentState, context: DecisionContext): Promise<DecisionContext | 'rollback' | undefined> {
+  const { plan } = state.input;
+  const monitoring = plan.monitoring;
+  if (!monitoring) return undefined;
+  const windowMs = monitoring.cycles * parseDuration(monitoring.interval);
+  const seen = state.newAlerts.length;
+  const authority = authorityFor(plan, context);
+  const roles = authority && !authority.system ? authority.roles : [];
+  if (roles.length > 0) {
+    state.question = {
+      subject: `raise ${context.trigger} to a rollback`,
+      roles,
+      people: roles.flatMap((r) => plan.authority.roles[r]?.members ?? []),
+      deadline: workflowNow(windowMs),
+      default: 'hold',
+      quorum: authority!.quorum,
+      votes: [],
+    };
+  }
+  state.record('watching', `for ${monitoring.cycles} × ${monitoring.interval}${roles.length ? `; ${roles.join(', ')} may raise it to a rollback` : ''}`);
+  await condition(() => state.newAlerts.length > seen || (state.question?.votes.length ?? 0) > 0, windowMs);
+  const votes = state.question?.votes ?? [];
+  state.question = undefined;
+  const raised = votes.find((v) => v.choice === 'rollback');
+  if (raised) {
+    state.decide('rollback', raised.person, raised.reason);
+    return 'rollback';
+  }
+  const alert = state.newAlerts[seen];
+  if (alert?.status === 'firing') return contextFromAlert(state, alert, context);
+  state.record('watch ended', alert ? 'the alert resolved' : 'nothing got worse');
+  return undefined;
+}
+
+async function decideStage(state: IncidentState, initial: DecisionContext): Promise<Decided> {
+  const { plan } = state.input;
+  enterStage(state, Stage.Decide, initial.trigger);
+  let context = initial;
+  for (;;) {
+    let found;
+    try {
+      found = findDecision(plan, context);
+    } catch (err) {
+      if (!(err instanceof NoDecisionError)) throw err;
+      return { decision: state.decide('hold', 'plan', err.message) };
+    }
+    const outcome = found.outcome;
+    state.record('decision table', `${found.table.name} rule ${found.rule + 1}: ${outcome.action}${outcome.note ? ` (${outcome.note})` : ''}`);
+    switch (outcome.action) {
+      case 'rollback':
+        return { decision: state.decide('rollback', 'plan', `${plan.name} rolls back ${context.trigger} without asking (${found.table.name})`), planOutcome: outcome };
+      case 'ask': {
+        const authority = authorityFor(plan, context, outcome)!;
+        const answer = await ask(state, {
+          subject: `rollback for ${context.trigger}`,
+          roles: authority.roles,
+          quorum: authority.quorum,
+          window: outcome.window,
+          default: outcome.default,
+          summary: state.input.alert.annotations?.summary ?? `${context.trigger} fired on ${state.input.service}`,
+        });
+        const decision = state.decide(answer.choice, answer.by, answer.reason);
+        if (answer.choice === 'hold' && outcome.holdLimit) return holdUntilLimit(state, outcome, decision);
+        return { decision, planOutcome: outcome };
+      }
+      case 'prepare':
+      case 'monitor': {
+        state.decide(outcome.action, 'plan', `${plan.name}: ${outcome.action} for ${context.trigger}`);
+        if (outcome.steps?.length) await runSteps(state, startLevel(plan, outcome), outcome.steps, `${outcome.action}-${state.decisions.length}`, noWaves);
+        const next = await watch(state, context);
+        if (next === 'rollback') return { decision: state.decision!, planOutcome: { action: 'rollback' } };
+        if (!next) return { decision: state.decision! };
+        context = next;
+        state.record('re-deciding', `${context.trigger}${context.value === undefined ? '' : ` at ${context.value}`}`);
+        continue;
+      }
+      case 'fix-forward':
+        state.followUps.push(`Fix forward ${context.trigger} on ${state.input.service}`);
+        return { decision: state.decide('fix-forward', 'plan', outcome.note ?? `${plan.name} fixes ${context.trigger} forward`) };
+    }
+  }
+}
+
+/** A hold lasts at most `holdLimit` from detection; unresolved by then, the rollback goes ahead. */
+async function holdUntilLimit(state: IncidentState, outcome: Extract<PlanOutcome, { action: 'ask' }>, decision: DecisionRecord): Promise<Decided> {
+  const limitMs = parseDuration(outcome.holdLimit!);
+  const elapsed = Date.parse(workflowNow()) - Date.parse(state.milestones.detected!);
+  const seen = state.newAlerts.length;
+  state.record('holding', `until ${outcome.holdLimit} after detection unless the alert resolves`);
+  const resolved = await condition(() => state.newAlerts.slice(seen).some((a) => a.status === 'resolved'), Math.max(0, limitMs - elapsed));
+  if (resolved) return { decision };
+  return { decision: state.decide('rollback', 'clock', `not resolved within ${outcome.holdLimit} of detection`), planOutcome: outcome };
+}
+
+const noWaves = { afterWave: async () => true };
+
+/** Irreversible migration: no destructive rollback; a person owns the forward fix. */
+async function forwardFix(state: IncidentState, context: DecisionContext, reason: string): Promise<Outcome> {
+  const { plan } = state.input;
+  state.record('forward fix instead of rollback', reason);
+  state.followUps.push(`Forward fix for ${state.input.service}: ${reason}`);
+  const authority = authorityFor(plan, context);
+  const roles = authority && !authority.system ? authority.roles : (plan.authority.escalation[0]?.roles ?? []);
+  if (roles.length > 0) {
+    const answer = await ask(state, {
+      subject: 'forward fix (no destructive rollback)',
+      roles,
+      quorum: 'any',
+      window: plan.defaults.askWindow,
+      default: 'hold',
+      summary: `${reason}. Approve to take the forward fix on; the rollback will not touch the database.`,
+    });
+    state.decisions.push({ action: 'fix-forward', by: answer.by, reason: answer.reason, at: workflowNow() });
+  }
+  return Outcome.FixForward;
+}
+
+async function verifyLevel(state: IncidentState, level: Level): Promise<boolean> {
+  const verification = { ...state.input.plan.verification, ...level.verification };
+  enterStage(state, Stage.Verify, level.checks.join(', ') || 'no checks in plan');
+  if (parseDuration(verification.settle) > 0) await sleep(parseDuration(verification.settle));
+  const stageOf = (name: string) => state.input.plan.checks[name]?.stage ?? 'verify';
+  if (!(await verify(state, level.checks.filter((c) => stageOf(c) === 'verify'), verification))) return false;
+  await reach(state, 'verified');
+  enterStage(state, Stage.ValidateSlos);
+  if (!(await verify(state, level.checks.filter((c) => stageOf(c) === 'validate-slos'), verification))) return false;
+  await reach(state, 'validated');
+  return true;
+}
+
+function slaLeft(state: IncidentState): string | undefined {
+  const sla = state.input.plan.timing?.sla;
+  const from = sla && state.milestones[sla.from];
+  if (!sla || !from) return undefined;
+  const left = parseDuration(sla.within) - (Date.parse(workflowNow()) - Date.parse(from));
+  return left > 0 ? `${Math.round(left / 1000)}s of the ${sla.within} SLA left` : `the ${sla.within} SLA is spent`;
+}
+
+async function prepareRollback(state: IncidentState): Promise<string | undefined> {
+  const { plan, incidentId } = state.input;
+  if (plan.capture) {
+    try {
+      state.snapshots.before = await actions(60_000).captureState.executeWithOptions({ summary: 'Capture pre-rollback state' }, [
+        { incidentId, adapters: plan.adapters, capture: plan.capture },
+      ]);
+      state.record('pre-rollback state captured', state.snapshots.before.commit?.commit);
+    } catch (err) {
+      state.record('pre-rollback state not captured', failureMessage(err));
+    }
+  }
+  const pinned = plan.targets.services.flatMap((s) => (s.lastKnownGood ? [{ service: s.name, ref: s.lastKnownGood.ref }] : []));
+  if (pinned.length === 0 || state.dryRun) return undefined;
+  const confirmed = await actions(120_000).confirmTargets.executeWithOptions({ summary: 'Confirm rollback targets exist' }, [
+    { services: pinned, adapters: plan.adapters, ...(plan.targets.confirm ? { confirm: plan.targets.confirm } : {}) },
+  ]);
+  const missing = confirmed.filter((c) => !c.exists);
+  state.record(missing.length ? 'rollback targets missing' : 'rollback targets confirmed', confirmed.map((c) => `${c.service}@${c.ref}: ${c.exists ? 'ok' : c.detail}`).join('; '));
+  return missing.length ? `rollback target not available: ${missing.map((m) => `${m.service}@${m.ref}`).join(', ')}` : undefined;
+}
+
+async function rollBack(state: IncidentState, context: DecisionContext, decided: Decided, startAt?: Level): Promise<Outcome> {
+  const { plan } = state.input;
+  const planOutcome = decided.planOutcome ?? { action: 'rollback' as const };
+  enterStage(state, Stage.Announce, `decision by ${decided.decision.by}`);
+  if (isPerson(decided.decision.by)) await page(state, 'acknowledge', `${decided.decision.by} decided ${decided.decision.action}`);
+  if (!plan.notifications.announce.some((a) => a.at === 'decided' || a.at === 'announced')) {
+    await postToSlack(state, 'Slack announcement', `:rotating_light: ROLLBACK INITIATED — ${plan.name}/${state.input.service}: ${context.trigger} (${decided.decision.reason})`);
+  }
+  const notReady = await prepareRollback(state);
+  await reach(state, 'announced');
+  if (notReady) {
+    state.record('rollback stopped', notReady);
+    return Outcome.RollbackFailed;
+  }
+
+  let level = startAt ?? startLevel(plan, planOutcome);
+  const maxLevel = 'maxLevel' in planOutcome ? planOutcome.maxLevel : undefined;
+  const hooks = {
+    afterWave: async (services: string[]) => {
+      const verification = { ...plan.verification, ...level.verification };
+      state.record('wave done', `${services.join(', ')}; stabilizing ${verification.stabilization}`);
+      await sleep(parseDuration(verification.stabilization));
+      const names = services.flatMap((s) => plan.targets.services.find((t) => t.name === s)?.checks ?? []);
+      return verify(state, names, verification);
+    },
+  };
+  if ('steps' in planOutcome && planOutcome.steps?.length) {
+    if (!(await runSteps(state, level, planOutcome.steps, 'first-response', hooks))) return Outcome.RollbackFailed;
+  }
+  const gate = levelGate(level, context.migration);
+  if (!gate.run) return gate.instead === 'fix-forward' ? forwardFix(state, context, gate.reason) : (state.record('level refused', gate.reason), Outcome.RollbackFailed);
+
+  for (;;) {
+    state.level = level.level;
+    upsertSearchAttributes([{ key: SearchAttributes.level, value: level.level }]);
+    state.record(`level ${levelId(level)}: ${level.name}`, slaLeft(state));
+    const acted = await runSteps(state, level, level.steps, levelId(level), hooks);
+    if (acted) await reach(state, 'rolled-back');
+    if (acted && (await verifyLevel(state, level))) return Outcome.RolledBack;
+
+    const next = nextLevel(plan, level, { ...(maxLevel === undefined ? {} : { maxLevel }), ...(context.migration ? { migration: context.migration } : {}) });
+    if ('level' in next) {
+      state.record('escalating deeper', `level ${levelId(level)} did not restore service → ${levelId(next.level)} (${next.level.name}); ${slaLeft(state) ?? 'no SLA'}`);
+      enterStage(state, Stage.RollBack, `escalated to level ${levelId(next.level)}`);
+      level = next.level;
+      continue;
+    }
+    if (next.stop === 'fix-forward') return forwardFix(state, context, next.reason);
+    state.record('no deeper level', next.reason);
+    return acted ? Outcome.RollbackUnverified : Outcome.RollbackFailed;
+  }
+}
+
+/** After a rollback: watch cycles × interval; a new alert or a failed check re-opens the decision. */
+async function monitor(state: IncidentState, context: DecisionContext): Promise<DecisionContext | undefined> {
+  const { plan } = state.input;
+  const monitoring = plan.monitoring;
+  if (!monitoring) return undefined;
+  enterStage(state, Stage.Monitor, `${monitoring.cycles} × ${monitoring.interval}`);
+  const seen = state.newAlerts.length;
+  const firing = () => state.newAlerts.slice(seen).find((a) => a.status === 'firing');
+  for (let cycle = 1; cycle <= monitoring.cycles; cycle++) {
+    if (await condition(() => firing() !== undefined, parseDuration(monitoring.interval))) {
+      state.record('monitoring re-opened the incident', `new alert ${firing()!.labels.alertname}`);
+      return contextFromAlert(state, firing()!, context);
+    }
+    const failed: string[] = [];
+    for (const name of monitoring.checks) if (!(await runCheck(state, name)).ok) failed.push(name);
+    if (failed.length && monitoring.reopenOn.failedChecks) {
+      state.record('monitoring re-opened the incident', `checks failed: ${failed.join(', ')}`);
+      return context;
+    }
+    if (monitoring.reopenOn.activeAlerts && !state.dryRun) {
+      const active = await actions(30_000).activeAlerts.executeWithOptions({ summary: 'Active alerts' }, [{ adapters: plan.adapters, service: state.input.service }]);
+      if (active.length) {
+        state.record('monitoring re-opened the incident', `active alerts: ${active.join(', ')}`);
+        return context;
+      }
+    }
+    state.record(`monitoring cycle ${cycle}/${monitoring.cycles} clean`);
+  }
+  await reach(state, 'monitored');
+  return undefined;
+}
+
+/** People escalation beside the run: at the plan's times the next people are paged. */
+function escalatePeople(state: IncidentState): CancellationScope {
+  const scope = new CancellationScope();
+  const openedAt = Date.parse(state.milestones.detected!);
+  scope
+    .run(async () => {
+      for (const due of escalationSchedule(state.input.plan, openedAt)) {
+        const wait = due.dueAt - Date.parse(workflowNow());
+        if (wait > 0) await sleep(wait);
+        const after = `${Math.round((due.dueAt - openedAt) / 60_000)}m`;
+        state.escalations.push({ at: workflowNow(), after, roles: due.roles, people: due.people });
+        state.record('people escalation', `${due.roles.join(' + ')} after ${after}${due.note ? ` (${due.note})` : ''}`);
+        await pagePeople(state, due.roles);
+      }
+    })
+    .catch((err) => {
+      if (!isCancellation(err)) throw err;
+    });
+  return scope;
+}
+
+function closingOutcome(decision: DecisionRecord): Outcome {
+  if (decision.action === 'fix-forward') return Outcome.FixForward;
+  return decision.action === 'hold' && isPerson(decision.by) ? Outcome.Rejected : Outcome.Held;
+}
 
 export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentResult> {
   const { plan } = input;
   const state = new IncidentState(input, workflowNow);
   setHandler(statusQuery, () => state.status());
+  setHandler(recordQuery, () => state.fullRecord());
   setHandler(approveSignal, (signal) => void state.receiveVerdict('approve', signal));
   setHandler(rejectSignal, (signal) => void state.receiveVerdict('reject', signal));
   setHandler(decideUpdate, (request) => state.receiveVerdict(request.verdict, request), {
@@ -223,56 +377,47 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
     { key: SearchAttributes.plan, value: plan.name },
     { key: SearchAttributes.service, value: input.service },
   ]);
-  enterStage(state, Stage.Detect);
+  enterStage(state, Stage.Detect, `${input.trigger} on ${input.service} in ${state.environment}${input.drill ? ` (drill ${input.drill})` : ''}`);
   state.record('detected', `${input.trigger} on ${input.service}${input.alert.value ? ` (value ${input.alert.value})` : ''}`);
+  await reach(state, 'detected');
+  await page(state, 'trigger', `${input.trigger} on ${input.service}: rollback plan ${plan.name} started`);
+  const escalation = escalatePeople(state);
 
-  const pagerduty = plan.notifications.pagerduty;
-  const page = (action: 'trigger' | 'acknowledge' | 'resolve', summary: string) =>
-    pagerduty &&
-    notify(state, `PagerDuty ${action}`, () =>
-      notifications.pagerdutyEvent.executeWithOptions({ summary: `PagerDuty ${action}` }, [
-        { incidentId: input.incidentId, action, routingKeyEnv: pagerduty.routingKeyEnv, severity: pagerduty.severity, summary, source: `rollback-orchestrator/${plan.name}` },
-      ]),
-    );
-  await page('trigger', `${input.trigger} on ${input.service}: rollback plan ${plan.name} started`);
-
-  enterStage(state, Stage.Decide);
-  const planned = decide(plan, { ...input.context, trigger: input.trigger });
-  const decision = await decideRollback(input, state, planned);
-  if (isPerson(decision.by)) await page('acknowledge', `${decision.by} decided ${decision.action}`);
-  const approvalMessage = state.approvalMessage;
-  if (approvalMessage) {
-    await notify(state, 'Slack approval update', () =>
-      notifications.showDecision.executeWithOptions({ summary: 'Show the decision on the approval request' }, [
-        { ...approvalMessage, decision: approvalDecision(decision) },
-      ]),
-    );
-  }
-
+  let context: DecisionContext = { ...input.context, trigger: input.trigger };
   let outcome: Outcome;
-  if (decision.action === 'rollback') {
-    const levelNumber = ('level' in planned && planned.level) || plan.levels[0]!.level;
-    outcome = await rollBack(input, state, plan.levels.find((l) => l.level === levelNumber) ?? plan.levels[0]!);
-  } else {
-    outcome = outcomeOf(decision);
+  let startAt: Level | undefined;
+  for (;;) {
+    const decided = await decideStage(state, context);
+    await reach(state, 'decided');
+    if (decided.decision.action !== 'rollback') {
+      outcome = closingOutcome(decided.decision);
+      break;
+    }
+    outcome = await rollBack(state, context, decided, startAt);
+    escalation.cancel();
+    if (outcome !== Outcome.RolledBack) break;
+    const reopened = await monitor(state, context);
+    if (!reopened) break;
+    // Re-opened after a rollback that verified: the next decision starts one level deeper.
+    const deeper = state.level === undefined ? undefined : nextLevel(plan, findLevel(plan, state.level)!, {});
+    startAt = deeper && 'level' in deeper ? deeper.level : undefined;
+    context = reopened;
   }
+  escalation.cancel();
 
   state.outcome = outcome;
   upsertSearchAttributes([{ key: SearchAttributes.outcome, value: outcome }]);
   enterStage(state, Stage.Report, OUTCOME_TEXT[outcome]);
-  const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (decision ${decision.action} by ${decision.by})`;
-  const slack = plan.notifications.slack;
-  if (slack) {
-    await notify(state, 'Slack outcome', () =>
-      notifications.postSlackMessage.executeWithOptions({ summary: `Post outcome to ${slack.channel}` }, [
-        { channel: slack.channel, text: summary },
-      ]),
-    );
+  for (const followUp of plan.report?.followUps ?? []) state.followUps.push(followUp);
+  const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (decision ${state.decision?.action} by ${state.decision?.by})`;
+  if (!plan.notifications.announce.some((a) => a.at === 'validated' || a.at === 'reported')) {
+    await postToSlack(state, 'Slack outcome', summary);
   }
   // Resolve only when nothing is left for a person to do; otherwise the page stays open.
-  if (outcome === Outcome.RolledBack || outcome === Outcome.Rejected) await page('resolve', summary);
-
+  if (outcome === Outcome.RolledBack || outcome === Outcome.Rejected) await page(state, 'resolve', summary);
+  await reach(state, 'reported');
   enterStage(state, Stage.Done, OUTCOME_TEXT[outcome]);
+  state.finish();
   await condition(allHandlersFinished);
   return { ...state.status(), outcome, summary };
 }

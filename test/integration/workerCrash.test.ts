@@ -1,6 +1,8 @@
 // Durability: the worker process dies (SIGKILL) while a run waits for a decision; a new
 // worker process picks the run up and it finishes, each side effect done once.
 import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { approveSignal } from '../../src/workflows/messages';
@@ -37,6 +39,7 @@ test('a run waiting for approval survives SIGKILL of its worker and completes on
   const env = {
     TEMPORAL_TASK_QUEUE: taskQueue,
     FLAG_STORE_PATH: flags,
+    STATE_DIR: join(process.env.ROLLBACK_TEST_DIR ?? tmpdir(), uniqueName('worker-state')),
     SLACK_BOT_TOKEN: SLACK_TEST_TOKEN,
     SLACK_API_URL: slack.url,
   };

@@ -8,10 +8,9 @@ import { join, resolve } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
-import { FileFlagStore, writeFlagFile } from '../../src/adapters/fileFlagStore';
-import { probeHttp } from '../../src/adapters/httpCheck';
-import { PagerDutyClient } from '../../src/adapters/pagerduty';
-import { SlackNotifier } from '../../src/adapters/slack';
+import { writeFlagFile } from '../../src/adapters/fileFlagStore';
+import { readConfig, WorkerEnv } from '../../src/config';
+import { activityDeps } from '../../src/worker/deps';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -73,15 +72,15 @@ export interface Vendors {
 
 export const SLACK_TEST_TOKEN = 'xoxb-test-token';
 
-/** The same adapters the real worker builds, pointed at the test's stand-ins. */
+/** The same adapters the real worker builds (src/worker/deps.ts), pointed at the test's stand-ins. */
 export function testDeps(vendors: Vendors): ActivityDeps {
-  return {
-    flagStore: (store) => new FileFlagStore(store.path ?? vendors.flagStorePath),
-    ...(vendors.slackUrl ? { slack: new SlackNotifier({ token: SLACK_TEST_TOKEN, slackApiUrl: vendors.slackUrl }) } : {}),
-    pagerduty: new PagerDutyClient({ baseUrl: vendors.pagerdutyUrl ?? 'http://127.0.0.1:9' }),
-    secret: (name) => vendors.secrets?.[name],
-    probeHttp,
-  };
+  const config = readConfig(WorkerEnv, {
+    FLAG_STORE_PATH: vendors.flagStorePath,
+    STATE_DIR: join(process.env.ROLLBACK_TEST_DIR ?? '/tmp', uniqueName('worker-state')),
+    PAGERDUTY_EVENTS_URL: vendors.pagerdutyUrl ?? 'http://127.0.0.1:9',
+    ...(vendors.slackUrl ? { SLACK_BOT_TOKEN: SLACK_TEST_TOKEN, SLACK_API_URL: vendors.slackUrl } : {}),
+  });
+  return activityDeps(config, { PATH: process.env.PATH, ...vendors.secrets });
 }
 
 /** A worker as its own OS process (`src/worker/main.ts`), so a test can kill it. */

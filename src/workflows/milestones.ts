@@ -1,0 +1,38 @@
+// Milestones of a run (detected, decided, announced, drained, rolled back, verified,
+// validated, …): when first reached they are timestamped for the scorecard and the plan's
+// announcements for them go out.
+import type { Milestone } from '../plan/schema';
+import { workflowNow } from './clock';
+import type { IncidentState } from './incidentState';
+import { fillTemplate, page, postToSlack } from './notify';
+import { isPerson } from './people';
+
+export function templateValues(state: IncidentState): Record<string, string | undefined> {
+  const { plan, incidentId, trigger, alert } = state.input;
+  const sla = plan.timing?.sla?.within;
+  return {
+    plan: plan.name,
+    incident: incidentId,
+    trigger,
+    reason: state.decision ? `${trigger}: ${state.decision.reason}` : trigger,
+    environment: state.environment,
+    services: plan.targets.services.map((s) => s.name).join(', '),
+    level: state.level === undefined ? undefined : String(state.level),
+    lead: state.decision && isPerson(state.decision.by) ? `<@${state.decision.by}>` : undefined,
+    time: workflowNow(),
+    sla,
+    status: state.outcome,
+    value: alert.value,
+  };
+}
+
+export async function reach(state: IncidentState, milestone: Milestone): Promise<void> {
+  if (state.milestones[milestone]) return;
+  state.reach(milestone);
+  const { notifications } = state.input.plan;
+  for (const announcement of notifications.announce.filter((a) => a.at === milestone)) {
+    const text = fillTemplate(notifications.templates[announcement.template] ?? announcement.template, templateValues(state));
+    if (announcement.to === 'pagerduty') await page(state, 'trigger', text);
+    else await postToSlack(state, `Announce ${announcement.template}`, text, announcement.to === 'slack' ? undefined : notifications.slack?.channels[announcement.to]);
+  }
+}

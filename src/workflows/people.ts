@@ -1,0 +1,83 @@
+// Asking people: a question with a window and a default, put to the roles the plan's
+// authority names (Slack buttons, API, CLI), settled by the plan's quorum or by the clock.
+import { condition } from '@temporalio/workflow';
+import type { ApprovalDecision, ApprovalRequest } from '../adapters/slack';
+import { parseDuration } from '../plan/duration';
+import type { Plan } from '../plan/schema';
+import { peopleInRoles } from '../policy/approvers';
+import { tally } from '../policy/authority';
+import { workflowNow } from './clock';
+import type { IncidentState } from './incidentState';
+import { notify } from './notify';
+import { notifications } from './proxies';
+
+export interface Question {
+  subject: string;
+  roles: string[];
+  quorum: 'any' | 'all';
+  window: string;
+  default: 'rollback' | 'hold';
+  summary: string;
+}
+
+export interface Answer {
+  choice: 'rollback' | 'hold';
+  /** The person who settled it, or "clock". */
+  by: string;
+  reason: string;
+}
+
+export function isPerson(by: string): boolean {
+  return by !== 'plan' && by !== 'clock';
+}
+
+function approvalDecision(answer: Answer): ApprovalDecision {
+  if (!isPerson(answer.by)) return { verdict: 'timed-out' };
+  return { verdict: answer.choice === 'rollback' ? 'approved' : 'rejected', userId: answer.by };
+}
+
+async function postRequest(plan: Plan, state: IncidentState, request: ApprovalRequest, roles: string[]): Promise<void> {
+  const slack = plan.notifications.slack;
+  if (!slack) return;
+  const delivery = await notify(state, 'Slack approval request', () =>
+    notifications.requestApproval.executeWithOptions({ summary: `Ask ${roles.join(', ')} in ${slack.channel}` }, [{ channel: slack.channel, request }]),
+  );
+  if (delivery?.channel && delivery.ts) state.approvalMessage = { channel: delivery.channel, ts: delivery.ts, request };
+}
+
+export async function ask(state: IncidentState, question: Question): Promise<Answer> {
+  const { plan, incidentId, service, trigger } = state.input;
+  const windowMs = parseDuration(question.window);
+  const people = peopleInRoles(plan, question.roles);
+  const deadline = workflowNow(windowMs);
+  state.question = { ...question, people, deadline, votes: [] };
+  state.record(`approval requested: ${question.subject}`, `${question.roles.join(', ')} until ${deadline}; default ${question.default}`);
+  await postRequest(plan, state, { incidentId, plan: plan.name, service, trigger, summary: question.summary, approverIds: people, deadline, defaultAction: question.default }, question.roles);
+
+  const authority = { system: false, roles: question.roles, quorum: question.quorum };
+  const settled = () => (state.question ? tally(plan, authority, state.question.votes) : undefined);
+  await condition(() => settled() !== undefined, windowMs, { summary: `${question.subject}: window ${question.window}, default ${question.default}` });
+
+  const votes = state.question?.votes ?? [];
+  const choice = settled();
+  const answer: Answer =
+    choice === undefined
+      ? { choice: question.default, by: 'clock', reason: `nobody decided within ${question.window}; plan default is ${question.default}` }
+      : (() => {
+          const decisive = [...votes].reverse().find((v) => v.choice === choice)!;
+          const reason = votes.length === 1 ? decisive.reason : votes.map((v) => `${v.person}: ${v.reason}`).join('; ');
+          return { choice, by: decisive.person, reason };
+        })();
+  state.question = undefined;
+
+  const message = state.approvalMessage;
+  if (message) {
+    state.approvalMessage = undefined;
+    await notify(state, 'Slack approval update', () =>
+      notifications.showDecision.executeWithOptions({ summary: 'Show the decision on the approval request' }, [
+        { ...message, decision: approvalDecision(answer) },
+      ]),
+    );
+  }
+  return answer;
+}

@@ -1,0 +1,25 @@
+// Activity proxies, one per retry profile. Workflows import activity types only.
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_TYPES } from '../activities/failures';
+
+const nonRetryableErrorTypes = [...NON_RETRYABLE_TYPES];
+
+/** Notifications: keep trying for a while (rate limits, outages), never forever. */
+export const notifications = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes },
+});
+
+/** Actions on the service: idempotent (or guarded by the step's idempotency key), retried a few times. */
+export function actions(timeoutMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes },
+  });
+}
+
+/** Checks: one attempt per activity; the plan's attempts, delays and rechecks are the workflow's. */
+export function checks(timeoutMs: number) {
+  return proxyActivities<Activities>({ startToCloseTimeout: timeoutMs, retry: { maximumAttempts: 1 } });
+}

@@ -1,0 +1,93 @@
+// Checks after a level (verify, then validate SLOs) and between service waves: settle,
+// check, and when something fails wait the plan's stabilization time and check again
+// (seed 004 §2.5) before anyone escalates.
+import { sleep } from '@temporalio/workflow';
+import { parseDuration } from '../plan/duration';
+import type { Check, HttpCheck, Verification } from '../plan/schema';
+import { workflowNow } from './clock';
+import type { IncidentState } from './incidentState';
+import type { CheckResult } from './messages';
+import { failureMessage } from './notify';
+import { checks } from './proxies';
+
+
+async function runHttpCheck(name: string, check: HttpCheck, result: CheckResult): Promise<void> {
+  for (let attempt = 1; attempt <= check.attempts; attempt++) {
+    const probe = await checks(parseDuration(check.timeout) + 5000).httpCheck.executeWithOptions(
+      { summary: `${name}: GET ${check.url} (attempt ${attempt}/${check.attempts})` },
+      [{ url: check.url, expectStatus: check.expectStatus, timeoutMs: parseDuration(check.timeout) }],
+    );
+    result.attempts.push({
+      attempt,
+      ok: probe.ok,
+      ...(probe.status === undefined ? {} : { status: probe.status }),
+      ...(probe.error === undefined ? {} : { error: probe.error }),
+      at: workflowNow(),
+    });
+    if (probe.ok) {
+      result.ok = true;
+      return;
+    }
+    if (attempt < check.attempts) await sleep(parseDuration(check.delay));
+  }
+}
+
+async function runOtherCheck(state: IncidentState, name: string, check: Exclude<Check, HttpCheck>, result: CheckResult): Promise<void> {
+  const timeoutMs = check.type === 'command' ? parseDuration(check.timeout) + 5000 : 60_000;
+  try {
+    const outcome = await checks(timeoutMs).runCheck.executeWithOptions(
+      { summary: `${name}: ${check.type === 'command' ? check.command : `${check.query} ${check.op} ${check.threshold}`}` },
+      [{ name, check, dryRun: state.dryRun, adapters: state.input.plan.adapters }],
+    );
+    result.ok = outcome.verdict === 'passed';
+    result.attempts.push({ attempt: result.attempts.length + 1, ok: result.ok, at: workflowNow(), ...(result.ok ? {} : { error: `${outcome.verdict}: ${outcome.record.summary}` }) });
+    result.verdict = outcome.verdict;
+    result.detail = outcome.record.summary;
+  } catch (err) {
+    result.ok = false;
+    result.verdict = 'error';
+    result.attempts.push({ attempt: result.attempts.length + 1, ok: false, at: workflowNow(), error: failureMessage(err) });
+  }
+}
+
+export async function runCheck(state: IncidentState, name: string): Promise<CheckResult> {
+  const check = state.input.plan.checks[name];
+  const result: CheckResult = { check: name, ok: false, attempts: [] };
+  state.checks.push(result);
+  if (!check) {
+    result.verdict = 'error';
+    result.detail = `no check named ${name}`;
+  } else if (check.type === 'http') {
+    if (state.dryRun) {
+      Object.assign(result, { ok: true, verdict: 'passed', detail: `dry-run: would GET ${check.url}` });
+    } else {
+      await runHttpCheck(name, check, result);
+      result.verdict = result.ok ? 'passed' : 'failed';
+    }
+  } else {
+    await runOtherCheck(state, name, check, result);
+  }
+  state.record(`check ${name} ${result.ok ? 'passed' : result.verdict === 'error' ? 'could not run' : 'failed'}`, result.detail ?? `${result.attempts.length} attempt(s)`);
+  return result;
+}
+
+/** Runs the checks; failed ones again after `recheckAfter`, `rechecks` times. True when all pass. */
+export async function verify(state: IncidentState, names: readonly string[], verification: Verification): Promise<boolean> {
+  if (names.length === 0) return true;
+  let failing = [...names];
+  for (let round = 0; round <= verification.rechecks; round++) {
+    if (round > 0) {
+      state.record('checks failed; waiting to re-check', `${failing.join(', ')} again after ${verification.recheckAfter}`);
+      await sleep(parseDuration(verification.recheckAfter));
+    }
+    const results: CheckResult[] = [];
+    for (const name of failing) results.push(await runCheck(state, name));
+    failing = results.filter((r) => !r.ok).map((r) => r.check);
+    if (failing.length === 0) return true;
+  }
+  return false;
+}
+
+export function stageOfCheck(state: IncidentState, name: string): 'verify' | 'validate-slos' {
+  return state.input.plan.checks[name]?.stage ?? 'verify';
+}
