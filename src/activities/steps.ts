@@ -21,7 +21,7 @@ import type {
 import { DEFAULT_KILL_GRACE_MS, maskSecrets, secretValues } from '../adapters/shell';
 import { parseDuration } from '../plan/duration';
 import type { Capture } from '../plan/language/capture';
-import type { Confirm } from '../plan/language/targets';
+import { CONFIRM_PLACEHOLDER_PATTERN, type Confirm } from '../plan/language/targets';
 import { compare, parseQuantity, SAMPLE_UNITS, scaled, type QuantityKind, type SampleUnit } from '../plan/quantity';
 import type { Check, CommandCheck, MetricCheck, Plan, Step } from '../plan/schema';
 import type { Snapshot } from '../workflows/messages';
@@ -178,7 +178,7 @@ export function shellValue(value: string): string {
 
 export function fillConfirmCommand(command: string, target: TargetToConfirm): string {
   const values: Record<string, string> = { service: target.service, ref: target.ref, image: target.image ?? '' };
-  return command.replace(/\{(service|ref|image)\}/g, (_, name: string) => shellValue(values[name]!));
+  return command.replace(CONFIRM_PLACEHOLDER_PATTERN, (whole, name: string) => (name in values ? shellValue(values[name]!) : whole));
 }
 
 function formatValue(value: number, kind: QuantityKind): string {
@@ -463,18 +463,21 @@ export function createStepActivities(deps: StepDeps) {
         if (!capture) return snapshot;
         const mask = masker(input.adapters);
         if (capture.commit) {
-          const git = deps.sourceControl(input.adapters);
-          if (!git) snapshot.problems.push('commit: the plan names no repository (adapters.git)');
-          else {
-            try {
-              snapshot.commit = await git.currentCommit();
-            } catch (err) {
-              snapshot.problems.push(`commit: ${errorMessage(err)}`);
-            }
+          try {
+            const git = deps.sourceControl(input.adapters);
+            if (!git) snapshot.problems.push('commit: the plan names no repository (adapters.git)');
+            else snapshot.commit = await git.currentCommit();
+          } catch (err) {
+            snapshot.problems.push(`commit: ${errorMessage(err)}`);
           }
         }
         if (capture.metrics.length > 0) {
-          const metrics = infra(input.adapters).metrics;
+          let metrics: MetricSource | undefined;
+          try {
+            metrics = infra(input.adapters).metrics;
+          } catch (err) {
+            snapshot.problems.push(`metrics: ${errorMessage(err)}`);
+          }
           for (const m of capture.metrics) {
             const unit = m.sampleUnit ? { unit: m.sampleUnit } : {};
             if (!metrics) {
@@ -488,7 +491,9 @@ export function createStepActivities(deps: StepDeps) {
               snapshot.problems.push(`metric ${m.name}: ${errorMessage(err)}`);
             }
           }
-          if (!metrics) snapshot.problems.push('metrics: the plan names no metric source (adapters.metrics)');
+          if (!metrics && !snapshot.problems.some((p) => p.startsWith('metrics:'))) {
+            snapshot.problems.push('metrics: the plan names no metric source (adapters.metrics)');
+          }
         }
         if (capture.logs) {
           const timeoutMs = withinActivity(parseDuration(capture.logs.timeout));
@@ -521,11 +526,12 @@ export function createStepActivities(deps: StepDeps) {
                 ...(timeoutMs === undefined ? {} : { timeoutMs }),
               }),
             );
-            const detail = record.output?.trim() || record.summary;
+            const output = record.output?.trim();
             if (record.exitCode === undefined) {
-              results.push({ service: target.service, ref: target.ref, exists: false, detail, error: record.summary });
+              results.push({ service: target.service, ref: target.ref, exists: false, detail: output || record.summary, error: record.summary });
             } else {
-              results.push({ service: target.service, ref: target.ref, exists: record.exitCode === 0, detail });
+              const exists = record.exitCode === 0;
+              results.push({ service: target.service, ref: target.ref, exists, detail: output || (exists ? 'confirmed (exit 0)' : `not confirmed (exit ${record.exitCode})`) });
             }
           }
           return results;

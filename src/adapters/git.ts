@@ -32,11 +32,30 @@ function checkRef(ref: string): void {
   if (!ref || ref.startsWith('-') || /[\s\0]/.test(ref)) throw new InvalidRefError(ref);
 }
 
-export class GitSourceControl implements SourceControl {
-  private readonly git: SimpleGit;
+/** The configured repository is not there (yet): a mount missing, a path mistyped. */
+export class RepositoryUnavailableError extends Error {
+  readonly type = 'Unavailable';
+  constructor(readonly repo: string, detail: string) {
+    super(`git repository ${repo} is not usable: ${detail}`);
+    this.name = 'RepositoryUnavailableError';
+  }
+}
 
-  constructor(readonly repo: string, options: GitOptions = {}) {
-    this.git = simpleGit({ baseDir: repo, timeout: { block: options.timeoutMs ?? 60_000 } });
+export class GitSourceControl implements SourceControl {
+  private client: SimpleGit | undefined;
+
+  constructor(readonly repo: string, private readonly options: GitOptions = {}) {}
+
+  /** Opened on first use, so that configuring a repository never fails by itself. */
+  private get git(): SimpleGit {
+    if (!this.client) {
+      try {
+        this.client = simpleGit({ baseDir: this.repo, timeout: { block: this.options.timeoutMs ?? 60_000 } });
+      } catch (err) {
+        throw new RepositoryUnavailableError(this.repo, (err as Error).message);
+      }
+    }
+    return this.client;
   }
 
   async currentCommit(): Promise<{ commit: string; subject: string }> {
@@ -48,8 +67,9 @@ export class GitSourceControl implements SourceControl {
   /** The commit a ref names (tags are peeled), or undefined when it names none. */
   async resolveRef(ref: string): Promise<string | undefined> {
     checkRef(ref);
+    const git = this.git; // an unusable repository is an error, not a missing ref
     try {
-      const out = (await this.git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+      const out = (await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
       return /^[0-9a-f]{40,64}$/.test(out) ? out : undefined;
     } catch {
       return undefined;

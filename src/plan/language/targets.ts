@@ -17,6 +17,8 @@ export const ServiceSchema = z.strictObject({
 
 /** Placeholders a confirm command may use; each is replaced by the (shell-safe) value. */
 export const CONFIRM_PLACEHOLDERS = ['service', 'ref', 'image'] as const;
+/** `{name}` not preceded by `$` or `^`. */
+export const CONFIRM_PLACEHOLDER_PATTERN = /(?<![$^])\{([a-z][a-z0-9_-]*)\}/g;
 
 /**
  * Seed 003 §4.2 "confirm image availability before rollback": a command run once per
@@ -27,7 +29,8 @@ export const ConfirmSchema = z.strictObject({
     .string()
     .min(1)
     .superRefine((command, ctx) => {
-      for (const [, name] of command.matchAll(/\{([^{}\s]*)\}/g)) {
+      // `${VAR}` is the shell's and `ref^{commit}` git's: neither is a placeholder.
+      for (const [, name] of command.matchAll(CONFIRM_PLACEHOLDER_PATTERN)) {
         if (!(CONFIRM_PLACEHOLDERS as readonly string[]).includes(name!)) {
           ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}; use one of: ${CONFIRM_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` });
         }

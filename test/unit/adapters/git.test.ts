@@ -96,3 +96,8 @@ test('gitSourceControlFor: none without adapters.git', () => {
   const { repo } = threeReleases();
   expect(gitSourceControlFor({ repo: repo.dir })?.repo).toBe(repo.dir);
 });
+
+test('a repository that is not there fails on use with a retryable Unavailable error, not on construction', async () => {
+  const git = new GitSourceControl('/nonexistent/genesis-rebuild');
+  expect(await caught(git.currentCommit())).toMatchObject({ type: 'Unavailable', message: expect.stringContaining('/nonexistent/genesis-rebuild') });
+});
