@@ -1,8 +1,11 @@
 // Alertmanager webhook payloads (version 4) and how each alert maps to a plan, a service
 // and a trigger. Every alert of a payload is checked before any run starts.
 import { z } from 'zod';
-import type { Plan, Trigger } from '../plan/schema';
-import type { AlertNotification } from '../workflows/messages';
+import { parseQuantity } from '../plan/quantity';
+import { Migration, type Plan, type Trigger } from '../plan/schema';
+import type { Dimension } from '../policy/context';
+import { findDecision, NoDecisionError } from '../policy/decide';
+import type { AlertNotification, IncidentContext } from '../workflows/messages';
 import { RequestError } from './errors';
 
 const Labels = z.record(z.string(), z.string());
@@ -44,7 +47,49 @@ export interface RoutedAlert {
   service: string;
   trigger: Trigger;
   incidentId: string;
+  context: IncidentContext;
   notification: AlertNotification;
+}
+
+/** Where an alert carries each fact a decision table may read (labels for names, annotations for quantities). */
+const FACT_FIELDS: Record<Dimension, string> = {
+  phase: 'labels.phase',
+  severity: 'labels.severity',
+  migration: 'labels.migration',
+  value: 'annotations.value',
+  impact: 'annotations.impact',
+  timeToFix: 'annotations.time_to_fix',
+  heldFor: 'annotations.held_for',
+};
+
+function quantityAt(text: string | undefined, field: string): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseQuantity(text).value;
+  } catch (err) {
+    throw new RequestError(422, field, (err as Error).message);
+  }
+}
+
+/** The decision facts an alert carries, in the base units the policy reads. */
+function alertContext(alert: Alert, at: string): IncidentContext {
+  const { labels, annotations } = alert;
+  const migration = labels.migration;
+  if (migration !== undefined && !Migration.safeParse(migration).success) {
+    throw new RequestError(422, `${at}.labels.migration`, `migration must be one of ${Migration.options.join(', ')}`);
+  }
+  const numbers = {
+    value: quantityAt(annotations.value, `${at}.annotations.value`),
+    impact: quantityAt(annotations.impact, `${at}.annotations.impact`),
+    timeToFix: quantityAt(annotations.time_to_fix, `${at}.annotations.time_to_fix`),
+    heldFor: quantityAt(annotations.held_for, `${at}.annotations.held_for`),
+  };
+  return {
+    ...(labels.phase ? { phase: labels.phase } : {}),
+    ...(labels.severity ? { severity: labels.severity } : {}),
+    ...(migration ? { migration: migration as IncidentContext['migration'] } : {}),
+    ...Object.fromEntries(Object.entries(numbers).filter(([, v]) => v !== undefined)),
+  };
 }
 
 export function incidentIdFor(plan: string, service: string, fingerprint: string): string {
@@ -88,10 +133,22 @@ export function routeAlert(plans: ReadonlyMap<string, Plan>, alert: Alert, index
   if (!trigger) {
     throw new RequestError(422, `${at}.labels.alertname`, `no trigger of plan "${plan.name}" matches alert "${alert.labels.alertname}"`);
   }
+  const context = alertContext(alert, at);
+  if (alert.status === 'firing') {
+    // A run that could not decide would only hold: refuse the alert instead, naming what it lacks.
+    try {
+      findDecision(plan, { ...context, trigger: trigger.name });
+    } catch (err) {
+      if (!(err instanceof NoDecisionError)) throw err;
+      const [first, ...rest] = err.missing.map((d) => `${at}.${FACT_FIELDS[d as Dimension]}`);
+      throw new RequestError(422, first ?? `${at}.labels`, err.message, rest.map((field) => ({ field, message: 'needed by the decision table' })));
+    }
+  }
   return {
     plan,
     service,
     trigger,
+    context,
     incidentId: incidentIdFor(plan.name, service, alert.fingerprint),
     notification: {
       status: alert.status,

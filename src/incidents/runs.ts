@@ -120,3 +120,10 @@ export async function freezeStatus(client: Client, plans: ReadonlyMap<string, Pl
   }
   return freezeAnswer(service, found);
 }
+
+/** The open run of this plan for this service, if any (by visibility). */
+export async function openRunOf(client: Client, plan: string, service: string): Promise<string | undefined> {
+  const query = `ExecutionStatus = 'Running' AND RollbackPlan = ${quote(plan)} AND RollbackService = ${quote(service)}`;
+  for await (const run of client.workflow.list({ query, pageSize: 1 })) return run.workflowId;
+  return undefined;
+}

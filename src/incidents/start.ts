@@ -71,3 +71,4 @@ export async function startIncident(client: Client, taskQueue: string, request: 
     return { incidentId: input.incidentId, status: 'joined' };
   }
 }
+

@@ -16,7 +16,7 @@ export function activityDeps(config: WorkerConfig, env: NodeJS.ProcessEnv = proc
     flagStore: (store) => new FileFlagStore(store.path ?? config.FLAG_STORE_PATH),
     infra: (adapters) => infraAdapters(adapters, env),
     sourceControl: (adapters) => gitSourceControlFor(adapters.git),
-    shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun }),
+    shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun, baseEnv: env }),
     ledger: new FileIdempotencyLedger(join(config.STATE_DIR, 'steps')),
     ...(config.SLACK_BOT_TOKEN ? { slack: new SlackNotifier({ token: config.SLACK_BOT_TOKEN, slackApiUrl: config.SLACK_API_URL }) } : {}),
     pagerduty: new PagerDutyClient({ baseUrl: config.PAGERDUTY_EVENTS_URL }),

@@ -38,6 +38,8 @@ export class IncidentState {
   question?: OpenQuestion;
   level?: number;
   outcome?: Outcome;
+  /** Levels run so far (a level may run again after monitoring re-opens the incident). */
+  levelRuns = 0;
   /** The Slack message with the buttons, so the decision can replace them. */
   approvalMessage?: { channel: string; ts: string; request: ApprovalRequest };
   /** Alerts received while the run watches (prepare, monitor, monitoring after rollback). */

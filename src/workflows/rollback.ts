@@ -235,11 +235,19 @@ async function prepareRollback(state: IncidentState): Promise<string | undefined
       state.record('pre-rollback state not captured', failureMessage(err));
     }
   }
-  const pinned = plan.targets.services.flatMap((s) => (s.lastKnownGood ? [{ service: s.name, ref: s.lastKnownGood.ref }] : []));
-  if (pinned.length === 0 || state.dryRun) return undefined;
-  const confirmed = await actions(120_000).confirmTargets.executeWithOptions({ summary: 'Confirm rollback targets exist' }, [
-    { services: pinned, adapters: plan.adapters, ...(plan.targets.confirm ? { confirm: plan.targets.confirm } : {}) },
-  ]);
+  const pinned = plan.targets.services.flatMap((s) =>
+    s.lastKnownGood ? [{ service: s.name, ref: s.lastKnownGood.ref, ...(s.lastKnownGood.image ? { image: s.lastKnownGood.image } : {}) }] : [],
+  );
+  // Without a confirm command or a repository there is nothing to look targets up in.
+  if (pinned.length === 0 || state.dryRun || (!plan.targets.confirm && !plan.adapters.git)) return undefined;
+  let confirmed;
+  try {
+    confirmed = await actions(120_000).confirmTargets.executeWithOptions({ summary: 'Confirm rollback targets exist' }, [
+      { services: pinned, adapters: plan.adapters, ...(plan.targets.confirm ? { confirm: plan.targets.confirm } : {}) },
+    ]);
+  } catch (err) {
+    return `could not confirm the rollback targets: ${failureMessage(err)}`;
+  }
   const missing = confirmed.filter((c) => !c.exists);
   state.record(missing.length ? 'rollback targets missing' : 'rollback targets confirmed', confirmed.map((c) => `${c.service}@${c.ref}: ${c.exists ? 'ok' : c.detail}`).join('; '));
   return missing.length ? `rollback target not available: ${missing.map((m) => `${m.service}@${m.ref}`).join(', ')}` : undefined;
@@ -281,7 +289,8 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
     state.level = level.level;
     upsertSearchAttributes([{ key: SearchAttributes.level, value: level.level }]);
     state.record(`level ${levelId(level)}: ${level.name}`, slaLeft(state));
-    const acted = await runSteps(state, level, level.steps, levelId(level), hooks);
+    // The run count keeps idempotency keys apart when monitoring re-opens and a level runs again.
+    const acted = await runSteps(state, level, level.steps, `${levelId(level)}#${++state.levelRuns}`, hooks);
     if (acted) await reach(state, 'rolled-back');
     if (acted && (await verifyLevel(state, level))) return Outcome.RolledBack;
 

@@ -26,8 +26,9 @@ function lastKnownGood(state: IncidentState): Record<string, string> {
   return Object.fromEntries(state.input.plan.targets.services.flatMap((s) => (s.lastKnownGood ? [[s.name, s.lastKnownGood.ref]] : [])));
 }
 
+/** The activity's budget: the step's own timeout plus room to report its result. */
 function stepTimeoutMs(state: IncidentState, step: Step): number {
-  return parseDuration(step.timeout ?? state.input.plan.defaults.stepTimeout);
+  return parseDuration(step.timeout ?? state.input.plan.defaults.stepTimeout) + 10_000;
 }
 
 function keep(state: IncidentState, place: StepPlace, step: Step, startedAt: string, record: ActionRecord): boolean {
@@ -121,6 +122,7 @@ async function runOne(state: IncidentState, step: Step, place: StepPlace): Promi
           dryRun: state.dryRun,
           adapters: state.input.plan.adapters,
           lastKnownGood: lastKnownGood(state),
+          defaultTimeout: state.input.plan.defaults.stepTimeout,
         },
       ],
     );

@@ -1,6 +1,7 @@
 // POST /v1/alerts/alertmanager: each firing alert starts a run or joins the one in progress.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
+import { openRunOf } from '../../incidents/runs';
 import { startIncident } from '../../incidents/start';
 import { alertSignal } from '../../workflows/messages';
 import { AlertmanagerPayloadSchema, routeAlert, type RoutedAlert } from '../alertmanager';
@@ -26,13 +27,20 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
         throw err;
       }
     }
+    // One open run per plan and service: a different alert for it joins that run (during
+    // monitoring it re-opens the decision) instead of starting a second rollback.
+    const open = await openRunOf(client, routed.plan.name, routed.service);
+    if (open && open !== routed.incidentId) {
+      await client.workflow.getHandle(open).signal(alertSignal, routed.notification);
+      return { ...base, incidentId: open, status: 'joined' };
+    }
     const { status } = await startIncident(client, deps.taskQueue, {
       incidentId: routed.incidentId,
       plan: routed.plan,
       service: routed.service,
       trigger: routed.trigger.name,
       alert: routed.notification,
-      ...(routed.notification.labels.phase ? { context: { phase: routed.notification.labels.phase } } : {}),
+      context: routed.context,
     });
     return { ...base, status };
   }
