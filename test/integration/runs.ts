@@ -2,6 +2,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Plan } from '../../src/plan/schema';
 import {
+  type IncidentContext,
   type IncidentStatus,
   ROLLBACK_WORKFLOW,
   type RollbackWorkflow,
@@ -9,13 +10,26 @@ import {
 } from '../../src/workflows/messages';
 import { eventually, uniqueName } from '../support/harness';
 
+/** What an alert or a person adds to a run besides the trigger (all optional). */
+export interface RunOptions {
+  service?: string;
+  /** Decision facts in base units: fractions for %, milliseconds for times. */
+  context?: IncidentContext;
+  drill?: string;
+  environment?: string;
+  /** The alert's value as it would arrive, e.g. "4.2%". */
+  value?: string;
+}
+
 export async function startRun(
   client: Client,
   taskQueue: string,
   plan: Plan,
   trigger: string,
+  options: RunOptions = {},
 ): Promise<WorkflowHandle<RollbackWorkflow>> {
-  const incidentId = uniqueName(`rollback-${plan.name}-checkout`);
+  const service = options.service ?? 'checkout';
+  const incidentId = uniqueName(`rollback-${plan.name}-${service}`);
   return client.workflow.start<RollbackWorkflow>(ROLLBACK_WORKFLOW, {
     workflowId: incidentId,
     taskQueue,
@@ -23,9 +37,12 @@ export async function startRun(
       {
         incidentId,
         plan,
-        service: 'checkout',
+        service,
         trigger,
-        alert: { status: 'firing', receivedAt: new Date().toISOString(), labels: { alertname: trigger, service: 'checkout' }, value: '4.2%' },
+        ...(options.context ? { context: options.context } : {}),
+        ...(options.drill ? { drill: options.drill } : {}),
+        ...(options.environment ? { environment: options.environment } : {}),
+        alert: { status: 'firing', receivedAt: new Date().toISOString(), labels: { alertname: trigger, service }, value: options.value ?? '4.2%' },
       },
     ],
   });
