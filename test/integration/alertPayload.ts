@@ -6,6 +6,8 @@ export interface AlertSpec {
   fingerprint: string;
   status?: 'firing' | 'resolved';
   value?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export function alertmanagerPayload(...alerts: AlertSpec[]) {
@@ -27,8 +29,9 @@ export function alertmanagerPayload(...alerts: AlertSpec[]) {
         ...(a.service === undefined ? { service: 'checkout' } : a.service ? { service: a.service } : {}),
         ...(a.plan ? { rollback_plan: a.plan } : {}),
         severity: 'critical',
+        ...a.labels,
       },
-      annotations: { summary: `${a.alertname} on checkout`, ...(a.value ? { value: a.value } : {}) },
+      annotations: { summary: `${a.alertname} on checkout`, ...(a.value ? { value: a.value } : {}), ...a.annotations },
       startsAt: '2026-11-24T10:00:00Z',
       endsAt: a.status === 'resolved' ? '2026-11-24T10:09:00Z' : '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus.test:9090/graph',

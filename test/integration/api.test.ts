@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { incidentIdFor } from '../../src/api/alertmanager';
+import { resolve } from 'node:path';
 import { buildApp } from '../../src/api/app';
+import { openRunOf } from '../../src/incidents/runs';
+import { loadPlanFile } from '../../src/plan/files';
 import type { Plan } from '../../src/plan/schema';
 import { connectClient, eventually, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { alertmanagerPayload } from './alertPayload';
@@ -28,7 +31,8 @@ beforeAll(async () => {
   const flags = await flagFile({ new_checkout: true });
   plan = fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', defaultAction: 'hold' });
   worker = await startWorker(testDeps({ flagStorePath: flags }));
-  app = buildApp({ client, plans: new Map([[plan.name, plan]]), token: TOKEN, taskQueue: worker.taskQueue, now: Date.now });
+  const lens = loadPlanFile(resolve(__dirname, '../../plans/lens-sprint1-canary.yaml'));
+  app = buildApp({ client, plans: new Map([[plan.name, plan], [lens.name, lens]]), token: TOKEN, taskQueue: worker.taskQueue, now: Date.now });
 });
 
 afterAll(async () => {
@@ -78,6 +82,20 @@ test('a firing alert starts a run; a repeated notification joins it and is recor
   });
   expect(decided.statusCode).toBe(202);
   expect(await client.workflow.getHandle(id).result()).toMatchObject({ outcome: 'rejected' });
+});
+
+test('a different alert for a service whose run is open joins that run instead of starting another', async () => {
+  const first = fingerprint();
+  const id = incidentIdFor(plan.name, 'checkout', first);
+  await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: first }));
+  await eventually(() => incidentStatus(id), (s) => s.pendingApproval !== undefined);
+  // Open runs are found through visibility, which can trail a start by a moment.
+  await eventually(() => openRunOf(client, plan.name, 'checkout'), (found) => found === id);
+  const other = fingerprint();
+  const res = (await postAlerts(alertmanagerPayload({ alertname: 'ServiceDown', fingerprint: other }))).json().incidents[0];
+  expect(res).toMatchObject({ incidentId: id, status: 'joined', trigger: 'ServiceDown' });
+  await expect(client.workflow.getHandle(incidentIdFor(plan.name, 'checkout', other)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  await client.workflow.getHandle(id).terminate('test over');
 });
 
 test('a resolved alert is recorded in the open run, and starts nothing when no run is open', async () => {
@@ -151,6 +169,24 @@ describe('bad input is refused with the offending field named, and no workflow s
     ['service not in the named plan', () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', service: 'billing', plan: '__PLAN__' }) }), 422, 'alerts[0].labels.service'],
     ['service label missing', () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', service: '' }) }), 422, 'alerts[0].labels.service'],
     ['alert matches no trigger', () => ({ payload: alertmanagerPayload({ alertname: 'DiskFull', fingerprint: 'badbadbad0000001' }) }), 422, 'alerts[0].labels.alertname'],
+    [
+      'a quantity the plan cannot read',
+      () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', value: 'very high' }) }),
+      422,
+      'alerts[0].annotations.value',
+    ],
+    [
+      'a migration kind that does not exist',
+      () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', labels: { migration: 'maybe' } }) }),
+      422,
+      'alerts[0].labels.migration',
+    ],
+    [
+      'a fact the decision table needs is missing (002: the canary phase)',
+      () => ({ payload: alertmanagerPayload({ alertname: 'NdcgRegression', service: 'lens-search', plan: 'lens-sprint1-canary', fingerprint: 'badbadbad0000001' }) }),
+      422,
+      'alerts[0].labels.phase',
+    ],
     [
       'one bad alert among good ones refuses them all',
       () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001' }, { alertname: 'DiskFull', fingerprint: 'badbadbad0000002' }) }),
