@@ -1,0 +1,225 @@
+// Seed 003 ("Rollback Drill Playbook") end to end on the dev server, in a local copy of the
+// monetization platform's world: a folder with the release tools, a "registry" listing the
+// images that exist, a deploy log, health endpoints, and a real Prometheus for the trigger
+// metric snapshots.
+//   (a) immediate trigger: targets confirmed first, agent writes off and agent-service
+//       redeployed, then backend services in dependency waves, the web portal last, after
+//       the backend's stabilization and checks; a missing target stops everything first
+//   (b) irreversible migration: only the first response runs; a person takes on the forward fix
+//   (c) the quarterly drill: every item of the §5 evidence checklist filled from the run
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { readFlagFile } from '../../../src/adapters/fileFlagStore';
+import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus';
+import { buildReport, drillEvidence, renderMarkdown } from '../../../src/report';
+import { approveSignal, type IncidentRecord, recordQuery } from '../../../src/workflows/messages';
+import { connectClient, eventually, flagFile, healthEndpoint, keepHistory, startWorker, testDeps, type TestWorker } from '../../support/harness';
+import { startMetricsEndpoint, startPrometheus, waitFor, type PrometheusServer } from '../../support/servers';
+import { events, startRun, status, waitForApprovalRequest } from '../runs';
+import { seedPlan } from './seedPlan';
+
+const COMMANDER = 'U0MONIC0001';
+const STABILIZATION_MS = 1500;
+
+let client: Client;
+let closeClient: () => Promise<void>;
+let worker: TestWorker;
+let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let metricsEndpoint: Awaited<ReturnType<typeof startMetricsEndpoint>>;
+let prometheus: PrometheusServer;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  ({ client, close: closeClient } = await connectClient());
+  health = await healthEndpoint(200);
+  // The trigger metrics as the platform exports them while the incident is on.
+  metricsEndpoint = await startMetricsEndpoint(() => 'critical_api_5xx_ratio 0.034\np95_latency_seconds 0.61\n');
+  prometheus = await startPrometheus([metricsEndpoint.address]);
+  const metrics = new PrometheusMetrics({ url: prometheus.url });
+  await waitFor(async () => (await metrics.query('critical_api_5xx_ratio')).value !== undefined, 15_000);
+  worker = await startWorker(testDeps({ flagStorePath: await flagFile({}) }));
+});
+
+afterAll(async () => {
+  await worker?.shutdown();
+  await Promise.all([health?.close(), prometheus?.stop(), metricsEndpoint?.stop()]);
+  await closeClient?.();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface World {
+  dir: string;
+  flags: string;
+  deployLog: string;
+  registry: string;
+}
+
+/** The platform's folder: release tools, the image registry's listing, and agent writes on. */
+async function world(): Promise<World> {
+  const dir = mkdtempSync(join(process.env.ROLLBACK_TEST_DIR ?? '/tmp', 'monetization-'));
+  dirs.push(dir);
+  mkdirSync(join(dir, 'tools'));
+  const preflight = join(dir, 'tools/release_preflight.py');
+  writeFileSync(preflight, 'import sys\nassert sys.argv[1:] == ["--quick"], sys.argv\nprint("preflight: login, transactions, invoices ok")\n');
+  chmodSync(preflight, 0o755);
+  const registry = join(dir, 'registry.txt');
+  const images = ['auth', 'partner-registry', 'transactions', 'agent-service', 'web-portal'].map((s) => `registry.example.com/monetization/${s}:2025.10.1`);
+  writeFileSync(registry, images.join('\n') + '\n');
+  return { dir, flags: await flagFile({ AGENT_WRITE_ACTIONS_ENABLED: true }), deployLog: join(dir, 'deploy.log'), registry };
+}
+
+function monetizationPlan(w: World) {
+  return seedPlan('monetization-drill', (doc) => {
+    doc.adapters = {
+      flags: { type: 'file', path: w.flags },
+      commands: { cwd: w.dir },
+      metrics: { type: 'prometheus', url: prometheus.url },
+    };
+    // §4.2 "confirm image availability": the registry here is a file listing the images.
+    doc.targets.confirm = { command: 'grep -qxF {image} registry.txt', timeout: '5s' };
+    // §5 "Trigger metric snapshots attached": the §2 trigger metrics, captured before acting.
+    doc.capture = {
+      commit: false,
+      metrics: [
+        { name: 'critical-api-5xx', query: 'critical_api_5xx_ratio' },
+        { name: 'p95-latency', query: 'p95_latency_seconds', sampleUnit: 's' },
+      ],
+    };
+    // The seed's deploy tooling: each deploy (and the agent-service redeploy) appends to a log.
+    const firstResponse = [...doc.decisions[0].rules[1].outcome.steps, ...doc.levels[0].steps];
+    for (const step of firstResponse) if (step.type === 'service.restart') step.command = `echo "restart $ROLLBACK_SERVICE" >> deploy.log`;
+    doc.levels[1].steps[0].command = `echo "$ROLLBACK_SERVICE $ROLLBACK_REF $(date +%s%3N)" >> deploy.log`;
+    for (const check of Object.values<{ type: string; url?: string; delay?: string }>(doc.checks)) {
+      if (check.type === 'http') Object.assign(check, { url: health.url, delay: '1s', timeout: '2s' });
+    }
+    doc.verification = { stabilization: `${STABILIZATION_MS}ms`, settle: '0s' };
+  });
+}
+
+function deploys(w: World): string[][] {
+  return existsSync(w.deployLog) ? readFileSync(w.deployLog, 'utf8').trim().split('\n').map((l) => l.split(' ')) : [];
+}
+
+async function agentWrites(w: World): Promise<boolean | undefined> {
+  return (await readFlagFile(w.flags)).flags.AGENT_WRITE_ACTIONS_ENABLED?.enabled;
+}
+
+function indexOf(record: IncidentRecord, event: string, detail?: string): number {
+  return record.timeline.findIndex((e) => e.event === event && (detail === undefined || e.detail?.startsWith(detail)));
+}
+
+test('(a) data integrity at risk: targets confirmed, agent writes off, backend rolled back in waves, the web portal last', async () => {
+  const w = await world();
+  const handle = await startRun(client, worker.taskQueue, monetizationPlan(w), 'DataIntegrityRisk', { service: 'web-portal' });
+  const result = await handle.result();
+  const record = await handle.query(recordQuery);
+  await keepHistory(handle, 'monetization-drill-waves');
+
+  expect(result.outcome).toBe('rolled-back');
+  expect(result.level).toBe(3);
+  expect(await agentWrites(w)).toBe(false);
+
+  // §4.2: every target confirmed before the first step.
+  const confirmed = record.timeline.find((e) => e.event === 'rollback targets confirmed');
+  expect(confirmed?.detail).toContain('web-portal@web-portal-2025.10.1: ok');
+  expect(Date.parse(confirmed!.at)).toBeLessThanOrEqual(Date.parse(record.steps[0]!.startedAt));
+
+  // §4.3 then §4.4: agent-service redeployed alone, then backend waves, the portal last.
+  const lines = deploys(w);
+  expect(lines[0]).toEqual(['restart', 'agent-service']);
+  const order = lines.slice(1).map((l) => l[0]);
+  expect(order).toEqual(['auth', 'partner-registry', 'transactions', 'agent-service', 'web-portal']);
+  expect(lines.slice(1).map((l) => l[1])).toEqual(order.map((s) => `${s}-2025.10.1`));
+
+  // The portal only after the backend's stabilization and its checks.
+  const backendDone = record.timeline.filter((e) => e.event === 'wave done');
+  expect(backendDone.map((e) => e.detail?.split(';')[0])).toEqual(['auth, partner-registry', 'transactions']);
+  const portal = record.steps.find((s) => s.type === 'deploy.run' && s.service === 'web-portal')!;
+  const transactionsWave = Date.parse(backendDone[1]!.at);
+  expect(Date.parse(portal.startedAt) - transactionsWave).toBeGreaterThanOrEqual(STABILIZATION_MS);
+  for (const check of ['transaction-flow', 'invoice-endpoints']) {
+    const at = indexOf(record, `check ${check} passed`);
+    expect(at).toBeGreaterThan(indexOf(record, 'wave done', 'transactions'));
+    expect(at).toBeLessThan(indexOf(record, 'step deploy.run (web-portal) done'));
+  }
+  const portalMs = Number(lines.at(-1)![2]);
+  const transactionsMs = Number(lines.find((l) => l[0] === 'transactions')![2]);
+  expect(portalMs - transactionsMs).toBeGreaterThanOrEqual(STABILIZATION_MS);
+
+  // §4.6: quick preflight and the flows verified after the rollback.
+  expect(record.checks.filter((c) => ['preflight', 'login-flow', 'transaction-flow', 'invoice-endpoints'].includes(c.check)).every((c) => c.ok)).toBe(true);
+  expect(record.checks.find((c) => c.check === 'preflight')?.detail).toContain('passed');
+});
+
+test('(a) a rollback target missing from the registry: the run stops with the reason before any step', async () => {
+  const w = await world();
+  writeFileSync(w.registry, readFileSync(w.registry, 'utf8').replace(/^.*web-portal.*\n/m, ''));
+  const handle = await startRun(client, worker.taskQueue, monetizationPlan(w), 'DataIntegrityRisk', { service: 'web-portal' });
+  const result = await handle.result();
+  const record = await handle.query(recordQuery);
+
+  expect(result.outcome).toBe('rollback-failed');
+  expect(record.steps).toEqual([]);
+  expect(record.timeline.find((e) => e.event === 'rollback stopped')?.detail).toBe('rollback target not available: web-portal@web-portal-2025.10.1');
+  expect(record.timeline.find((e) => e.event === 'rollback targets missing')?.detail).toContain('auth@auth-2025.10.1: ok');
+  expect(await agentWrites(w)).toBe(true);
+  expect(deploys(w)).toEqual([]);
+});
+
+test('(b) irreversible migration: first response only, no app rollback, a person takes the forward fix', async () => {
+  const w = await world();
+  const handle = await startRun(client, worker.taskQueue, monetizationPlan(w), 'InvoiceOperationsBroken', {
+    service: 'transactions',
+    context: { migration: 'irreversible' },
+  });
+  const asking = await waitForApprovalRequest(handle);
+  expect(asking.pendingApproval?.people).toEqual([COMMANDER, 'U0MONIC0002']);
+  // By now the first response has run and the application rollback has not.
+  expect(await agentWrites(w)).toBe(false);
+  expect(deploys(w)).toEqual([['restart', 'agent-service']]);
+  expect(events(asking)).toContain('forward fix instead of rollback');
+  expect(events(asking)).toContain('approval requested: forward fix (no destructive rollback)');
+
+  await handle.signal(approveSignal, { by: COMMANDER, reason: 'hotfix for the status transition, schema stays' });
+  const result = await handle.result();
+  const record = await handle.query(recordQuery);
+
+  expect(result.outcome).toBe('fix-forward');
+  expect(record.decisions.at(-1)).toMatchObject({ action: 'fix-forward', by: COMMANDER });
+  expect(record.steps.map((s) => s.type)).toEqual(['flag.disable', 'service.restart']);
+  expect(record.steps.some((s) => s.type === 'deploy.run')).toBe(false);
+  expect(record.followUps.some((f) => f.startsWith('Forward fix for transactions'))).toBe(true);
+  expect(deploys(w)).toEqual([['restart', 'agent-service']]);
+});
+
+test('(c) the quarterly drill in staging: a complete §5 evidence checklist', async () => {
+  const w = await world();
+  const plan = monetizationPlan(w);
+  const drill = plan.drills.find((d) => d.name === 'quarterly')!;
+  const handle = await startRun(client, worker.taskQueue, plan, 'DataIntegrityRisk', { service: 'web-portal', drill: drill.name, environment: drill.environment });
+  const running = await eventually(() => status(handle), (s) => s.stage !== 'detect');
+  expect(events(running)[0]).toBe('stage: detect');
+  const result = await handle.result();
+  const record = await handle.query(recordQuery);
+
+  expect(result.outcome).toBe('rolled-back');
+  expect(record.environment).toBe('staging');
+  expect(record.drill).toEqual({ name: 'quarterly', mode: 'live' });
+
+  const evidence = drillEvidence(plan, record);
+  expect(evidence.map((e) => e.id)).toEqual(['timestamps', 'trigger-snapshots', 'commands', 'validation', 'follow-ups']);
+  for (const item of evidence) expect({ id: item.id, done: item.done }).toEqual({ id: item.id, done: item.collect !== 'manual' });
+  const byId = Object.fromEntries(evidence.map((e) => [e.id, e.evidence.join('\n')]));
+  expect(byId.timestamps).toMatch(/Started .*\nEnded /);
+  expect(byId['trigger-snapshots']).toContain('critical_api_5xx_ratio = 0.034');
+  expect(byId.commands).toContain('[web-portal] → exit 0');
+  expect(byId.commands).toContain('web-portal → registry.example.com/monetization/web-portal:2025.10.1');
+  expect(byId.validation).toContain('preflight: passed');
+  expect(byId['follow-ups']).toContain('Corrective actions with owners and due dates');
+
+  const report = buildReport(plan, record);
+  expect(report.kind).toBe('drill');
+  expect(report.evidence).toEqual(evidence);
+  expect(renderMarkdown(report)).toContain('Drill Report');
+});
