@@ -26,13 +26,18 @@ export function templateValues(state: IncidentState): Record<string, string | un
   };
 }
 
+/** Milestones whose announcements tell stakeholders how the rollback went (seed 002 "Communication"). */
+const AFTER_ROLLBACK: readonly Milestone[] = ['rolled-back', 'verified', 'validated', 'stabilized', 'monitored', 'reported'];
+
 export async function reach(state: IncidentState, milestone: Milestone): Promise<void> {
   if (state.milestones[milestone]) return;
   state.reach(milestone);
   const { notifications } = state.input.plan;
+  let told = false;
   for (const announcement of notifications.announce.filter((a) => a.at === milestone)) {
     const text = fillTemplate(notifications.templates[announcement.template] ?? announcement.template, templateValues(state));
-    if (announcement.to === 'pagerduty') await page(state, 'trigger', text);
-    else await postToSlack(state, `Announce ${announcement.template}`, text, announcement.to === 'slack' ? undefined : notifications.slack?.channels[announcement.to]);
+    if (announcement.to === 'pagerduty') told = (await page(state, 'trigger', text)) || told;
+    else told = (await postToSlack(state, `Announce ${announcement.template}`, text, announcement.to === 'slack' ? undefined : notifications.slack?.channels[announcement.to])) || told;
   }
+  if (told && AFTER_ROLLBACK.includes(milestone)) await reach(state, 'notified');
 }

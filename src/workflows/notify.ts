@@ -25,19 +25,23 @@ export function fillTemplate(template: string, values: Record<string, string | u
   return template.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-export async function postToSlack(state: IncidentState, what: string, text: string, channel?: string): Promise<void> {
+/** True when the message was delivered. */
+export async function postToSlack(state: IncidentState, what: string, text: string, channel?: string): Promise<boolean> {
   const target = channel ?? state.input.plan.notifications.slack?.channel;
-  if (!target) return;
-  await notify(state, what, () => notifications.postSlackMessage.executeWithOptions({ summary: `${what} → ${target}` }, [{ channel: target, text }]));
+  if (!target) return false;
+  const delivery = await notify(state, what, () => notifications.postSlackMessage.executeWithOptions({ summary: `${what} → ${target}` }, [{ channel: target, text }]));
+  return delivery?.sent === true;
 }
 
-export async function page(state: IncidentState, action: 'trigger' | 'acknowledge' | 'resolve', summary: string): Promise<void> {
+/** True when PagerDuty took the event. */
+export async function page(state: IncidentState, action: 'trigger' | 'acknowledge' | 'resolve', summary: string): Promise<boolean> {
   const { plan, incidentId } = state.input;
   const pagerduty = plan.notifications.pagerduty;
-  if (!pagerduty) return;
-  await notify(state, `PagerDuty ${action}`, () =>
+  if (!pagerduty) return false;
+  const delivery = await notify(state, `PagerDuty ${action}`, () =>
     notifications.pagerdutyEvent.executeWithOptions({ summary: `PagerDuty ${action}` }, [
       { incidentId, action, routingKeyEnv: pagerduty.routingKeyEnv, severity: pagerduty.severity, summary, source: `rollback-orchestrator/${plan.name}` },
     ]),
   );
+  return delivery?.sent === true;
 }

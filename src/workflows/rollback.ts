@@ -7,6 +7,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -212,6 +213,8 @@ async function verifyLevel(state: IncidentState, level: Level): Promise<boolean>
   enterStage(state, Stage.ValidateSlos);
   if (!(await verify(state, level.checks.filter((c) => stageOf(c) === 'validate-slos'), verification))) return false;
   await reach(state, 'validated');
+  // Every check of the level passed, baseline ones included (seed 002 "System stabilization").
+  await reach(state, 'stabilized');
   return true;
 }
 
@@ -223,18 +226,25 @@ function slaLeft(state: IncidentState): string | undefined {
   return left > 0 ? `${Math.round(left / 1000)}s of the ${sla.within} SLA left` : `the ${sla.within} SLA is spent`;
 }
 
-async function prepareRollback(state: IncidentState): Promise<string | undefined> {
+/** The plan's `capture` (seed 004 §1.3): before the first action, and again once a level is verified. */
+async function captureState(state: IncidentState, when: 'before' | 'after'): Promise<void> {
   const { plan, incidentId } = state.input;
-  if (plan.capture) {
-    try {
-      state.snapshots.before = await actions(60_000).captureState.executeWithOptions({ summary: 'Capture pre-rollback state' }, [
-        { incidentId, adapters: plan.adapters, capture: plan.capture },
-      ]);
-      state.record('pre-rollback state captured', state.snapshots.before.commit?.commit);
-    } catch (err) {
-      state.record('pre-rollback state not captured', failureMessage(err));
-    }
+  if (!plan.capture) return;
+  const what = when === 'before' ? 'pre-rollback state' : 'post-rollback state';
+  try {
+    const snapshot = await actions(60_000).captureState.executeWithOptions({ summary: `Capture ${what}` }, [
+      { incidentId, adapters: plan.adapters, capture: plan.capture },
+    ]);
+    state.snapshots[when] = snapshot;
+    state.record(`${what} captured`, snapshot.commit?.commit);
+  } catch (err) {
+    state.record(`${what} not captured`, failureMessage(err));
   }
+}
+
+async function prepareRollback(state: IncidentState): Promise<string | undefined> {
+  const { plan } = state.input;
+  await captureState(state, 'before');
   const pinned = plan.targets.services.flatMap((s) =>
     s.lastKnownGood ? [{ service: s.name, ref: s.lastKnownGood.ref, ...(s.lastKnownGood.image ? { image: s.lastKnownGood.image } : {}) }] : [],
   );
@@ -292,7 +302,10 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
     // The run count keeps idempotency keys apart when monitoring re-opens and a level runs again.
     const acted = await runSteps(state, level, level.steps, `${levelId(level)}#${++state.levelRuns}`, hooks);
     if (acted) await reach(state, 'rolled-back');
-    if (acted && (await verifyLevel(state, level))) return Outcome.RolledBack;
+    if (acted && (await verifyLevel(state, level))) {
+      if (patched('capture-after-verification')) await captureState(state, 'after');
+      return Outcome.RolledBack;
+    }
 
     const next = nextLevel(plan, level, { ...(maxLevel === undefined ? {} : { maxLevel }), ...(context.migration ? { migration: context.migration } : {}) });
     if ('level' in next) {
@@ -420,7 +433,7 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   for (const followUp of plan.report?.followUps ?? []) state.followUps.push(followUp);
   const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (decision ${state.decision?.action} by ${state.decision?.by})`;
   if (!plan.notifications.announce.some((a) => a.at === 'validated' || a.at === 'reported')) {
-    await postToSlack(state, 'Slack outcome', summary);
+    if (await postToSlack(state, 'Slack outcome', summary)) await reach(state, 'notified');
   }
   // Resolve only when nothing is left for a person to do; otherwise the page stays open.
   if (outcome === Outcome.RolledBack || outcome === Outcome.Rejected) await page(state, 'resolve', summary);

@@ -161,6 +161,8 @@ export async function runSteps(state: IncidentState, level: Level, steps: readon
       if (w < waves.length - 1 && !(await hooks.afterWave(wave))) return false;
     }
   }
+  // A level that ends with its drain (seed 004: flag to 0 %, then wait for in-flight requests) has drained.
+  if (state.stage === Stage.Drain) await reach(state, 'drained');
   return true;
 }
 
