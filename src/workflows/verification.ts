@@ -1,7 +1,7 @@
 // Checks after a level (verify, then validate SLOs) and between service waves: settle,
 // check, and when something fails wait the plan's stabilization time and check again
 // (seed 004 §2.5) before anyone escalates.
-import { sleep } from '@temporalio/workflow';
+import { patched, sleep } from '@temporalio/workflow';
 import { parseDuration } from '../plan/duration';
 import type { Check, HttpCheck, Verification } from '../plan/schema';
 import { workflowNow } from './clock';
@@ -33,6 +33,19 @@ async function runHttpCheck(name: string, check: HttpCheck, result: CheckResult)
 }
 
 async function runOtherCheck(state: IncidentState, name: string, check: Exclude<Check, HttpCheck>, result: CheckResult): Promise<void> {
+  // A metric that must pass "within" a time (seed 000: error rate < 0.01% within 5 minutes)
+  // is sampled again until it passes or that time is up, not failed on its first sample.
+  const within = check.type === 'metric' && check.within && !state.dryRun && patched('metric-check-within') ? parseDuration(check.within) : 0;
+  const deadline = Date.parse(workflowNow()) + within;
+  for (;;) {
+    await runOtherCheckOnce(state, name, check, result);
+    const left = deadline - Date.parse(workflowNow());
+    if (result.ok || left <= 0) return;
+    await sleep(Math.min(left, Math.max(1000, within / 10)));
+  }
+}
+
+async function runOtherCheckOnce(state: IncidentState, name: string, check: Exclude<Check, HttpCheck>, result: CheckResult): Promise<void> {
   const timeoutMs = check.type === 'command' ? parseDuration(check.timeout) + 5000 : 60_000;
   try {
     const outcome = await checks(timeoutMs).runCheck.executeWithOptions(
