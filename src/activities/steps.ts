@@ -5,19 +5,10 @@
 // nothing anywhere: commands and adapter actions are only recorded ("would …").
 import { Context } from '@temporalio/activity';
 import type { FlagChange, FlagStore } from '../adapters/flagStore';
+import type { InfraAdapters } from '../adapters/factory';
 import { isRelativeRef } from '../adapters/git';
 import type { IdempotencyStore } from '../adapters/idempotencyLedger';
-import type {
-  ActionRecord,
-  AlertSource,
-  Cache,
-  CommandRunner,
-  Database,
-  MetricSample,
-  MetricSource,
-  SourceControl,
-  TrafficRouter,
-} from '../adapters/roles';
+import type { ActionRecord, CommandRunner, MetricSample, MetricSource, SourceControl } from '../adapters/roles';
 import { DEFAULT_KILL_GRACE_MS, maskSecrets, secretValues } from '../adapters/shell';
 import { parseDuration } from '../plan/duration';
 import type { Capture } from '../plan/language/capture';
@@ -29,14 +20,7 @@ import { atBoundary } from './failures';
 
 export type PlanAdapters = Plan['adapters'];
 
-/** The real-server adapters a plan may name; each absent when the plan does not configure it. */
-export interface InfraAdapters {
-  traffic?: TrafficRouter;
-  cache?: Cache;
-  database?: Database;
-  metrics?: MetricSource;
-  alerts?: AlertSource;
-}
+export type { InfraAdapters };
 
 /** A SourceControl that can also name the commit a ref points at (GitSourceControl can). */
 export type PinningSourceControl = SourceControl & { resolveRef?(ref: string): Promise<string | undefined> };

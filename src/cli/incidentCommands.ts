@@ -8,14 +8,13 @@ import { RequestError } from '../api/errors';
 import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
 import { startIncident } from '../incidents/start';
 import { incidentRecord, planOfRun, UnknownIncidentError } from '../incidents/runs';
-import { parseDuration } from '../plan/duration';
 import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../plan/files';
 import { formatIssue, PlanError } from '../plan/parse';
-import { parseQuantity } from '../plan/quantity';
-import { Migration, type Plan } from '../plan/schema';
+import type { Plan } from '../plan/schema';
 import { buildReport, renderMarkdown } from '../report';
 import type { IncidentContext, IncidentStatus, Verdict } from '../workflows/messages';
 import { statusQuery } from '../workflows/messages';
+import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { CliExit, EXIT, type CliIo } from './io';
 
 /** Exit codes of the incident commands: 0 done, 1 refused or failed, 2 wrong command line. */
@@ -95,37 +94,10 @@ export function resolvePlan(ref: string, deps: IncidentCommandDeps): Plan {
   return plan;
 }
 
-const checked =
-  (what: string, parse: (text: string) => unknown) =>
-  (text: string): string => {
-    try {
-      parse(text);
-      return text;
-    } catch (error) {
-      throw new InvalidArgumentError(`not ${what}: ${(error as Error).message}`);
-    }
-  };
-
-function parseShare(text: string): number {
-  const q = parseQuantity(text);
-  if (q.kind !== 'fraction') throw new Error('write a percentage, e.g. "60%"');
-  return q.value;
-}
-
 const slackUser = (text: string): string => {
   if (!/^[UW][A-Z0-9]+$/.test(text)) throw new InvalidArgumentError('the Slack user id of the person deciding (e.g. U012ABCDEF)');
   return text;
 };
-
-interface ContextOptions {
-  phase?: string;
-  severity?: string;
-  value?: string;
-  impact?: string;
-  timeToFix?: string;
-  heldFor?: string;
-  migration?: Migration;
-}
 
 interface StartOptions extends ContextOptions {
   plan: string;
@@ -136,22 +108,14 @@ interface StartOptions extends ContextOptions {
 }
 
 function contextOf(plan: Plan, options: ContextOptions): IncidentContext {
-  const { phase, severity, value, impact, timeToFix, heldFor, migration } = options;
+  const { phase, severity } = options;
   if (phase !== undefined && plan.rollout && !plan.rollout.phases.includes(phase)) {
     throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no phase "${phase}"; its phases: ${plan.rollout.phases.join(', ')}`);
   }
   if (severity !== undefined && plan.severities && !plan.severities.includes(severity)) {
     throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no severity "${severity}"; its severities: ${plan.severities.join(', ')}`);
   }
-  return {
-    ...(phase !== undefined ? { phase } : {}),
-    ...(severity !== undefined ? { severity } : {}),
-    ...(migration !== undefined ? { migration } : {}),
-    ...(value !== undefined ? { value: parseQuantity(value).value } : {}),
-    ...(impact !== undefined ? { impact: parseShare(impact) } : {}),
-    ...(timeToFix !== undefined ? { timeToFix: parseDuration(timeToFix) } : {}),
-    ...(heldFor !== undefined ? { heldFor: parseDuration(heldFor) } : {}),
-  };
+  return contextFromOptions(options);
 }
 
 function checkTrigger(plan: Plan, trigger: string): void {
@@ -167,17 +131,6 @@ function checkService(plan: Plan, service: string): void {
 }
 
 const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
-
-function addContextOptions(command: Command): Command {
-  return command
-    .option('--phase <phase>', 'canary phase, e.g. 25%')
-    .option('--severity <name>', "severity, one of the plan's severities")
-    .option('--value <quantity>', 'current metric value, e.g. 0.7% or 350ms', checked('a quantity', parseQuantity))
-    .option('--impact <share>', 'share of users affected, e.g. 60%', checked('a share of users', parseShare))
-    .option('--time-to-fix <duration>', 'estimated time to a fix, e.g. 45m', checked('a duration', parseDuration))
-    .option('--held-for <duration>', 'how long the condition has held, e.g. 90s', checked('a duration', parseDuration))
-    .addOption(new Option('--migration <kind>', 'migration in the release').choices(Migration.options));
-}
 
 async function withTemporal<T>(deps: IncidentCommandDeps, run: (session: TemporalSession) => Promise<T>): Promise<T> {
   const session = await (deps.connect ?? (() => connectFromEnv()))();

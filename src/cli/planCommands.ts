@@ -1,12 +1,10 @@
 // `rollback plan validate` and `rollback plan explain`.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from '../plan/duration';
+import { Command } from 'commander';
 import { loadPlanFile } from '../plan/files';
 import { formatIssue, PlanError, type PlanIssue } from '../plan/parse';
-import { parseQuantity } from '../plan/quantity';
-import { Migration, type Plan } from '../plan/schema';
-import type { DecisionContext } from '../policy/context';
+import type { Plan } from '../plan/schema';
 import { NoDecisionError } from '../policy/decide';
+import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { explain } from './explain';
 import { CliExit, EXIT, type CliIo } from './io';
 
@@ -46,47 +44,8 @@ function validate(io: CliIo, files: string[], options: { json?: boolean }): numb
   return results.every((r) => 'plan' in r) ? EXIT.ok : EXIT.invalid;
 }
 
-/** Checks an option's text when it is parsed, and keeps the text for the explanation. */
-const checked =
-  (what: string, parse: (text: string) => unknown) =>
-  (text: string): string => {
-    try {
-      parse(text);
-      return text;
-    } catch (error) {
-      throw new InvalidArgumentError(`not ${what}: ${(error as Error).message}`);
-    }
-  };
-
-function parseShare(text: string): number {
-  const q = parseQuantity(text);
-  if (q.kind !== 'fraction') throw new Error('write a percentage, e.g. "60%"');
-  return q.value;
-}
-
-interface ExplainOptions {
+interface ExplainOptions extends ContextOptions {
   trigger: string;
-  phase?: string;
-  severity?: string;
-  impact?: string;
-  timeToFix?: string;
-  value?: string;
-  heldFor?: string;
-  migration?: Migration;
-}
-
-function contextOf(options: ExplainOptions): DecisionContext {
-  const { trigger, phase, severity, impact, timeToFix, value, heldFor, migration } = options;
-  return {
-    trigger,
-    ...(phase !== undefined ? { phase } : {}),
-    ...(severity !== undefined ? { severity } : {}),
-    ...(migration !== undefined ? { migration } : {}),
-    ...(impact !== undefined ? { impact: parseShare(impact) } : {}),
-    ...(timeToFix !== undefined ? { timeToFix: parseDuration(timeToFix) } : {}),
-    ...(value !== undefined ? { value: parseQuantity(value).value } : {}),
-    ...(heldFor !== undefined ? { heldFor: parseDuration(heldFor) } : {}),
-  };
 }
 
 function explainCommand(io: CliIo, file: string, options: ExplainOptions): number {
@@ -107,7 +66,7 @@ function explainCommand(io: CliIo, file: string, options: ExplainOptions): numbe
     .map(([key, text]) => `${key}=${String(text)}`)
     .join(', ');
   try {
-    io.out(explain(plan, contextOf(options), label || '(none)').join('\n') + '\n');
+    io.out(explain(plan, { ...contextFromOptions(options), trigger: options.trigger }, label || '(none)').join('\n') + '\n');
   } catch (error) {
     if (error instanceof NoDecisionError) throw new CliExit(EXIT.usage, error.message);
     throw error;
@@ -123,18 +82,11 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     .argument('<files...>', 'plan files (YAML)')
     .option('--json', 'print the results as JSON')
     .action((files: string[], options: { json?: boolean }) => setExit(validate(io, files, options)));
-  plan
+  const explainCmd = plan
     .command('explain')
     .description('say what a plan would do for a trigger, step by step, and who may decide')
     .argument('<file>', 'plan file (YAML)')
-    .requiredOption('--trigger <name>', 'trigger name')
-    .option('--phase <phase>', 'canary phase, e.g. 25%')
-    .option('--severity <name>', 'severity, one of the plan\'s severities')
-    .option('--impact <share>', 'share of users affected, e.g. 60%', checked('a share of users', parseShare))
-    .option('--time-to-fix <duration>', 'estimated time to a fix, e.g. 45m', checked('a duration', parseDuration))
-    .option('--value <quantity>', 'current metric value, e.g. 0.7% or 350ms', checked('a quantity', parseQuantity))
-    .option('--held-for <duration>', 'how long the condition has held, e.g. 90s', checked('a duration', parseDuration))
-    .addOption(new Option('--migration <kind>', 'migration in the release').choices(Migration.options))
-    .action((file: string, options: ExplainOptions) => setExit(explainCommand(io, file, options)));
+    .requiredOption('--trigger <name>', 'trigger name');
+  addContextOptions(explainCmd).action((file: string, options: ExplainOptions) => setExit(explainCommand(io, file, options)));
   return plan;
 }
