@@ -13,7 +13,7 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { parseDuration } from '../plan/duration';
+import { formatDuration, parseDuration } from '../plan/duration';
 import { parseQuantity } from '../plan/quantity';
 import type { Level, Outcome as PlanOutcome } from '../plan/schema';
 import { authorityFor } from '../policy/authority';
@@ -212,6 +212,8 @@ async function verifyLevel(state: IncidentState, level: Level): Promise<boolean>
   await reach(state, 'verified');
   enterStage(state, Stage.ValidateSlos);
   if (!(await verify(state, level.checks.filter((c) => stageOf(c) === 'validate-slos'), verification))) return false;
+  // Before the success announcement, so that it can name the version now running.
+  if (patched('capture-after-verification')) await captureState(state, 'after');
   await reach(state, 'validated');
   // Every check of the level passed, baseline ones included (seed 002 "System stabilization").
   await reach(state, 'stabilized');
@@ -290,7 +292,7 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
     },
   };
   if ('steps' in planOutcome && planOutcome.steps?.length) {
-    if (!(await runSteps(state, level, planOutcome.steps, 'first-response', hooks))) return Outcome.RollbackFailed;
+    if (!(await runSteps(state, level, planOutcome.steps, `first-response-${state.decisions.length}`, hooks))) return Outcome.RollbackFailed;
   }
   const gate = levelGate(level, context.migration);
   if (!gate.run) return gate.instead === 'fix-forward' ? forwardFix(state, context, gate.reason) : (state.record('level refused', gate.reason), Outcome.RollbackFailed);
@@ -302,10 +304,7 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
     // The run count keeps idempotency keys apart when monitoring re-opens and a level runs again.
     const acted = await runSteps(state, level, level.steps, `${levelId(level)}#${++state.levelRuns}`, hooks);
     if (acted) await reach(state, 'rolled-back');
-    if (acted && (await verifyLevel(state, level))) {
-      if (patched('capture-after-verification')) await captureState(state, 'after');
-      return Outcome.RolledBack;
-    }
+    if (acted && (await verifyLevel(state, level))) return Outcome.RolledBack;
 
     const next = nextLevel(plan, level, { ...(maxLevel === undefined ? {} : { maxLevel }), ...(context.migration ? { migration: context.migration } : {}) });
     if ('level' in next) {
@@ -361,7 +360,7 @@ function escalatePeople(state: IncidentState): CancellationScope {
       for (const due of escalationSchedule(state.input.plan, openedAt)) {
         const wait = due.dueAt - Date.parse(workflowNow());
         if (wait > 0) await sleep(wait);
-        const after = `${Math.round((due.dueAt - openedAt) / 60_000)}m`;
+        const after = formatDuration(due.dueAt - openedAt);
         state.escalations.push({ at: workflowNow(), after, roles: due.roles, people: due.people });
         state.record('people escalation', `${due.roles.join(' + ')} after ${after}${due.note ? ` (${due.note})` : ''}`);
         await pagePeople(state, due.roles);

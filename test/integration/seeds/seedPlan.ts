@@ -9,8 +9,7 @@ import type { Plan } from '../../../src/plan/schema';
 
 const PLANS = resolve(__dirname, '../../../plans');
 
-// The YAML is edited as plain data, before the schema has checked it.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** The YAML as plain data, edited before the schema has checked it. */
 export type PlanDocument = any;
 
 export function seedPlan(name: string, patch: (doc: PlanDocument) => void): Plan {
