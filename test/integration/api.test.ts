@@ -228,3 +228,27 @@ describe('bad input is refused with the offending field named, and no workflow s
     expect(started.some((id) => id.includes('badbadbad'))).toBe(false);
   });
 });
+
+test('the report of a finished run reads like the runbooks\' incident reports, as JSON and Markdown', async () => {
+  const fp = fingerprint();
+  const id = incidentIdFor(plan.name, 'checkout', fp);
+  await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: fp, value: '4.2%' }));
+  await eventually(() => incidentStatus(id), (s) => s.pendingApproval !== undefined);
+  await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: auth, payload: { decision: 'approve', by: APPROVER, reason: 'errors climbing' } });
+  await client.workflow.getHandle(id).result();
+
+  const json = await app.inject({ method: 'GET', url: `/v1/incidents/${id}/report`, headers: auth });
+  expect(json.statusCode).toBe(200);
+  const report = json.json();
+  expect(report).toMatchObject({ incidentId: id, outcome: 'rolled-back', trigger: 'ErrorRateHigh' });
+  expect(report.decisions[0].who).toContain(APPROVER);
+  expect(report.steps.map((s: { type: string }) => s.type)).toContain('flag.disable');
+  expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(expect.arrayContaining(['detect', 'decide', 'announce', 'roll-back', 'verify', 'report']));
+
+  const md = await app.inject({ method: 'GET', url: `/v1/incidents/${id}/report?format=md`, headers: auth });
+  expect(md.headers['content-type']).toMatch(/text\/markdown/);
+  for (const heading of ['Summary', 'Timeline', 'Rollback Metrics', 'Decisions', 'Stage Scorecard', 'Steps', 'Follow-Up Tasks']) {
+    expect(md.body).toMatch(new RegExp(`^#+ ${heading}`, 'm'));
+  }
+  expect(md.body).toMatch(/Time to decision/i);
+});
