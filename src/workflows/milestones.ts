@@ -7,10 +7,29 @@ import type { IncidentState } from './incidentState';
 import { fillTemplate, page, postToSlack } from './notify';
 import { isPerson } from './people';
 
+/** What the checks and the post-rollback snapshot saw, for `{{metrics}}`. */
+function metricsText(state: IncidentState): string | undefined {
+  const sampled = state.snapshots.after?.metrics.filter((m) => m.value !== undefined);
+  if (sampled?.length) return sampled.map((m) => `${(m as { name?: string }).name ?? m.query}=${m.value}`).join(', ');
+  const latest = new Map<string, string>();
+  for (const c of state.checks) if (state.input.plan.checks[c.check]?.type === 'metric' && c.detail) latest.set(c.check, c.detail);
+  return latest.size ? [...latest.values()].join('; ') : undefined;
+}
+
 export function templateValues(state: IncidentState): Record<string, string | undefined> {
   const { plan, incidentId, trigger, alert } = state.input;
   const sla = plan.timing?.sla?.within;
+  // The rollback's duration so far: from the SLA's start (seed 004: ROLLBACK_START at the announcement) or detection.
+  const since = state.milestones[plan.timing?.sla?.from ?? 'detected'] ?? state.milestones.detected;
+  const fired = plan.triggers.find((t) => t.name === trigger);
+  const threshold = fired?.kind === 'metric' ? fired.condition.threshold : undefined;
+  const commit = (state.snapshots.after ?? state.snapshots.before)?.commit?.commit;
   return {
+    duration: since ? `${Math.round((Date.parse(workflowNow()) - Date.parse(since)) / 1000)}s` : undefined,
+    status: state.outcome ?? (state.milestones.validated ? 'verified, SLOs validated' : state.stage),
+    threshold: threshold === undefined ? undefined : String(threshold),
+    metrics: metricsText(state),
+    version: state.snapshots.after?.commit ? commit?.slice(0, 7) : undefined,
     plan: plan.name,
     incident: incidentId,
     trigger,
@@ -21,7 +40,6 @@ export function templateValues(state: IncidentState): Record<string, string | un
     lead: state.decision && isPerson(state.decision.by) ? `<@${state.decision.by}>` : undefined,
     time: workflowNow(),
     sla,
-    status: state.outcome,
     value: alert.value,
   };
 }

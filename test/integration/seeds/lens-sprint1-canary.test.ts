@@ -302,7 +302,8 @@ test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock
   const update = slack.requests.find((r) => r.path === '/api/chat.update' && JSON.stringify(r.body).includes(handle.workflowId));
   expect(update).toBeDefined();
   expect(slackMessages('#sprint-1-channel', 'traffic reverted to control').length).toBeGreaterThan(0);
-  expect(slackMessages('#lens-engineering', 'Rollback of lens-sprint1-canary complete. Trigger NdcgRegression').length).toBeGreaterThan(0);
+  const [engineering] = slackMessages('#lens-engineering', 'Rollback of lens-sprint1-canary complete. Trigger NdcgRegression, value 0.5101 vs 0.5184.');
+  expect(String(engineering?.body.text)).toContain('ndcg-at-baseline passed: 0.5236 >= 0.5184');
   expect(slackMessages('#lens-product', 'Sprint 1 canary rolled back (NdcgRegression)').length).toBeGreaterThan(0);
 });
 
