@@ -213,7 +213,7 @@ async function verifyLevel(state: IncidentState, level: Level): Promise<boolean>
   enterStage(state, Stage.ValidateSlos);
   if (!(await verify(state, level.checks.filter((c) => stageOf(c) === 'validate-slos'), verification))) return false;
   // Before the success announcement, so that it can name the version now running.
-  if (patched('capture-after-verification')) await captureState(state, 'after');
+  if (state.input.plan.capture && patched('capture-after-verification')) await captureState(state, 'after');
   await reach(state, 'validated');
   // Every check of the level passed, baseline ones included (seed 002 "System stabilization").
   await reach(state, 'stabilized');
