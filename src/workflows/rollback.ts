@@ -213,7 +213,8 @@ async function verifyLevel(state: IncidentState, level: Level): Promise<boolean>
   enterStage(state, Stage.ValidateSlos);
   if (!(await verify(state, level.checks.filter((c) => stageOf(c) === 'validate-slos'), verification))) return false;
   // Before the success announcement, so that it can name the version now running.
-  if (state.input.plan.capture && patched('capture-after-verification')) await captureState(state, 'after');
+  // Unconditional: histories recorded with this patch carry its marker whether or not the plan captures.
+  if (patched('capture-after-verification')) await captureState(state, 'after');
   await reach(state, 'validated');
   // Every check of the level passed, baseline ones included (seed 002 "System stabilization").
   await reach(state, 'stabilized');
