@@ -156,6 +156,9 @@ test('error rate > 0.1 %: the kill switch turns ff_reserves_v11 off in the flag 
 
 test('errors keep coming after the switch and nobody acts: on-call, then team lead, then manager + product owner are paged', async () => {
   reserves.lingering = true;
+  // Prometheus must have scraped the lingering errors, or the first check already sees recovery.
+  const metrics = new PrometheusMetrics({ url: prometheus.url });
+  await waitFor(async () => ((await metrics.query('reserves_error_rate')).value ?? 0) > 0.001, 15_000);
   const handle = await startRun(client, worker.taskQueue, reservesPlan({ lead: '2s', manager: '6s' }), 'ReservesErrorRate', { service: 'reserves', value: '0.4%' });
   const incidentId = handle.workflowId;
 

@@ -2,8 +2,8 @@
 // the trigger, the decision context in base units and the alert's value as it arrived.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Plan } from '../../../src/plan/schema';
-import { type IncidentContext, ROLLBACK_WORKFLOW, type RollbackWorkflow, type TimelineEntry } from '../../../src/workflows/messages';
-import { uniqueName } from '../../support/harness';
+import type { IncidentContext, RollbackWorkflow, TimelineEntry } from '../../../src/workflows/messages';
+import { startRun } from '../runs';
 
 export interface SeedRun {
   service: string;
@@ -14,25 +14,10 @@ export interface SeedRun {
 }
 
 export function startSeedRun(client: Client, taskQueue: string, plan: Plan, run: SeedRun): Promise<WorkflowHandle<RollbackWorkflow>> {
-  const incidentId = uniqueName(`rollback-${plan.name}-${run.service}`);
-  return client.workflow.start<RollbackWorkflow>(ROLLBACK_WORKFLOW, {
-    workflowId: incidentId,
-    taskQueue,
-    args: [
-      {
-        incidentId,
-        plan,
-        service: run.service,
-        trigger: run.trigger,
-        ...(run.context ? { context: run.context } : {}),
-        alert: {
-          status: 'firing',
-          receivedAt: new Date().toISOString(),
-          labels: { alertname: run.trigger, service: run.service },
-          ...(run.value ? { value: run.value } : {}),
-        },
-      },
-    ],
+  return startRun(client, taskQueue, plan, run.trigger, {
+    service: run.service,
+    ...(run.context ? { context: run.context } : {}),
+    ...(run.value ? { value: run.value } : {}),
   });
 }
 
