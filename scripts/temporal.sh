@@ -17,6 +17,7 @@ SEARCH_ATTRIBUTES=(
   RollbackStage=Keyword
   RollbackLevel=Int
   RollbackOutcome=Keyword
+  RollbackDrill=Keyword
 )
 
 find_cli() {

@@ -101,7 +101,8 @@ export function openRunsQuery(service: string, plans: ReadonlyMap<string, Plan>)
   const scope = wide.length
     ? `(RollbackService = ${quote(service)} OR RollbackPlan IN (${wide.map(quote).join(', ')}))`
     : `RollbackService = ${quote(service)}`;
-  return `ExecutionStatus = 'Running' AND ${scope}`;
+  // A drill rehearses; it does not hold up deployments.
+  return `ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND ${scope}`;
 }
 
 /** Open runs (by visibility) that freeze deployments of `service`. */
@@ -123,7 +124,8 @@ export async function freezeStatus(client: Client, plans: ReadonlyMap<string, Pl
 
 /** The open run of this plan for this service, if any (by visibility). */
 export async function openRunOf(client: Client, plan: string, service: string): Promise<string | undefined> {
-  const query = `ExecutionStatus = 'Running' AND RollbackPlan = ${quote(plan)} AND RollbackService = ${quote(service)}`;
+  // A real alert during a drill starts a real incident rather than joining the rehearsal.
+  const query = `ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND RollbackPlan = ${quote(plan)} AND RollbackService = ${quote(service)}`;
   for await (const run of client.workflow.list({ query, pageSize: 1 })) return run.workflowId;
   return undefined;
 }

@@ -61,6 +61,7 @@ export async function startIncident(client: Client, taskQueue: string, request: 
       typedSearchAttributes: [
         { key: SearchAttributes.plan, value: input.plan.name },
         { key: SearchAttributes.service, value: input.service },
+        ...(input.drill ? [{ key: SearchAttributes.drill, value: input.drill }] : []),
       ],
     });
     return { incidentId: input.incidentId, status: 'started', runId: handle.firstExecutionRunId };

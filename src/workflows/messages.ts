@@ -213,5 +213,7 @@ export const SearchAttributes = {
   stage: defineSearchAttributeKey('RollbackStage', SearchAttributeType.KEYWORD),
   level: defineSearchAttributeKey('RollbackLevel', SearchAttributeType.INT),
   outcome: defineSearchAttributeKey('RollbackOutcome', SearchAttributeType.KEYWORD),
+  /** Set (to the drill's name) only on drills, so freeze checks and alert routing skip them. */
+  drill: defineSearchAttributeKey('RollbackDrill', SearchAttributeType.KEYWORD),
 } as const;
 

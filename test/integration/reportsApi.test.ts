@@ -102,6 +102,29 @@ test('affected-services: only the run’s own service is frozen; a plan without 
   await api.close();
 });
 
+test('a drill of a freezing plan does not freeze deployments', async () => {
+  const wide = planWith({ deployments: true, scope: 'all' });
+  const api = app([wide.plan]);
+  const incidentId = uniqueName(`drill-${wide.plan.name}`);
+  await startIncident(client, NO_WORKER, {
+    incidentId,
+    plan: wide.plan,
+    service: wide.a,
+    trigger: 'ErrorRateHigh',
+    drill: 'rehearsal',
+    alert: { status: 'firing', receivedAt: new Date().toISOString(), labels: { alertname: 'ErrorRateHigh', service: wide.a } },
+  });
+  started.push(incidentId);
+  // Once visibility lists the drill, the freeze check still says no.
+  await eventually(async () => {
+    const ids: string[] = [];
+    for await (const wf of client.workflow.list({ query: `RollbackDrill = 'rehearsal' AND RollbackService = '${wide.a}'` })) ids.push(wf.workflowId);
+    return ids;
+  }, (ids) => ids.includes(incidentId));
+  expect(await freeze(api, wide.a)).toMatchObject({ frozen: false, incidents: [] });
+  await api.close();
+});
+
 test('a run whose plan the API no longer has is judged by the plan in its own history', async () => {
   const { plan, a } = planWith({ deployments: true, scope: 'affected-services' });
   const api = app([]);

@@ -58,13 +58,13 @@ describe('freezeAnswer', () => {
 });
 
 describe('openRunsQuery', () => {
-  it('asks for running runs of the service, and of plans that freeze all their services', () => {
+  it('asks for running runs (not drills) of the service, and of plans that freeze all their services', () => {
     const plans = new Map([
       [monetization.name, monetization],
       [genesis.name, genesis],
       [narrow.name, narrow],
     ]);
-    expect(openRunsQuery('web-portal', plans)).toBe("ExecutionStatus = 'Running' AND (RollbackService = 'web-portal' OR RollbackPlan IN ('monetization-drill'))");
-    expect(openRunsQuery('genesis-orchestration', plans)).toBe("ExecutionStatus = 'Running' AND RollbackService = 'genesis-orchestration'");
+    expect(openRunsQuery('web-portal', plans)).toBe("ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND (RollbackService = 'web-portal' OR RollbackPlan IN ('monetization-drill'))");
+    expect(openRunsQuery('genesis-orchestration', plans)).toBe("ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND RollbackService = 'genesis-orchestration'");
   });
 });
