@@ -56,6 +56,21 @@ export class RejectedError extends AdapterError {
   }
 }
 
+/** The request names something that does not exist or cannot be done; retrying cannot help. */
+export class RefusedError extends AdapterError {
+  readonly type = AdapterErrorType.Rejected;
+  readonly retryable = false;
+
+  constructor(
+    vendor: string,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(vendor, detail, options);
+    this.name = 'RefusedError';
+  }
+}
+
 /** The vendor could not be reached or failed on its side (5xx, network, timeout). */
 export class UnavailableError extends AdapterError {
   readonly type = AdapterErrorType.Unavailable;

@@ -1,9 +1,7 @@
 // Shared by the adapters that drive a server's own tools (nginx -t / -s reload, psql,
 // pg_restore): run a binary without a shell, keep the tail of its output for the
-// incident record. Also the refusal for requests that cannot succeed however often they
-// are retried (unknown service, pool or cache; missing migration file).
+// incident record.
 import { execFile } from 'node:child_process';
-import { AdapterError, AdapterErrorType } from './errors';
 
 /** Output kept in an ActionRecord: the last few KiB, where the error usually is. */
 export const OUTPUT_TAIL_CHARS = 4096;
@@ -33,17 +31,3 @@ export function execTool(binary: string, args: string[], options: { env?: NodeJS
   });
 }
 
-/** The request names something that does not exist or cannot be done; retrying cannot help. */
-export class RefusedError extends AdapterError {
-  readonly type = AdapterErrorType.Rejected;
-  readonly retryable = false;
-
-  constructor(
-    vendor: string,
-    readonly detail: string,
-    options?: ErrorOptions,
-  ) {
-    super(vendor, detail, options);
-    this.name = 'RefusedError';
-  }
-}

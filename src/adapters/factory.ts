@@ -7,7 +7,7 @@ import type { InfraAdaptersConfig } from '../plan/language/adapters';
 import { AlertmanagerAlerts } from './alerts/alertmanager';
 import { RedisCache } from './cache/redis';
 import { PostgresDatabase } from './database/postgres';
-import { RefusedError } from './exec';
+import { RefusedError } from './errors';
 import { PrometheusMetrics } from './metrics/prometheus';
 import type { AlertSource, Cache, Database, MetricSource, TrafficRouter } from './roles';
 import { HaproxyRouter } from './traffic/haproxy';

@@ -5,7 +5,7 @@
 import { createClient } from 'redis';
 import type { CacheAdapterConfig } from '../../plan/language/adapters';
 import { describeNetworkFailure, UnavailableError } from '../errors';
-import { RefusedError } from '../exec';
+import { RefusedError } from '../errors';
 import type { ActionRecord, Cache } from '../roles';
 
 const VENDOR = 'redis';

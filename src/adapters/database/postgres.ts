@@ -14,7 +14,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Client } from 'pg';
 import { describeNetworkFailure, UnavailableError } from '../errors';
-import { execTool, RefusedError, tail } from '../exec';
+import { RefusedError } from '../errors';
+import { execTool, tail } from '../exec';
 import type { ActionRecord, Database } from '../roles';
 
 const VENDOR = 'postgres';

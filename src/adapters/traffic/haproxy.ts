@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import type { HaproxyTrafficConfig } from '../../plan/language/adapters';
 import { describeNetworkFailure, UnavailableError } from '../errors';
-import { RefusedError } from '../exec';
+import { RefusedError } from '../errors';
 import type { ActionRecord, TrafficRouter } from '../roles';
 import { checkPercent, splitPercent, toPercent } from './weights';
 

@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 import { request } from 'undici';
 import type { NginxTrafficConfig } from '../../plan/language/adapters';
 import { describeNetworkFailure, UnavailableError } from '../errors';
-import { execTool, RefusedError } from '../exec';
+import { RefusedError } from '../errors';
+import { execTool } from '../exec';
 import type { ActionRecord, TrafficRouter } from '../roles';
 import { checkPercent, splitPercent, toPercent } from './weights';
 

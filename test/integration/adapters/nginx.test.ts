@@ -1,7 +1,7 @@
 // NginxRouter against a real nginx: what the on-call sees is where requests land.
 import { readFile } from 'node:fs/promises';
 import { NginxRouter } from '../../../src/adapters/traffic/nginx';
-import { RefusedError } from '../../../src/adapters/exec';
+import { RefusedError } from '../../../src/adapters/errors';
 import { caught } from '../../support/caught';
 import { startBackend, startNginx, stopAll, tally, waitFor, type Backend, type NginxServer } from '../../support/servers';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { PostgresDatabase } from '../../../src/adapters/database/postgres';
-import { RefusedError } from '../../../src/adapters/exec';
+import { RefusedError } from '../../../src/adapters/errors';
 import { caught } from '../../support/caught';
 import { startPostgres, stopAll, type PostgresServer } from '../../support/servers';
 import { tempDir } from '../../support/servers/process';

@@ -2,7 +2,7 @@
 import { createClient } from 'redis';
 import { RedisCache } from '../../../src/adapters/cache/redis';
 import { UnavailableError } from '../../../src/adapters/errors';
-import { RefusedError } from '../../../src/adapters/exec';
+import { RefusedError } from '../../../src/adapters/errors';
 import { caught } from '../../support/caught';
 import { freePort } from '../../support/servers/process';
 import { startRedis, stopAll, type RedisServer } from '../../support/servers';

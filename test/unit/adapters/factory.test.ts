@@ -1,7 +1,7 @@
 import { AlertmanagerAlerts } from '../../../src/adapters/alerts/alertmanager';
 import { RedisCache } from '../../../src/adapters/cache/redis';
 import { PostgresDatabase } from '../../../src/adapters/database/postgres';
-import { RefusedError } from '../../../src/adapters/exec';
+import { RefusedError } from '../../../src/adapters/errors';
 import { infraAdapters } from '../../../src/adapters/factory';
 import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus';
 import { HaproxyRouter } from '../../../src/adapters/traffic/haproxy';
