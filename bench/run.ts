@@ -11,12 +11,12 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { createActivities } from '../src/activities';
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
 import { buildApp } from '../src/api/app';
-import { incidentIdFor } from '../src/api/alertmanager';
 import { readConfig, WorkerEnv } from '../src/config';
 import { loadPlanDirectory } from '../src/plan/files';
 import { parsePlan } from '../src/plan/parse';
 import { findDecision } from '../src/policy/decide';
 import { activityDeps } from '../src/worker/deps';
+import { deskIdFor, deskQuery } from '../src/workflows/messages';
 import { freePort, startDevServer } from '../scripts/lib/devServer';
 
 const ROOT = resolve(__dirname, '..');
@@ -94,7 +94,11 @@ adapters: { flags: { type: file, path: ${JSON.stringify(flags)} } }
       });
       if (res.statusCode !== 202) throw new Error(`alert refused: ${res.body}`);
       accept.push(performance.now() - started);
-      const result = await client.workflow.getHandle(incidentIdFor(plan.name, 'checkout', fingerprint)).result();
+      // The desk opens run n for the n-th new alert (each run has closed before the next alert).
+      const desk = client.workflow.getHandle(deskIdFor(plan.name, 'checkout', plan.targets.environment));
+      let view = await desk.query(deskQuery);
+      while (view.runs.length <= i) view = await desk.query(deskQuery);
+      const result = await client.workflow.getHandle(view.runs[i]!.incidentId).result();
       if (result.outcome !== 'rolled-back') throw new Error(`run ended ${result.outcome}`);
       total.push(performance.now() - started);
     }

@@ -1,5 +1,5 @@
 // Alertmanager webhook payloads (version 4) and how each alert maps to a plan, a service
-// and a trigger. Every alert of a payload is checked before any run starts.
+// and a trigger, each alert on its own.
 import { z } from 'zod';
 import { parseQuantity } from '../plan/quantity';
 import { Migration, type Plan, type Trigger } from '../plan/schema';
@@ -46,7 +46,6 @@ export interface RoutedAlert {
   plan: Plan;
   service: string;
   trigger: Trigger;
-  incidentId: string;
   context: IncidentContext;
   notification: AlertNotification;
 }
@@ -90,10 +89,6 @@ function alertContext(alert: Alert, at: string): IncidentContext {
     ...(migration ? { migration: migration as IncidentContext['migration'] } : {}),
     ...Object.fromEntries(Object.entries(numbers).filter(([, v]) => v !== undefined)),
   };
-}
-
-export function incidentIdFor(plan: string, service: string, fingerprint: string): string {
-  return `rollback-${plan}-${service}-${fingerprint}`;
 }
 
 function triggerMatches(trigger: Trigger, labels: Record<string, string>): boolean {
@@ -149,7 +144,6 @@ export function routeAlert(plans: ReadonlyMap<string, Plan>, alert: Alert, index
     service,
     trigger,
     context,
-    incidentId: incidentIdFor(plan.name, service, alert.fingerprint),
     notification: {
       status: alert.status,
       receivedAt,

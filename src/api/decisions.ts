@@ -1,11 +1,16 @@
 // A person's decision, from the API or a Slack button, as the workflow's `decide` Update:
 // the workflow judges authority, records the outcome, and the caller hears it at once.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { resolveIncident, UnknownIncidentError } from '../incidents/runs';
 import { decideUpdate, type DecisionReply, type DecisionRequest } from '../workflows/messages';
 import { RequestError } from './errors';
 
 export async function submitDecision(client: Client, incidentId: string, request: DecisionRequest): Promise<DecisionReply> {
-  const handle = client.workflow.getHandle(incidentId);
+  const runId = await resolveIncident(client, incidentId).catch((err: unknown) => {
+    if (err instanceof UnknownIncidentError) throw new RequestError(404, 'params.id', err.message);
+    throw err;
+  });
+  const handle = client.workflow.getHandle(runId);
   try {
     return await handle.executeUpdate(decideUpdate, { args: [request] });
   } catch (err) {

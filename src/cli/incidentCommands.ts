@@ -6,13 +6,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { submitDecision } from '../api/decisions';
 import { RequestError } from '../api/errors';
 import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
-import { startIncident } from '../incidents/start';
-import { incidentRecord, planOfRun, UnknownIncidentError } from '../incidents/runs';
+import { type Accepted, deliverAlert, type StartResult, startIncident } from '../incidents/start';
+import { incidentRecord, planOfRun, resolveIncident, UnknownIncidentError } from '../incidents/runs';
 import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../plan/files';
 import { formatIssue, PlanError } from '../plan/parse';
 import type { Plan } from '../plan/schema';
 import { buildReport, renderMarkdown } from '../report';
-import type { IncidentContext, IncidentStatus, Verdict } from '../workflows/messages';
+import type { AlertNotification, IncidentContext, IncidentStatus, Verdict } from '../workflows/messages';
 import { statusQuery } from '../workflows/messages';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { CliExit, EXIT, type CliIo } from './io';
@@ -159,24 +159,20 @@ async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions
   checkTrigger(plan, trigger);
   const context = contextOf(plan, options);
   const now = (deps.now ?? (() => new Date()))();
-  const incidentId = options.id ?? `${drill ? 'drill' : 'rollback'}-${plan.name}-${drill ? `${drill.name}-` : ''}${service}-${stamp(now)}`;
+  const incidentId = options.id ?? `drill-${plan.name}-${drill?.name}-${service}-${stamp(now)}`;
   if (!/^[A-Za-z0-9._:-]{1,200}$/.test(incidentId)) throw new CliExit(INCIDENT_EXIT.usage, `--id "${incidentId}" is not an incident id (letters, digits, . _ : -)`);
-  const result = await withTemporal(deps, ({ client, taskQueue }) =>
-    startIncident(client, taskQueue, {
-      incidentId,
-      plan,
-      service,
-      trigger,
-      context,
-      ...(drill ? { drill: drill.name, environment: drill.environment } : {}),
-      alert: {
-        status: 'firing',
-        receivedAt: now.toISOString(),
-        labels: { alertname: trigger, service, rollback_plan: plan.name, source: 'cli' },
-        annotations: { summary: drill ? `drill ${drill.name} started from the CLI` : 'started from the CLI' },
-        ...(options.value !== undefined ? { value: options.value } : {}),
-      },
-    }),
+  const alert: AlertNotification = {
+    status: 'firing',
+    receivedAt: now.toISOString(),
+    labels: { alertname: trigger, service, rollback_plan: plan.name, source: 'cli' },
+    annotations: { summary: drill ? `drill ${drill.name} started from the CLI` : 'started from the CLI' },
+    ...(options.value !== undefined ? { value: options.value } : {}),
+  };
+  // A drill runs under its own id; a real start goes to the service desk like an alert (one open run per plan and service).
+  const result = await withTemporal<StartResult | Accepted>(deps, ({ client, taskQueue }) =>
+    drill
+      ? startIncident(client, taskQueue, { incidentId, plan, service, trigger, context, drill: drill.name, environment: drill.environment, alert })
+      : deliverAlert(client, taskQueue, { plan, service, trigger, context, alert }),
   );
   const summary = { ...result, plan: plan.name, service, trigger, ...(drill ? { drill: drill.name, environment: drill.environment } : {}) };
   if (options.json) io.out(JSON.stringify(summary, null, 2) + '\n');
@@ -228,8 +224,9 @@ export function formatStatus(s: IncidentStatus): string {
 async function status(io: CliIo, deps: IncidentCommandDeps, incidentId: string, options: { json?: boolean }): Promise<number> {
   const s = await withTemporal(deps, async ({ client }) => {
     try {
-      return await client.workflow.getHandle(incidentId).query(statusQuery);
+      return await client.workflow.getHandle(await resolveIncident(client, incidentId)).query(statusQuery);
     } catch (error) {
+      if (error instanceof UnknownIncidentError) throw new CliExit(INCIDENT_EXIT.refused, error.message);
       if (error instanceof WorkflowNotFoundError) throw new CliExit(INCIDENT_EXIT.refused, `no incident "${incidentId}"`);
       throw error;
     }
@@ -247,7 +244,7 @@ async function report(io: CliIo, deps: IncidentCommandDeps, incidentId: string, 
       if (error instanceof UnknownIncidentError) throw new CliExit(INCIDENT_EXIT.refused, error.message);
       throw error;
     }
-    const plan = await planOfRun(client, incidentId, record.plan, loadedPlans(deps));
+    const plan = await planOfRun(client, record.incidentId, record.plan, loadedPlans(deps));
     if (!plan) throw new CliExit(INCIDENT_EXIT.refused, `the plan "${record.plan}" of ${incidentId} is neither in ${plansDir(deps)} nor in the run's history`);
     const built = buildReport(plan, record);
     return options.format === 'json' ? JSON.stringify(built, null, 2) + '\n' : renderMarkdown(built);
@@ -261,11 +258,10 @@ export function incidentCommands(io: CliIo, setExit: (code: number) => void, dep
 
   const startCommand = addContextOptions(
     new Command('start')
-      .description('start a rollback run now (as an alert would); joins the open run with the same --id')
+      .description("start a rollback now, as an alert would: through the plan and service's desk, so it joins the open run if there is one")
       .requiredOption('--plan <file|name>', 'plan file (YAML) or the name of a plan in PLANS_DIR')
       .requiredOption('--service <name>', 'service of the plan')
       .requiredOption('--trigger <name>', 'trigger of the plan')
-      .option('--id <incident>', 'incident id (default: rollback-<plan>-<service>-<time>)')
       .option('--json', 'print the result as JSON'),
   ).action((options: StartOptions) => done(start(io, deps, options)));
 

@@ -3,13 +3,35 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { Plan } from '../plan/schema';
-import { type IncidentInput, type IncidentRecord, recordQuery, SearchAttributes } from '../workflows/messages';
+import { deskQuery, type IncidentInput, type IncidentRecord, parseDeskId, recordQuery, SearchAttributes } from '../workflows/messages';
 
 export class UnknownIncidentError extends Error {
-  constructor(readonly incidentId: string) {
-    super(`no incident "${incidentId}"`);
+  constructor(
+    readonly incidentId: string,
+    detail = `no incident "${incidentId}"`,
+  ) {
+    super(detail);
     this.name = 'UnknownIncidentError';
   }
+}
+
+/**
+ * The run an incident id names. A run's own id names itself; a service desk's id names the
+ * desk's open run, else its latest one (so the id an alert's answer gives stays useful).
+ */
+export async function resolveIncident(client: Client, incidentId: string): Promise<string> {
+  const desk = parseDeskId(incidentId);
+  if (!desk || desk.run !== undefined) return incidentId;
+  let view;
+  try {
+    view = await client.workflow.getHandle(incidentId).query(deskQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UnknownIncidentError(incidentId);
+    throw err;
+  }
+  const run = view.open ?? view.runs[view.runs.length - 1]?.incidentId;
+  if (!run) throw new UnknownIncidentError(incidentId, `the service desk ${incidentId} has not opened a run (yet): ${view.received} alerts received`);
+  return run;
 }
 
 /** The input the run was started with (plan snapshot included), from its first history event. */
@@ -33,7 +55,7 @@ export async function runInput(client: Client, incidentId: string): Promise<Inci
 /** The run's record; throws UnknownIncidentError for an id with no run. */
 export async function incidentRecord(client: Client, incidentId: string): Promise<IncidentRecord> {
   try {
-    return await client.workflow.getHandle(incidentId).query(recordQuery);
+    return await client.workflow.getHandle(await resolveIncident(client, incidentId)).query(recordQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new UnknownIncidentError(incidentId);
     throw err;
@@ -120,12 +142,4 @@ export async function freezeStatus(client: Client, plans: ReadonlyMap<string, Pl
     found.push({ run, plan });
   }
   return freezeAnswer(service, found);
-}
-
-/** The open run of this plan for this service, if any (by visibility). */
-export async function openRunOf(client: Client, plan: string, service: string): Promise<string | undefined> {
-  // A real alert during a drill starts a real incident rather than joining the rehearsal.
-  const query = `ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND RollbackPlan = ${quote(plan)} AND RollbackService = ${quote(service)}`;
-  for await (const run of client.workflow.list({ query, pageSize: 1 })) return run.workflowId;
-  return undefined;
 }

@@ -1,16 +1,22 @@
-// Starting an incident run, shared by the alert webhook and the CLI: build the
-// IncidentInput, start the workflow under the incident id, or — when a run with that id is
-// open — record the repeated alert in it instead ("a duplicate alert joins").
+// Starting runs, shared by the alert webhook and the CLI. An alert goes to its service desk
+// (signal-with-start under an id derived from plan, service and environment): the desk
+// decides whether it is news and opens at most one run. A drill starts its own run directly
+// under its own id: it rehearses beside real incidents, never in their place.
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Plan } from '../plan/schema';
 import {
+  type AlertDelivery,
   alertSignal,
   type AlertNotification,
+  deliverAlertSignal,
+  type DeskInput,
+  deskIdFor,
   type IncidentContext,
   type IncidentInput,
   ROLLBACK_WORKFLOW,
   type RollbackWorkflow,
   SearchAttributes,
+  SERVICE_DESK_WORKFLOW,
 } from '../workflows/messages';
 
 export interface StartRequest {
@@ -73,3 +79,36 @@ export async function startIncident(client: Client, taskQueue: string, request: 
   }
 }
 
+
+export interface AlertRequest {
+  plan: Plan;
+  service: string;
+  trigger: string;
+  alert: AlertNotification;
+  context?: IncidentContext;
+  /** Defaults to the plan's `targets.environment`. */
+  environment?: string;
+}
+
+export interface Accepted {
+  /** The service desk's id; as an incident id it names the desk's open (or latest) run. */
+  incidentId: string;
+  status: 'accepted';
+}
+
+/** Hands an alert to its service desk, starting the desk if it is not running. Durable once this returns. */
+export async function deliverAlert(client: Client, taskQueue: string, request: AlertRequest): Promise<Accepted> {
+  const { plan, service, trigger, alert, context } = request;
+  const environment = request.environment ?? plan.targets.environment;
+  const deskId = deskIdFor(plan.name, service, environment);
+  const delivery: AlertDelivery = { plan, service, trigger, environment, alert, ...(context && Object.keys(context).length ? { context } : {}) };
+  await client.workflow.signalWithStart(SERVICE_DESK_WORKFLOW, {
+    workflowId: deskId,
+    taskQueue,
+    args: [{ deskId, plan: plan.name, service, environment } satisfies DeskInput],
+    signal: deliverAlertSignal,
+    signalArgs: [delivery],
+    staticSummary: `Service desk ${plan.name}/${service} (${environment})`,
+  });
+  return { incidentId: deskId, status: 'accepted' };
+}

@@ -4,6 +4,7 @@ import type { ApprovalRequest } from '../adapters/slack';
 import type { Milestone } from '../plan/schema';
 import { type Milestones, scoreRun } from '../policy/timing';
 import type {
+  AbsorbedAlert,
   AlertNotification,
   CheckResult,
   DecisionRecord,
@@ -23,6 +24,7 @@ import type {
   TimelineEntry,
   Verdict,
 } from './messages';
+import { parseDeskId } from './messages';
 
 /** A question put to people: the run's decision, or one step's extra approval. */
 export interface OpenQuestion extends PendingApproval {
@@ -44,6 +46,8 @@ export class IncidentState {
   approvalMessage?: { channel: string; ts: string; request: ApprovalRequest };
   /** Alerts received while the run watches (prepare, monitor, monitoring after rollback). */
   readonly newAlerts: AlertNotification[] = [];
+  /** Alert episodes (fingerprint + startsAt) the run absorbed; a repeat of one is counted, not news. */
+  readonly alerts: AbsorbedAlert[] = [];
   readonly checks: CheckResult[] = [];
   readonly timeline: TimelineEntry[] = [];
   readonly stages: StageRecord[] = [];
@@ -57,7 +61,20 @@ export class IncidentState {
   constructor(
     readonly input: IncidentInput,
     private readonly now: () => string,
-  ) {}
+  ) {
+    this.absorb(input.alert);
+  }
+
+  private absorb(alert: AlertNotification): void {
+    if (alert.fingerprint === undefined) return;
+    this.alerts.push({
+      fingerprint: alert.fingerprint,
+      ...(alert.startsAt ? { startsAt: alert.startsAt } : {}),
+      ...(alert.labels.alertname ? { alertname: alert.labels.alertname } : {}),
+      repeats: 0,
+      resolved: alert.status === 'resolved',
+    });
+  }
 
   get environment(): string {
     return this.input.environment ?? this.input.plan.targets.environment;
@@ -131,21 +148,33 @@ export class IncidentState {
     return { accepted: true };
   }
 
+  /**
+   * An alert for the run's plan and service. A repeat of an episode the run absorbed (same
+   * fingerprint and startsAt, still firing) is counted and nothing else: it never re-opens,
+   * escalates or re-decides. Anything else is news the run's stages may act on.
+   */
   recordAlert(alert: AlertNotification): void {
+    const known = alert.fingerprint === undefined ? undefined : this.alerts.find((a) => a.fingerprint === alert.fingerprint && a.startsAt === alert.startsAt);
+    const what = [alert.labels.alertname, alert.value && `value ${alert.value}`, alert.fingerprint && `fingerprint ${alert.fingerprint}`].filter(Boolean).join(', ');
+    if (known && alert.status === 'firing' && !known.resolved) {
+      known.repeats++;
+      this.record('alert repeated (same episode)', what);
+      return;
+    }
+    if (known && alert.status === 'resolved') known.resolved = true;
+    else if (alert.status === 'firing') this.absorb(alert);
     this.newAlerts.push(alert);
-    this.record(
-      alert.status === 'resolved' ? 'alert resolved' : 'alert repeated',
-      [alert.labels.alertname, alert.value && `value ${alert.value}`, alert.fingerprint && `fingerprint ${alert.fingerprint}`]
-        .filter(Boolean)
-        .join(', '),
-    );
+    this.record(alert.status === 'resolved' ? 'alert resolved' : 'new alert', what);
   }
 
   status(): IncidentStatus {
     const { incidentId, plan, service, trigger } = this.input;
     const question = this.question;
+    const desk = parseDeskId(incidentId);
     return {
       incidentId,
+      ...(desk?.run === undefined ? {} : { deskId: desk.deskId }),
+      ...(this.alerts.length ? { alerts: this.alerts } : {}),
       plan: plan.name,
       service,
       trigger,

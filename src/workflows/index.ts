@@ -1,2 +1,3 @@
 // The worker's workflow bundle entry: every workflow type the task queue serves.
 export { rollbackWorkflow } from './rollback';
+export { serviceDeskWorkflow } from './serviceDesk';

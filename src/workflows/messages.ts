@@ -5,6 +5,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { ActionRecord, MetricSample } from '../adapters/roles';
 import type { Milestone, Plan } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
+import type { Episode } from '../policy/episodes';
 import type { RunScore } from '../policy/timing';
 
 export const TASK_QUEUE = 'rollback-orchestrator';
@@ -115,6 +116,10 @@ export interface CheckResult {
 
 export interface IncidentStatus {
   incidentId: string;
+  /** The service desk that opened the run (one per plan, service and environment), when it came from an alert. */
+  deskId?: string;
+  /** Alert episodes (fingerprint + startsAt) this run absorbed, with how often each repeated. */
+  alerts?: AbsorbedAlert[];
   plan: string;
   service: string;
   trigger: string;
@@ -177,11 +182,88 @@ export interface IncidentRecord extends IncidentStatus {
   followUps: string[];
 }
 
+export interface AbsorbedAlert {
+  fingerprint: string;
+  startsAt?: string;
+  alertname?: string;
+  repeats: number;
+  resolved: boolean;
+}
+
 export type IncidentResult = IncidentStatus & { outcome: Outcome; summary: string };
 
 /** The workflow's type name and signature, for clients that must not import workflow code. */
 export const ROLLBACK_WORKFLOW = 'rollbackWorkflow';
 export type RollbackWorkflow = (input: IncidentInput) => Promise<IncidentResult>;
+
+/**
+ * The service desk: one long-lived workflow per plan, service and environment that takes
+ * every alert for them (signal-with-start), remembers alert episodes and runs each rollback
+ * as a child. Its id is derived from those three names, so any number of API replicas
+ * receiving any number of simultaneous alerts reach the same desk, and the desk opens at
+ * most one run at a time.
+ */
+export const SERVICE_DESK_WORKFLOW = 'serviceDeskWorkflow';
+
+export function deskIdFor(plan: string, service: string, environment: string): string {
+  // Plan and service names are slugs (no ":"), so the id parses back unambiguously.
+  return `rollback:${plan}:${service}:${environment}`;
+}
+
+/** The desk a desk id or one of its run ids (`<desk id>:<n>`) belongs to; undefined for other ids. */
+export function parseDeskId(id: string): { deskId: string; run?: number } | undefined {
+  const match = /^(rollback:[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._-]*:[^:]+)(?::(\d+))?$/.exec(id);
+  if (!match) return undefined;
+  return { deskId: match[1]!, ...(match[2] === undefined ? {} : { run: Number(match[2]) }) };
+}
+
+export interface DeskInput {
+  deskId: string;
+  plan: string;
+  service: string;
+  environment: string;
+  /** What an earlier run of the desk remembered (continue-as-new). */
+  memory?: DeskMemory;
+}
+
+export interface DeskRun {
+  incidentId: string;
+  trigger: string;
+  openedAt: string;
+  closedAt?: string;
+  outcome?: string;
+}
+
+export interface DeskMemory {
+  /** Runs opened so far; the next run is `<desk id>:<opened + 1>`. */
+  opened: number;
+  episodes: Episode[];
+  runs: DeskRun[];
+}
+
+/** One alert for the desk, routed by the API or the CLI: everything a run needs to start. */
+export interface AlertDelivery {
+  plan: Plan;
+  service: string;
+  trigger: string;
+  context?: IncidentContext;
+  environment: string;
+  alert: AlertNotification;
+}
+
+export interface DeskView extends DeskMemory {
+  deskId: string;
+  plan: string;
+  service: string;
+  environment: string;
+  /** The open run, if any. */
+  open?: string;
+  /** Notifications received, repeats included. */
+  received: number;
+  /** Notifications received but not yet taken. */
+  inbox: number;
+  timeline: TimelineEntry[];
+}
 
 export type Verdict = 'approve' | 'reject';
 
@@ -200,6 +282,9 @@ export interface DecisionReply {
 export const approveSignal = defineSignal<[DecisionSignal]>('approve');
 export const rejectSignal = defineSignal<[DecisionSignal]>('reject');
 export const alertSignal = defineSignal<[AlertNotification]>('alert');
+/** To the service desk: an alert for its plan and service. */
+export const deliverAlertSignal = defineSignal<[AlertDelivery]>('deliverAlert');
+export const deskQuery = defineQuery<DeskView>('desk');
 /** Like the signals, but the caller hears at once whether the decision counted. */
 export const decideUpdate = defineUpdate<DecisionReply, [DecisionRequest]>('decide');
 export const statusQuery = defineQuery<IncidentStatus>('status');

@@ -8,6 +8,8 @@ export interface AlertSpec {
   value?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** When the alert started firing (the episode); a fixed time unless given. */
+  startsAt?: string;
 }
 
 export function alertmanagerPayload(...alerts: AlertSpec[]) {
@@ -32,7 +34,7 @@ export function alertmanagerPayload(...alerts: AlertSpec[]) {
         ...a.labels,
       },
       annotations: { summary: `${a.alertname} on checkout`, ...(a.value ? { value: a.value } : {}), ...a.annotations },
-      startsAt: '2026-11-24T10:00:00Z',
+      startsAt: a.startsAt ?? '2026-11-24T10:00:00Z',
       endsAt: a.status === 'resolved' ? '2026-11-24T10:09:00Z' : '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus.test:9090/graph',
       fingerprint: a.fingerprint,

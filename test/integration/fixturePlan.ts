@@ -13,6 +13,10 @@ export interface FixturePlanOptions {
   delay?: string;
   slackChannel?: string;
   routingKeyEnv?: string;
+  /** Watch after a rollback: `cycles` × `interval`, re-opened by new alerts. */
+  monitoring?: { cycles: number; interval: string };
+  /** Services besides `checkout` (the plan covers all of them). */
+  services?: string[];
 }
 
 export const APPROVER = 'U0APPROVER1';
@@ -30,7 +34,7 @@ apiVersion: rollback-orchestrator/v1
 name: ${name}
 targets:
   services:
-    - name: checkout
+${['checkout', ...(options.services ?? [])].map((s) => `    - name: ${s}`).join('\n')}
 triggers:
   - name: ErrorRateHigh
     kind: metric
@@ -71,7 +75,7 @@ checks:
     timeout: 2s
 adapters:
   flags: { type: file, path: ${JSON.stringify(options.flagStorePath)} }
-notifications:
+${options.monitoring ? `monitoring: { cycles: ${options.monitoring.cycles}, interval: ${options.monitoring.interval}, checks: [] }\n` : ''}notifications:
 ${options.slackChannel ? `  slack: { channel: "${options.slackChannel}" }\n` : ''}${options.routingKeyEnv ? `  pagerduty: { routingKeyEnv: ${options.routingKeyEnv} }\n` : ''}  templates: {}
 `;
   return parsePlan(yaml, `${name}.yaml`);

@@ -2,6 +2,8 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Plan } from '../../src/plan/schema';
 import {
+  deskQuery,
+  type DeskView,
   type IncidentContext,
   type IncidentStatus,
   ROLLBACK_WORKFLOW,
@@ -58,4 +60,22 @@ export function waitForApprovalRequest(handle: WorkflowHandle): Promise<Incident
 
 export function events(s: IncidentStatus): string[] {
   return s.timeline.map((e) => e.event);
+}
+
+/** What a service desk remembers (runs opened, episodes, timeline). */
+export function deskView(client: Client, deskId: string): Promise<DeskView> {
+  return client.workflow.getHandle(deskId).query(deskQuery);
+}
+
+/** The n-th run (1-based) a service desk opened, once it has. */
+export async function nthRun(client: Client, deskId: string, n: number, timeoutMs = 30_000): Promise<WorkflowHandle<RollbackWorkflow>> {
+  const view = await eventually(() => deskView(client, deskId), (v) => v.runs.length >= n, timeoutMs);
+  return client.workflow.getHandle<RollbackWorkflow>(view.runs[n - 1]!.incidentId);
+}
+
+/** Rollback runs (not desks) of a plan that visibility lists as open. */
+export async function openRuns(client: Client, plan: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'rollbackWorkflow' AND ExecutionStatus = 'Running' AND RollbackPlan = '${plan}'` })) ids.push(wf.workflowId);
+  return ids;
 }

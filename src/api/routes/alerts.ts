@@ -1,59 +1,71 @@
-// POST /v1/alerts/alertmanager: each firing alert starts a run or joins the one in progress.
-import { WorkflowNotFoundError } from '@temporalio/client';
+// POST /v1/alerts/alertmanager: each alert is judged on its own. Good ones go to their service
+// desk (which starts a run, joins the open one, or counts a repeat); bad ones are listed with
+// their field errors. Alertmanager retries a 5xx and never a 4xx, so the status says whether
+// anything was refused (422) or could not be handed on (503, retried: a re-sent alert is a
+// repeat to its desk), and the good alerts of a mixed payload are never lost.
 import type { FastifyPluginAsync } from 'fastify';
-import { openRunOf } from '../../incidents/runs';
-import { startIncident } from '../../incidents/start';
-import { alertSignal } from '../../workflows/messages';
-import { AlertmanagerPayloadSchema, routeAlert, type RoutedAlert } from '../alertmanager';
+import { deliverAlert } from '../../incidents/start';
+import { AlertmanagerPayloadSchema, routeAlert } from '../alertmanager';
 import type { ApiDeps } from '../app';
-import { parseBody } from '../errors';
+import { type FieldIssue, parseBody, RequestError } from '../errors';
 
-export type AlertResult =
-  | { incidentId: string; status: 'started' | 'joined'; plan: string; service: string; trigger: string }
-  | { incidentId: string; status: 'resolved-recorded' | 'resolved-no-open-run'; plan: string; service: string; trigger: string };
+export interface AcceptedAlert {
+  alert: number;
+  fingerprint: string;
+  status: 'accepted';
+  /** The service desk's id: as an incident id it names the plan and service's open (or latest) run. */
+  incidentId: string;
+  plan: string;
+  service: string;
+  trigger: string;
+}
+
+export interface RefusedAlert {
+  alert: number;
+  fingerprint: string;
+  error: string;
+  issues: FieldIssue[];
+}
 
 export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
   const { client } = deps;
-
-  async function deliver(routed: RoutedAlert): Promise<AlertResult> {
-    const base = { incidentId: routed.incidentId, plan: routed.plan.name, service: routed.service, trigger: routed.trigger.name };
-    const handle = client.workflow.getHandle(routed.incidentId);
-    if (routed.notification.status === 'resolved') {
-      try {
-        await handle.signal(alertSignal, routed.notification);
-        return { ...base, status: 'resolved-recorded' };
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return { ...base, status: 'resolved-no-open-run' };
-        throw err;
-      }
-    }
-    // One open run per plan and service: a different alert for it joins that run (during
-    // monitoring it re-opens the decision) instead of starting a second rollback.
-    const open = await openRunOf(client, routed.plan.name, routed.service);
-    if (open && open !== routed.incidentId) {
-      await client.workflow.getHandle(open).signal(alertSignal, routed.notification);
-      return { ...base, incidentId: open, status: 'joined' };
-    }
-    const { status } = await startIncident(client, deps.taskQueue, {
-      incidentId: routed.incidentId,
-      plan: routed.plan,
-      service: routed.service,
-      trigger: routed.trigger.name,
-      alert: routed.notification,
-      context: routed.context,
-    });
-    return { ...base, status };
-  }
 
   return async (app) => {
     app.post('/alerts/alertmanager', async (request, reply) => {
       const payload = parseBody(AlertmanagerPayloadSchema, request.body);
       const receivedAt = new Date().toISOString();
-      // Route every alert first: one bad alert refuses the whole payload before any run starts.
-      const routed = payload.alerts.map((alert, i) => routeAlert(deps.plans, alert, i, receivedAt));
-      const results: AlertResult[] = [];
-      for (const alert of routed) results.push(await deliver(alert));
-      return reply.status(202).send({ incidents: results });
+      const accepted: AcceptedAlert[] = [];
+      const refused: RefusedAlert[] = [];
+      const routed = payload.alerts.flatMap((alert, i) => {
+        try {
+          return [{ index: i, routed: routeAlert(deps.plans, alert, i, receivedAt) }];
+        } catch (err) {
+          if (!(err instanceof RequestError)) throw err;
+          refused.push({ alert: i, fingerprint: alert.fingerprint, error: err.message, issues: err.issues });
+          return [];
+        }
+      });
+      // Handed on one by one, in payload order; a Temporal outage stops here with a 503 and
+      // Alertmanager re-sends the group (what was handed on already becomes a counted repeat).
+      for (const { index, routed: r } of routed) {
+        const { incidentId, status } = await deliverAlert(client, deps.taskQueue, {
+          plan: r.plan,
+          service: r.service,
+          trigger: r.trigger.name,
+          alert: r.notification,
+          context: r.context,
+        });
+        accepted.push({ alert: index, fingerprint: r.notification.fingerprint!, status, incidentId, plan: r.plan.name, service: r.service, trigger: r.trigger.name });
+      }
+      const truncated = payload.truncatedAlerts ?? 0;
+      if (truncated > 0) {
+        request.log.warn({ groupKey: payload.groupKey, truncatedAlerts: truncated }, 'Alertmanager truncated the group: those alerts never reached us');
+      }
+      return reply.status(refused.length ? 422 : 202).send({
+        incidents: accepted,
+        ...(refused.length ? { error: `${refused.length} of ${payload.alerts.length} alerts refused; the others were accepted`, refused } : {}),
+        ...(truncated > 0 ? { warning: `Alertmanager left out ${truncated} alerts of this group (max_alerts): they were not received` } : {}),
+      });
     });
   };
 }

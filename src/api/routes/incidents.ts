@@ -2,6 +2,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { resolveIncident, UnknownIncidentError } from '../../incidents/runs';
 import { type IncidentStatus, statusQuery } from '../../workflows/messages';
 import { submitDecision } from '../decisions';
 import type { ApiDeps } from '../app';
@@ -20,8 +21,9 @@ export function incidentRoutes(deps: ApiDeps): FastifyPluginAsync {
 
   async function status(id: string): Promise<IncidentStatus> {
     try {
-      return await client.workflow.getHandle(id).query(statusQuery);
+      return await client.workflow.getHandle(await resolveIncident(client, id)).query(statusQuery);
     } catch (err) {
+      if (err instanceof UnknownIncidentError) throw new RequestError(404, 'params.id', err.message);
       if (err instanceof WorkflowNotFoundError) throw new RequestError(404, 'params.id', `no incident "${id}"`);
       throw err;
     }

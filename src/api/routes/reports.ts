@@ -24,7 +24,7 @@ export function reportRoutes(deps: ApiDeps): FastifyPluginAsync {
         if (err instanceof UnknownIncidentError) throw new RequestError(404, 'params.id', err.message);
         throw err;
       });
-      const plan = await planOfRun(client, id, record.plan, deps.plans);
+      const plan = await planOfRun(client, record.incidentId, record.plan, deps.plans);
       if (!plan) throw new RequestError(409, 'params.id', `the plan "${record.plan}" of incident "${id}" is neither loaded nor in the run's history`);
       const report = buildReport(plan, record);
       if (format === 'md') return reply.type('text/markdown; charset=utf-8').send(renderMarkdown(report));
