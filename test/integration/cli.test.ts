@@ -7,6 +7,8 @@ import type { IncidentCommandDeps } from '../../src/cli/incidentCommands';
 import { runInput } from '../../src/incidents/runs';
 import { DEFAULT_PLANS_DIR } from '../../src/plan/files';
 import { connectClient, uniqueName } from '../support/harness';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import type { AlertDelivery } from '../../src/workflows/messages';
 
 const NO_WORKER = uniqueName('tq-cli');
 let client: Client;
@@ -38,18 +40,32 @@ afterAll(async () => {
   await closeClient?.();
 });
 
-test('rollback start: starts a run with the decision context; the same --id again joins it', async () => {
-  const id = uniqueName('rollback-cli-genesis');
-  started.push(id);
-  const argv = ['start', '--plan', 'genesis-phase4', '--service', 'genesis-orchestration', '--trigger', 'ErrorRate', '--value', '1.4%', '--id', id];
+/** What was signalled to a workflow under `name`, decoded, in order. */
+async function signalled(workflowId: string, name: string): Promise<unknown[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const found: unknown[] = [];
+  for (const event of history.events ?? []) {
+    const attrs = event.workflowExecutionSignaledEventAttributes;
+    if (attrs?.signalName !== name || !attrs.input?.payloads) continue;
+    found.push(...(await decodeArrayFromPayloads(client.options.loadedDataConverter, attrs.input.payloads)));
+  }
+  return found;
+}
+
+test('rollback start: hands the alert and its decision context to the service desk, as an alert would; a second start reaches the same desk', async () => {
+  const desk = 'rollback:genesis-phase4:genesis-orchestration:production';
+  started.push(desk);
+  const argv = ['start', '--plan', 'genesis-phase4', '--service', 'genesis-orchestration', '--trigger', 'ErrorRate', '--value', '1.4%'];
   const first = await run(...argv);
-  expect(first).toMatchObject({ code: 0, out: `started ${id}: plan genesis-phase4, service genesis-orchestration, trigger ErrorRate\n` });
-  const input = await runInput(client, id);
-  expect(input).toMatchObject({ incidentId: id, service: 'genesis-orchestration', trigger: 'ErrorRate', plan: { name: 'genesis-phase4' }, alert: { value: '1.4%', labels: { source: 'cli' } } });
-  expect(input!.context!.value).toBeCloseTo(0.014);
+  expect(first).toMatchObject({ code: 0, out: `accepted ${desk}: plan genesis-phase4, service genesis-orchestration, trigger ErrorRate\n` });
+  expect(await runInput(client, desk)).toMatchObject({ deskId: desk, plan: 'genesis-phase4', service: 'genesis-orchestration', environment: 'production' });
   const again = await run(...argv, '--json');
   expect(again.code).toBe(0);
-  expect(JSON.parse(again.out)).toMatchObject({ incidentId: id, status: 'joined' });
+  expect(JSON.parse(again.out)).toMatchObject({ incidentId: desk, status: 'accepted' });
+  const deliveries = (await signalled(desk, 'deliverAlert')) as AlertDelivery[];
+  expect(deliveries).toHaveLength(2);
+  expect(deliveries[0]).toMatchObject({ service: 'genesis-orchestration', trigger: 'ErrorRate', plan: { name: 'genesis-phase4' }, alert: { value: '1.4%', labels: { source: 'cli' } } });
+  expect(deliveries[0]!.context!.value).toBeCloseTo(0.014);
 });
 
 test("rollback drill: the drill's environment, the plan's first trigger, the top service", async () => {

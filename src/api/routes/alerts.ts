@@ -63,7 +63,10 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
       }
       return reply.status(refused.length ? 422 : 202).send({
         incidents: accepted,
-        ...(refused.length ? { error: `${refused.length} of ${payload.alerts.length} alerts refused; the others were accepted`, refused } : {}),
+        // `error` and `issues` as in every other refusal; `refused` groups the issues by alert.
+        ...(refused.length
+          ? { error: `${refused.length} of ${payload.alerts.length} alerts refused${accepted.length ? '; the others were accepted' : ''}`, issues: refused.flatMap((r) => r.issues), refused }
+          : {}),
         ...(truncated > 0 ? { warning: `Alertmanager left out ${truncated} alerts of this group (max_alerts): they were not received` } : {}),
       });
     });
