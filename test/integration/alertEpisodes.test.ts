@@ -10,7 +10,7 @@ import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import type { Plan } from '../../src/plan/schema';
 import { deskIdFor } from '../../src/workflows/messages';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
-import { connectClient, eventually, flagFile, healthEndpoint, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
+import { connectClient, eventually, flagFile, healthEndpoint, keepHistory, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { writeFlagFile } from '../../src/adapters/fileFlagStore';
 import { alertmanagerPayload, type AlertSpec } from './alertPayload';
 import { fixturePlan } from './fixturePlan';
@@ -146,4 +146,6 @@ test('re-sends after the run closed start nothing; people are told once it still
   const second = await nthRun(client, desk(p), 2);
   expect((await second.result()).outcome).toBe('rolled-back');
   expect((await readFlagFile(flags)).flags.new_checkout?.enabled).toBe(false);
+  await eventually(() => deskView(client, desk(p)), (v) => v.runs.every((r) => r.closedAt !== undefined));
+  await keepHistory(client.workflow.getHandle(desk(p)), 'service-desk-repeats-after-close', { running: true });
 });
