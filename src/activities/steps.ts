@@ -425,7 +425,7 @@ export function createStepActivities(deps: StepDeps) {
    */
   async function revisit(planned: Planned, previous: StepLedgerEntry, pinnedRef: string | undefined): Promise<{ record: ActionRecord } | { note?: string }> {
     if (previous.status === 'failed') return {}; // it threw: the action is retried
-    const earlier = previous.status === 'done' ? previous.record : undefined;
+    const earlier = previous.record;
     const pinned = pinnedRef ? { pinnedRef } : {};
     if (!planned.readBack) {
       if (!earlier) return {}; // a command that died mid-step runs again (resumed)

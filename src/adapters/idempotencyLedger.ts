@@ -71,15 +71,19 @@ export function mayTakeOver(existing: StepLedgerEntry, attempt: number): boolean
   return existing.status !== 'started' || (existing.attempt ?? 0) < attempt;
 }
 
-/** The entry after `request` takes `existing` over: the earlier attempt's start, pin and record stay. */
+/**
+ * The entry after `request` takes `existing` over: the first attempt's start and pin stay, and
+ * so does an outcome an earlier attempt recorded (a replaying attempt may die too).
+ */
 export function takenOver(existing: StepLedgerEntry, request: ClaimRequest): StepLedgerEntry {
   const pinnedRef = existing.pinnedRef ?? request.pinnedRef;
   return {
-    ...existing,
     status: 'started',
     owner: request.owner,
     attempt: request.attempt,
+    startedAt: existing.startedAt,
     ...(pinnedRef ? { pinnedRef } : {}),
+    ...(existing.record && existing.status !== 'failed' ? { record: existing.record } : {}),
   };
 }
 

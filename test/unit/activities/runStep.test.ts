@@ -339,6 +339,18 @@ describe('the guard is per run: the same incident id run again acts again (issue
     expect((await world.activities.runStep(command)).details).toMatchObject({ replayed: true, readBack: COMMAND_READ_BACK });
     expect(runs(world)).toBe(1);
   });
+
+  test('an attempt that died while replaying leaves the outcome in place: the next one replays it too', async () => {
+    const run = { workflowId: 'w', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ deps: { execution: () => run } });
+    const command = input(world, { step: step({ type: 'command.run', command: 'echo run >> runs' }) });
+    await world.activities.runStep(command);
+    // Attempt 2 claimed the step to replay it, and its worker died before settling.
+    await world.deps.ledger.claim('w/run-1/levels/git/0', { owner: 'dead-host/7', attempt: 2, startedAt: '2026-11-24T10:01:00.000Z' });
+    run.attempt = 3;
+    expect((await world.activities.runStep(command)).details).toMatchObject({ replayed: true });
+    expect(runs(world)).toBe(1);
+  });
 });
 
 describe('dry-run: nothing changes anywhere', () => {
