@@ -6,8 +6,8 @@ import { byVersion } from '../adapters/database/postgres';
 import type { DatabaseState, TrafficState } from '../adapters/roles';
 
 export interface ReadBack {
-  /** Whether the target shows what the step meant to do. */
-  holds: boolean;
+  /** Whether the target shows what the step meant to do; undefined when it cannot tell. */
+  holds: boolean | undefined;
   /** What the target says, in one line: "the flag store says new_checkout is on". */
   says: string;
   /** The facts read, for the record. */
@@ -72,14 +72,11 @@ export function migrationsReadBack(to: string, state: DatabaseState): ReadBack {
   };
 }
 
-/**
- * A restore cannot be compared with its dump without replaying it; what the database says is
- * recorded and never counts as a contradiction — and a restore is never repeated by a retry.
- */
+/** A restore cannot be compared with its dump without replaying it: what the database says is recorded, not judged. */
 export function restoreReadBack(backup: string, state: DatabaseState): ReadBack {
   const latest = state.migrations?.at(-1);
   return {
-    holds: true,
+    holds: undefined,
     says: `the database answers after restoring ${backup}: ${state.tables} tables${latest ? `, latest migration ${latest}` : ''}`,
     state: { backup, ...state },
   };
@@ -87,5 +84,5 @@ export function restoreReadBack(backup: string, state: DatabaseState): ReadBack 
 
 /** A live cache fills again as soon as traffic reaches it: the keys read back are recorded, not judged. */
 export function cacheReadBack(cache: string, keys: number): ReadBack {
-  return { holds: true, says: `the cache ${cache} holds ${keys} keys now`, state: { cache, keys } };
+  return { holds: undefined, says: `the cache ${cache} holds ${keys} keys now`, state: { cache, keys } };
 }

@@ -279,6 +279,8 @@ export function createStepActivities(deps: StepDeps) {
     act(pinnedRef: string | undefined): Promise<ActionRecord>;
     /** Reads the target and compares it with the step's intent; commands have none. */
     readBack?(pinnedRef: string | undefined): Promise<ReadBack>;
+    /** False for an action that must not run twice when nothing can tell whether it ran (a restore). */
+    repeatable?: boolean;
     /** A relative git ref to pin before acting, so a retry acts on the same commit. */
     pin?: { sourceControl: PinningSourceControl; ref: string };
   }
@@ -341,6 +343,8 @@ export function createStepActivities(deps: StepDeps) {
           what: `restore the database from ${step.backup}`,
           act: () => database.restore(step.backup),
           readBack: async () => restoreReadBack(step.backup, await database.readBack()),
+          // A second restore would drop what was written since the first: a person decides.
+          repeatable: false,
         };
       }
       default:
@@ -411,7 +415,7 @@ export function createStepActivities(deps: StepDeps) {
       await settle({ status: 'failed', error: errorMessage(err) });
       throw err;
     }
-    if (planned.readBack) record = confirmed(record, planned, await readTarget(planned, pinnedRef));
+    if (planned.readBack) record = confirmed(record, planned, await readTarget(planned.readBack, pinnedRef));
     if (previous?.status === 'started' || note) record = { ...record, details: { ...record.details, resumed: true, ...(note ? { guard: note } : {}), ...pinned } };
     else if (pinnedRef) record = { ...record, details: { ...record.details, ...pinned } };
     await settle({ status: 'done', record });
@@ -431,36 +435,37 @@ export function createStepActivities(deps: StepDeps) {
       if (!earlier) return {}; // a command that died mid-step runs again (resumed)
       return { record: { ...earlier, details: { ...earlier.details, replayed: true, readBack: COMMAND_READ_BACK } } };
     }
-    const target = await readTarget(planned, pinnedRef);
-    if (!target) return {};
-    if ('error' in target) {
-      // Unreadable right now: keep the earlier record and say it is unconfirmed, or act.
-      return earlier ? { record: { ...earlier, details: { ...earlier.details, replayed: true, readBack: { error: target.error } } } } : {};
+    const target = await readTarget(planned.readBack, pinnedRef);
+    const read = 'error' in target ? undefined : target;
+    const readBack = 'error' in target ? { error: target.error } : target.state;
+    if (read?.holds === false) {
+      return { note: earlier ? `the guard recorded "${earlier.summary}" but ${read.says}: acted again` : `an earlier attempt ended without a result and ${read.says}: acted again` };
     }
-    if (target.holds) {
-      return {
-        record: earlier
-          ? { ...earlier, details: { ...earlier.details, replayed: true, readBack: target.state, ...pinned } }
-          : { ok: true, summary: `${planned.what}: done by an earlier attempt that ended without a result; ${target.says}`, details: { resumed: true, readBack: target.state, ...pinned } },
-      };
+    if (earlier) return { record: { ...earlier, details: { ...earlier.details, replayed: true, readBack, ...pinned } } };
+    if (read?.holds === true) {
+      return { record: { ok: true, summary: `${planned.what}: done by an earlier attempt that ended without a result; ${read.says}`, details: { resumed: true, readBack, ...pinned } } };
     }
-    return { note: earlier ? `the guard recorded "${earlier.summary}" but ${target.says}: acted again` : `an earlier attempt ended without a result and ${target.says}: acted again` };
+    // The earlier attempt died mid-step and the target cannot tell whether it took.
+    if (planned.repeatable === false) {
+      const says = 'error' in target ? `the target cannot be read: ${target.error}` : target.says;
+      return { record: { ok: false, summary: `${planned.what}: an earlier attempt ended without a result and nothing tells whether it took (${says}); not repeated`, details: { resumed: true, readBack } } };
+    }
+    return {}; // repeating is harmless: act again (resumed)
   }
 
   /** The target's answer, or why it could not be read (a read that fails is not a contradiction). */
-  async function readTarget(planned: Planned, pinnedRef: string | undefined): Promise<ReadBack | { error: string } | undefined> {
+  async function readTarget(read: NonNullable<Planned['readBack']>, pinnedRef: string | undefined): Promise<ReadBack | { error: string }> {
     try {
-      return await planned.readBack?.(pinnedRef);
+      return await read(pinnedRef);
     } catch (err) {
       return { error: errorMessage(err) };
     }
   }
 
   /** The action's record with what the target says; a contradiction fails the step in the target's words. */
-  function confirmed(record: ActionRecord, planned: Planned, target: ReadBack | { error: string } | undefined): ActionRecord {
-    if (!target) return record;
+  function confirmed(record: ActionRecord, planned: Planned, target: ReadBack | { error: string }): ActionRecord {
     if ('error' in target) return { ...record, details: { ...record.details, readBack: { error: target.error } } };
-    if (target.holds || !record.ok) return { ...record, details: { ...record.details, readBack: target.state } };
+    if (target.holds !== false || !record.ok) return { ...record, details: { ...record.details, readBack: target.state } };
     return {
       ...record,
       ok: false,

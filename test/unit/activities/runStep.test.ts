@@ -330,6 +330,27 @@ describe('the guard is per run: the same incident id run again acts again (issue
     expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.updatedAt).toBe(changedAt);
   });
 
+  test('a restore whose attempt died mid-step is not repeated: nothing tells whether it took, so a person decides', async () => {
+    const restores: string[] = [];
+    const database: Database = {
+      migrateDown: async () => recorded('x'),
+      restore: async (backup) => (restores.push(backup), recorded(`restored ${backup}`)),
+      backups: async () => [],
+      readBack: async () => ({ tables: 12 }),
+    };
+    const run = { workflowId: 'w', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ infra: { database }, deps: { execution: () => run } });
+    await world.deps.ledger.claim('w/run-1/levels/git/0', { owner: 'dead-host/7', attempt: 1, startedAt: '2026-11-24T09:59:00.000Z' });
+    run.attempt = 2;
+    const record = await world.activities.runStep(input(world, { step: step({ type: 'db.restore', backup: 'prod-2024-01-15' }) }));
+    expect(record).toMatchObject({
+      ok: false,
+      summary:
+        'restore the database from prod-2024-01-15: an earlier attempt ended without a result and nothing tells whether it took (the database answers after restoring prod-2024-01-15: 12 tables); not repeated',
+    });
+    expect(restores).toEqual([]);
+  });
+
   test('a command cannot be read back: a retry that finds it done keeps its record and says so', async () => {
     const run = { workflowId: 'w', runId: 'run-1', attempt: 1 };
     const world = await stepWorld({ deps: { execution: () => run } });
