@@ -298,7 +298,7 @@ export function createStepActivities(deps: StepDeps) {
         return {
           what: `${enable ? 'enable' : 'disable'} flag ${step.flag}`,
           act: async () => flagRecord(enable ? await store.enable(step.flag, by) : await store.disable(step.flag, by), enable),
-          readBack: async () => flagReadBack(step.flag, enable, await store.isEnabled(step.flag), `the ${adapters.flags.type} flag store`),
+          readBack: async () => flagReadBack(step.flag, enable, await store.isEnabled(step.flag), store.location),
         };
       }
       case 'traffic.shift': {

@@ -176,7 +176,7 @@ describe('steps without a command: the adapter for the type', () => {
     expect(off).toEqual({
       ok: true,
       summary: 'flag phase_4_deployment turned off',
-      details: { flag: 'phase_4_deployment', changed: true, previous: true, readBack: { flag: 'phase_4_deployment', enabled: false, store: 'the file flag store' } },
+      details: { flag: 'phase_4_deployment', changed: true, previous: true, readBack: { flag: 'phase_4_deployment', enabled: false, store: `the flag file ${world.flagPath}` } },
     });
     const again = await world.activities.runStep(input(world, { step: step({ type: 'flag.disable', flag: 'phase_4_deployment' }), stepKey: 'other' }));
     expect(again.summary).toBe('flag phase_4_deployment was already off');
@@ -308,7 +308,7 @@ describe('the guard is per run: the same incident id run again acts again (issue
     expect(again).toMatchObject({
       ok: true,
       summary: 'flag new_checkout turned off',
-      details: { changed: true, guard: 'the guard recorded "flag new_checkout turned off" but the file flag store says new_checkout is on: acted again' },
+      details: { changed: true, guard: `the guard recorded "flag new_checkout turned off" but the flag file ${world.flagPath} says new_checkout is on: acted again` },
     });
     expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.enabled).toBe(false);
   });
@@ -324,7 +324,7 @@ describe('the guard is per run: the same incident id run again acts again (issue
     const record = await world.activities.runStep(input(world, { stepKey: 'L1#1/0', step: step({ type: 'flag.disable', flag: 'new_checkout' }) }));
     expect(record).toMatchObject({
       ok: true,
-      summary: 'disable flag new_checkout: done by an earlier attempt that ended without a result; the file flag store says new_checkout is off',
+      summary: `disable flag new_checkout: done by an earlier attempt that ended without a result; the flag file ${world.flagPath} says new_checkout is off`,
       details: { resumed: true },
     });
     expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.updatedAt).toBe(changedAt);
