@@ -22,10 +22,19 @@ export const WorkerEnv = TemporalEnv.extend({
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
   PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com'),
   FLAG_STORE_PATH: z.string().default(resolve(ROOT, '.data/flags.json')),
-  /** The worker's own state: the step idempotency ledger. */
+  /** The worker's own state: the step guard's files when STEP_GUARD is `file`. */
   STATE_DIR: z.string().default(resolve(ROOT, '.data/worker')),
+  /** Where the step guard lives: files in STATE_DIR (one worker) or PostgreSQL shared by all workers. */
+  STEP_GUARD: z.enum(['file', 'postgres']).default('file'),
+  STEP_GUARD_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL')
+    .optional(),
   /** A workflow bundle built ahead of time (tests build one for all workers). */
   WORKFLOW_BUNDLE: z.string().optional(),
+}).refine((env) => env.STEP_GUARD !== 'postgres' || env.STEP_GUARD_DATABASE_URL !== undefined, {
+  path: ['STEP_GUARD_DATABASE_URL'],
+  message: 'STEP_GUARD=postgres needs STEP_GUARD_DATABASE_URL (postgres://…), the database every worker shares',
 });
 
 export const ApiEnv = TemporalEnv.extend({

@@ -1,13 +1,16 @@
 // Steps and checks become actions here, safe to retry. A step with a `command` runs that
-// command in the runbook's own world; otherwise the adapter for its type acts. Each step
-// records its outcome under `${incidentId}/${stepKey}` so that a retried activity (its
-// first result lost) returns what happened instead of acting twice. A dry-run changes
-// nothing anywhere: commands and adapter actions are only recorded ("would …").
+// command in the runbook's own world; otherwise the adapter for its type acts, and the
+// target is read back: a step whose target does not show its intent fails. Each step of
+// each workflow run is guarded (idempotencyLedger.ts) so that a retried activity (its first
+// result lost) finds what happened instead of acting twice — and reads the target again
+// rather than trusting that record. A dry-run changes nothing anywhere: commands and
+// adapter actions are only recorded ("would …").
+import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import type { FlagChange, FlagStore } from '../adapters/flagStore';
 import type { InfraAdapters } from '../adapters/factory';
 import { isRelativeRef } from '../adapters/git';
-import type { IdempotencyStore } from '../adapters/idempotencyLedger';
+import { stepGuardKey, type IdempotencyStore, type StepLedgerEntry } from '../adapters/idempotencyLedger';
 import type { ActionRecord, CommandRunner, MetricSample, MetricSource, SourceControl } from '../adapters/roles';
 import { DEFAULT_KILL_GRACE_MS, maskSecrets, secretValues } from '../adapters/shell';
 import { parseDuration } from '../plan/duration';
@@ -17,6 +20,9 @@ import { compare, parseQuantity, SAMPLE_UNITS, scaled, type QuantityKind, type S
 import type { Check, CommandCheck, MetricCheck, Plan, Step } from '../plan/schema';
 import type { Snapshot } from '../workflows/messages';
 import { atBoundary } from './failures';
+import { cacheReadBack, checkoutReadBack, flagReadBack, migrationsReadBack, restoreReadBack, trafficReadBack, type ReadBack } from './readBack';
+
+export type { StepLedgerEntry };
 
 export type PlanAdapters = Plan['adapters'];
 
@@ -32,7 +38,10 @@ export interface StepDeps {
   sourceControl(adapters: PlanAdapters): PinningSourceControl | undefined;
   /** A runner for the plan's `adapters.commands`; in dry-run it only records. */
   shell(adapters: PlanAdapters, dryRun: boolean): CommandRunner;
+  /** The step guard: a file in STATE_DIR for one worker, PostgreSQL for many. */
   ledger: IdempotencyStore;
+  /** The activity's workflow run and attempt; read from the activity context by default. */
+  execution?: () => StepExecution;
   /** Environment variables whose values never reach a record, besides the plan's `adapters.commands.secretEnv`. */
   secretNames?: readonly string[];
   /** Where secret values are read for masking; `process.env` by default. */
@@ -40,9 +49,16 @@ export interface StepDeps {
   now?: () => Date;
 }
 
+/** Which workflow run a step belongs to, and Temporal's attempt number of this activity. */
+export interface StepExecution {
+  workflowId: string;
+  runId: string;
+  attempt: number;
+}
+
 export interface RunStepInput {
   incidentId: string;
-  /** The step's place in the run; with the incident id, its idempotency key. */
+  /** The step's place in the run (level run, index, service); with the workflow run, its guard key. */
   stepKey: string;
   step: Step;
   /** The service the step acts on, when the workflow runs it per service. */
@@ -118,20 +134,6 @@ export interface TargetConfirmation {
   error?: string;
 }
 
-/**
- * What a step left in the ledger: `started` before it acts, `done` with the outcome after,
- * `failed` when the attempt threw (Temporal may retry it).
- */
-export interface StepLedgerEntry {
-  status: 'started' | 'done' | 'failed';
-  startedAt: string;
-  finishedAt?: string;
-  error?: string;
-  /** The commit a relative ref (HEAD~1) named when the first attempt started. */
-  pinnedRef?: string;
-  record?: ActionRecord;
-}
-
 /** A step or check this activity cannot run: configuration is missing, or the workflow runs it. Not retryable. */
 export class InvalidStepError extends Error {
   readonly type = 'InvalidStep';
@@ -143,6 +145,24 @@ export class InvalidStepError extends Error {
     this.name = 'InvalidStepError';
   }
 }
+
+/** Another attempt of the same step of the same run is acting right now; retryable (it may die). */
+export class StepInProgressError extends Error {
+  readonly type = 'StepInProgress';
+  constructor(
+    readonly key: string,
+    readonly holder: Pick<StepLedgerEntry, 'owner' | 'attempt' | 'startedAt'>,
+  ) {
+    super(`step ${key} is being acted on by attempt ${holder.attempt} on ${holder.owner} since ${holder.startedAt}; not acting concurrently`);
+    this.name = 'StepInProgressError';
+  }
+}
+
+/** A replayed command's record is the earlier attempt's own: nothing can confirm it. */
+export const COMMAND_READ_BACK = "none: a command cannot be read back; this is the earlier attempt's record";
+
+/** This worker, as named in the guard's claims. */
+const OWNER = `${hostname()}/${process.pid}`;
 
 /** Step types the workflow performs itself (timers, notifications). */
 const WORKFLOW_STEPS: Record<string, string> = {
@@ -216,6 +236,19 @@ export function createStepActivities(deps: StepDeps) {
     return adapter;
   }
 
+  function execution(input: RunStepInput): StepExecution {
+    if (deps.execution) return deps.execution();
+    let info: ReturnType<typeof Context.current>['info'] | undefined;
+    try {
+      info = Context.current().info;
+    } catch {
+      // not running as an activity (tests, tools)
+    }
+    const run = info?.workflowExecution;
+    // Outside a workflow run, the incident stands for the run.
+    return { workflowId: run?.workflowId ?? input.incidentId, runId: run?.runId ?? 'outside-temporal', attempt: info?.attempt ?? 1 };
+  }
+
   function serviceOf(input: RunStepInput): string | undefined {
     return ('service' in input.step && input.step.service) || input.service;
   }
@@ -244,6 +277,10 @@ export function createStepActivities(deps: StepDeps) {
     /** "disable flag x": what the dry-run says it would do. */
     what: string;
     act(pinnedRef: string | undefined): Promise<ActionRecord>;
+    /** Reads the target and compares it with the step's intent; commands have none. */
+    readBack?(pinnedRef: string | undefined): Promise<ReadBack>;
+    /** False for an action that must not run twice when nothing can tell whether it ran (a restore). */
+    repeatable?: boolean;
     /** A relative git ref to pin before acting, so a retry acts on the same commit. */
     pin?: { sourceControl: PinningSourceControl; ref: string };
   }
@@ -261,41 +298,54 @@ export function createStepActivities(deps: StepDeps) {
         return {
           what: `${enable ? 'enable' : 'disable'} flag ${step.flag}`,
           act: async () => flagRecord(enable ? await store.enable(step.flag, by) : await store.disable(step.flag, by), enable),
+          readBack: async () => flagReadBack(step.flag, enable, await store.isEnabled(step.flag), store.location),
         };
       }
       case 'traffic.shift': {
         const traffic = need(infra(adapters).traffic, step.type, 'traffic');
         if (!service) throw new InvalidStepError(step.type, 'traffic.shift needs a service');
-        return { what: `shift ${step.percent}% of ${service} traffic to ${step.to}`, act: () => traffic.shift(service, step.to, step.percent) };
-      }
-      case 'config.revert': {
-        const git = sourceControl();
         return {
-          what: `restore ${step.path} from ${ref}`,
-          act: (pinned) => git.checkout(pinned ?? ref!, [step.path]),
-          pin: { sourceControl: git, ref: ref! },
+          what: `shift ${step.percent}% of ${service} traffic to ${step.to}`,
+          act: () => traffic.shift(service, step.to, step.percent),
+          readBack: async () => trafficReadBack(service, step.to, step.percent, await traffic.readBack(service)),
         };
       }
+      case 'config.revert':
       case 'git.checkout': {
         const git = sourceControl();
-        const paths = step.paths;
+        const paths = step.type === 'config.revert' ? [step.path] : step.paths;
         return {
-          what: `check out ${ref}${paths ? ` -- ${paths.join(' ')}` : ''}`,
+          what: step.type === 'config.revert' ? `restore ${step.path} from ${ref}` : `check out ${ref}${paths ? ` -- ${paths.join(' ')}` : ''}`,
           act: (pinned) => git.checkout(pinned ?? ref!, paths),
+          readBack: async (pinned) => {
+            const commit = pinned ?? (await git.resolveRef?.(ref!)) ?? ref!;
+            const head = (await git.currentCommit()).commit;
+            return checkoutReadBack(ref!, commit, head, paths, paths?.length ? await git.differingFrom(commit, paths) : []);
+          },
           pin: { sourceControl: git, ref: ref! },
         };
       }
       case 'cache.flush': {
         const cache = need(infra(adapters).cache, step.type, 'cache');
-        return { what: `flush cache ${step.cache}`, act: () => cache.flush(step.cache) };
+        return { what: `flush cache ${step.cache}`, act: () => cache.flush(step.cache), readBack: async () => cacheReadBack(step.cache, await cache.size(step.cache)) };
       }
       case 'db.migrateDown': {
         const database = need(infra(adapters).database, step.type, 'database');
-        return { what: `migrate the database down to ${step.to}`, act: () => database.migrateDown(step.to) };
+        return {
+          what: `migrate the database down to ${step.to}`,
+          act: () => database.migrateDown(step.to),
+          readBack: async () => migrationsReadBack(step.to, await database.readBack()),
+        };
       }
       case 'db.restore': {
         const database = need(infra(adapters).database, step.type, 'database');
-        return { what: `restore the database from ${step.backup}`, act: () => database.restore(step.backup) };
+        return {
+          what: `restore the database from ${step.backup}`,
+          act: () => database.restore(step.backup),
+          readBack: async () => restoreReadBack(step.backup, await database.readBack()),
+          // A second restore would drop what was written since the first: a person decides.
+          repeatable: false,
+        };
       }
       default:
         // deploy.run, service.*: only the runbook knows how; command.run always has one.
@@ -335,31 +385,93 @@ export function createStepActivities(deps: StepDeps) {
       return mask({ ok: true, summary: `would ${planned.what}`, dryRun: true, details: { ...(ref ? { ref } : {}) } });
     }
 
-    const key = `${input.incidentId}/${input.stepKey}`;
-    const entry = await deps.ledger.get<StepLedgerEntry>(key);
-    if (entry?.status === 'done' && entry.record) {
-      return { ...entry.record, details: { ...entry.record.details, replayed: true } };
-    }
-    let pinnedRef = entry?.pinnedRef;
-    if (!entry && planned.pin && isRelativeRef(planned.pin.ref)) {
-      pinnedRef = await planned.pin.sourceControl.resolveRef?.(planned.pin.ref);
-    }
-    const startedAt = entry?.startedAt ?? now();
-    if (!entry) await deps.ledger.put(key, { status: 'started', startedAt, ...(pinnedRef ? { pinnedRef } : {}) } satisfies StepLedgerEntry);
-
-    // A retry acts on the commit the first attempt named. After an attempt that started and
-    // recorded nothing (the worker died mid-step) the record says so: it may have acted twice.
+    const run = execution(input);
+    const key = stepGuardKey({ workflowId: run.workflowId, runId: run.runId, stepKey: input.stepKey, service });
+    const pin = planned.pin && isRelativeRef(planned.pin.ref) ? await planned.pin.sourceControl.resolveRef?.(planned.pin.ref) : undefined;
+    const claim = await deps.ledger.claim(key, { owner: OWNER, attempt: run.attempt, startedAt: now(), ...(pin ? { pinnedRef: pin } : {}) });
+    if (!claim.held) throw new StepInProgressError(key, claim.entry);
+    const { entry, previous } = claim;
+    // A retry acts on the commit the first attempt named.
+    const pinnedRef = entry.pinnedRef;
     const pinned = pinnedRef ? { pinnedRef } : {};
+    const settle = async (outcome: Partial<StepLedgerEntry>) => {
+      await deps.ledger.settle(key, { ...entry, ...outcome, finishedAt: now() });
+    };
+
+    let note: string | undefined;
+    if (previous) {
+      const revisited = await revisit(planned, previous, pinnedRef);
+      if ('record' in revisited) {
+        await settle({ status: 'done', record: revisited.record });
+        return revisited.record;
+      }
+      note = revisited.note;
+    }
+
     let record: ActionRecord;
     try {
-      record = mask(await planned.act(entry ? pinnedRef : undefined));
+      record = mask(await planned.act(previous ? pinnedRef : undefined));
     } catch (err) {
-      await deps.ledger.put(key, { status: 'failed', startedAt, finishedAt: now(), error: errorMessage(err), ...pinned } satisfies StepLedgerEntry);
+      await settle({ status: 'failed', error: errorMessage(err) });
       throw err;
     }
-    if (entry?.status === 'started') record = { ...record, details: { ...record.details, resumed: true, ...pinned } };
-    await deps.ledger.put(key, { status: 'done', startedAt, finishedAt: now(), ...pinned, record } satisfies StepLedgerEntry);
+    if (planned.readBack) record = confirmed(record, planned, await readTarget(planned.readBack, pinnedRef));
+    if (previous?.status === 'started' || note) record = { ...record, details: { ...record.details, resumed: true, ...(note ? { guard: note } : {}), ...pinned } };
+    else if (pinnedRef) record = { ...record, details: { ...record.details, ...pinned } };
+    await settle({ status: 'done', record });
     return record;
+  }
+
+  /**
+   * After an earlier attempt of this run finished (its result never reached the workflow)
+   * or died mid-step, the target is asked rather than the ledger trusted: the record to
+   * return when the target shows the step done, or why the step acts (again).
+   */
+  async function revisit(planned: Planned, previous: StepLedgerEntry, pinnedRef: string | undefined): Promise<{ record: ActionRecord } | { note?: string }> {
+    if (previous.status === 'failed') return {}; // it threw: the action is retried
+    const earlier = previous.record;
+    const pinned = pinnedRef ? { pinnedRef } : {};
+    if (!planned.readBack) {
+      if (!earlier) return {}; // a command that died mid-step runs again (resumed)
+      return { record: { ...earlier, details: { ...earlier.details, replayed: true, readBack: COMMAND_READ_BACK } } };
+    }
+    const target = await readTarget(planned.readBack, pinnedRef);
+    const read = 'error' in target ? undefined : target;
+    const readBack = 'error' in target ? { error: target.error } : target.state;
+    if (read?.holds === false) {
+      return { note: earlier ? `the guard recorded "${earlier.summary}" but ${read.says}: acted again` : `an earlier attempt ended without a result and ${read.says}: acted again` };
+    }
+    if (earlier) return { record: { ...earlier, details: { ...earlier.details, replayed: true, readBack, ...pinned } } };
+    if (read?.holds === true) {
+      return { record: { ok: true, summary: `${planned.what}: done by an earlier attempt that ended without a result; ${read.says}`, details: { resumed: true, readBack, ...pinned } } };
+    }
+    // The earlier attempt died mid-step and the target cannot tell whether it took.
+    if (planned.repeatable === false) {
+      const says = 'error' in target ? `the target cannot be read: ${target.error}` : target.says;
+      return { record: { ok: false, summary: `${planned.what}: an earlier attempt ended without a result and nothing tells whether it took (${says}); not repeated`, details: { resumed: true, readBack } } };
+    }
+    return {}; // repeating is harmless: act again (resumed)
+  }
+
+  /** The target's answer, or why it could not be read (a read that fails is not a contradiction). */
+  async function readTarget(read: NonNullable<Planned['readBack']>, pinnedRef: string | undefined): Promise<ReadBack | { error: string }> {
+    try {
+      return await read(pinnedRef);
+    } catch (err) {
+      return { error: errorMessage(err) };
+    }
+  }
+
+  /** The action's record with what the target says; a contradiction fails the step in the target's words. */
+  function confirmed(record: ActionRecord, planned: Planned, target: ReadBack | { error: string }): ActionRecord {
+    if ('error' in target) return { ...record, details: { ...record.details, readBack: { error: target.error } } };
+    if (target.holds !== false || !record.ok) return { ...record, details: { ...record.details, readBack: target.state } };
+    return {
+      ...record,
+      ok: false,
+      summary: `${planned.what} did not take: ${target.says}`,
+      details: { ...record.details, reported: record.summary, readBack: target.state },
+    };
   }
 
   async function commandCheck(input: RunCheckInput, check: CommandCheck): Promise<CheckOutcome> {

@@ -45,6 +45,10 @@ export async function writeFlagFile(path: string, content: FlagFile): Promise<vo
 export class FileFlagStore implements FlagStore {
   constructor(readonly path: string, private readonly now: () => Date = () => new Date()) {}
 
+  get location(): string {
+    return `the flag file ${this.path}`;
+  }
+
   async isEnabled(flag: string): Promise<boolean> {
     const record = (await readFlagFile(this.path)).flags[flag];
     if (!record) throw new UnknownFlagError(flag, this.path);

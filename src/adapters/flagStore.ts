@@ -7,6 +7,8 @@ export interface FlagChange {
 }
 
 export interface FlagStore {
+  /** Where flags live, for records: "the flag file /srv/flags.json". */
+  readonly location: string;
   disable(flag: string, by: string): Promise<FlagChange>;
   enable(flag: string, by: string): Promise<FlagChange>;
   isEnabled(flag: string): Promise<boolean>;

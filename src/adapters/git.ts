@@ -80,6 +80,14 @@ export class GitSourceControl implements SourceControl {
     return (await this.resolveRef(ref)) !== undefined;
   }
 
+  async differingFrom(commit: string, paths?: string[]): Promise<string[]> {
+    checkRef(commit);
+    // Working tree against the commit, for the files the commit has: like `git checkout <commit> -- <paths>`,
+    // files the commit does not have are not its business (--diff-filter=a leaves out added ones).
+    const out = await this.git.raw(['diff', '--name-only', '--diff-filter=a', commit, '--', ...(paths ?? [])]);
+    return out.split('\n').filter(Boolean);
+  }
+
   async checkout(ref: string, paths?: string[]): Promise<ActionRecord> {
     checkRef(ref);
     const withPaths = paths !== undefined && paths.length > 0;

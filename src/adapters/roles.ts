@@ -24,10 +24,26 @@ export interface TrafficRouter {
   activeRequests(service: string): Promise<number>;
   /** Current weights by pool, for the pre-rollback snapshot. */
   weights(service: string): Promise<Record<string, number>>;
+  /** What the router serves now, read back after a shift. */
+  readBack(service: string): Promise<TrafficState>;
+}
+
+/** A traffic router's state as read back from it (not from what we asked it). */
+export interface TrafficState {
+  /** Share of traffic by pool, in percent. */
+  weights: Record<string, number>;
+  /** Where it was read: "HAProxy runtime API", "nginx upstream file". */
+  source: string;
+  /** Servers that take no traffic and why (DOWN, MAINT, DRAIN, down). */
+  idle?: Record<string, string>;
+  /** False when the router runs an older configuration than the one read (nginx not reloaded); undefined when it cannot tell. */
+  live?: boolean;
 }
 
 export interface Cache {
   flush(name: string): Promise<ActionRecord>;
+  /** Keys now in the named cache (DBSIZE of its database). */
+  size(name: string): Promise<number>;
 }
 
 export interface Database {
@@ -36,6 +52,15 @@ export interface Database {
   restore(backup: string): Promise<ActionRecord>;
   /** Names of the backups available, newest first. */
   backups(): Promise<string[]>;
+  /** What the database says now: applied migrations (when the plan names the table) and its tables. */
+  readBack(): Promise<DatabaseState>;
+}
+
+export interface DatabaseState {
+  /** Applied migration versions, oldest first; undefined without adapters.database.migrations. */
+  migrations?: string[];
+  /** Tables outside the system schemas. */
+  tables: number;
 }
 
 export interface MetricSample {
@@ -58,6 +83,8 @@ export interface SourceControl {
   currentCommit(): Promise<{ commit: string; subject: string }>;
   refExists(ref: string): Promise<boolean>;
   checkout(ref: string, paths?: string[]): Promise<ActionRecord>;
+  /** Files (under `paths`, or anywhere) whose working-tree content differs from `commit`. */
+  differingFrom(commit: string, paths?: string[]): Promise<string[]>;
 }
 
 export interface CommandRunner {

@@ -5,19 +5,28 @@ import { FileFlagStore } from '../adapters/fileFlagStore';
 import { infraAdapters } from '../adapters/factory';
 import { gitSourceControlFor } from '../adapters/git';
 import { probeHttp } from '../adapters/httpCheck';
-import { FileIdempotencyLedger } from '../adapters/idempotencyLedger';
+import { FileIdempotencyLedger, type IdempotencyStore } from '../adapters/idempotencyLedger';
+import { PostgresIdempotencyLedger } from '../adapters/idempotencyLedgerPostgres';
 import { PagerDutyClient } from '../adapters/pagerduty';
 import { shellRunnerFor } from '../adapters/shell';
 import { SlackNotifier } from '../adapters/slack';
 import type { WorkerConfig } from '../config';
 
-export function activityDeps(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env): ActivityDeps {
+/** The step guard the configuration names: the worker's own files, or PostgreSQL shared by every worker. */
+export function stepGuard(config: WorkerConfig): IdempotencyStore {
+  if (config.STEP_GUARD === 'postgres') return new PostgresIdempotencyLedger({ url: config.STEP_GUARD_DATABASE_URL! });
+  return new FileIdempotencyLedger(join(config.STATE_DIR, 'steps'));
+}
+
+export function activityDeps(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env, ledger: IdempotencyStore = stepGuard(config)): ActivityDeps {
   return {
     flagStore: (store) => new FileFlagStore(store.path ?? config.FLAG_STORE_PATH),
     infra: (adapters) => infraAdapters(adapters, env),
     sourceControl: (adapters) => gitSourceControlFor(adapters.git),
     shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun, baseEnv: env }),
-    ledger: new FileIdempotencyLedger(join(config.STATE_DIR, 'steps')),
+    ledger,
+    // Its URL may hold a password; a command that prints its environment must not record it.
+    secretNames: ['STEP_GUARD_DATABASE_URL'],
     ...(config.SLACK_BOT_TOKEN ? { slack: new SlackNotifier({ token: config.SLACK_BOT_TOKEN, slackApiUrl: config.SLACK_API_URL }) } : {}),
     pagerduty: new PagerDutyClient({ baseUrl: config.PAGERDUTY_EVENTS_URL }),
     secret: (name) => env[name] || undefined,

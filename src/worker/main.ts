@@ -2,10 +2,13 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { connectionOptions, readConfig, WorkerEnv } from '../config';
-import { activityDeps } from './deps';
+import { activityDeps, stepGuard } from './deps';
 
 async function main(): Promise<void> {
   const config = readConfig(WorkerEnv);
+  // A shared guard that cannot be reached stops the worker here, not at its first step.
+  const ledger = stepGuard(config);
+  await ledger.open?.();
   const connection = await NativeConnection.connect(connectionOptions(config));
   try {
     const worker = await Worker.create({
@@ -15,12 +18,13 @@ async function main(): Promise<void> {
       ...(config.WORKFLOW_BUNDLE
         ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } }
         : { workflowsPath: require.resolve('../workflows') }),
-      activities: createActivities(activityDeps(config)),
+      activities: createActivities(activityDeps(config, process.env, ledger)),
     });
-    console.log(`worker: polling ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}/${config.TEMPORAL_NAMESPACE}`);
+    console.log(`worker: polling ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}/${config.TEMPORAL_NAMESPACE}; step guard: ${config.STEP_GUARD}`);
     await worker.run();
   } finally {
     await connection.close();
+    await ledger.close?.();
   }
 }
 

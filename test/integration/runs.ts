@@ -21,6 +21,8 @@ export interface RunOptions {
   environment?: string;
   /** The alert's value as it would arrive, e.g. "4.2%". */
   value?: string;
+  /** The incident id (and workflow id): a repeated alert gives the same one; unique by default. */
+  incidentId?: string;
 }
 
 export async function startRun(
@@ -31,7 +33,7 @@ export async function startRun(
   options: RunOptions = {},
 ): Promise<WorkflowHandle<RollbackWorkflow>> {
   const service = options.service ?? 'checkout';
-  const incidentId = uniqueName(`rollback-${plan.name}-${service}`);
+  const incidentId = options.incidentId ?? uniqueName(`rollback-${plan.name}-${service}`);
   return client.workflow.start<RollbackWorkflow>(ROLLBACK_WORKFLOW, {
     workflowId: incidentId,
     taskQueue,

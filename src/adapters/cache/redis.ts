@@ -21,24 +21,7 @@ export class RedisCache implements Cache {
   constructor(private readonly options: RedisCacheOptions) {}
 
   async flush(name: string): Promise<ActionRecord> {
-    const cache = this.options.caches[name];
-    if (!cache) throw new RefusedError(VENDOR, `no cache named "${name}" (known: ${Object.keys(this.options.caches).join(', ') || 'none'})`);
-    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
-    // One short-lived connection per flush, no reconnect loop: a retry is Temporal's job.
-    const client = createClient({
-      url,
-      database: cache.db,
-      socket: { connectTimeout: this.options.connectTimeoutMs ?? 5000, reconnectStrategy: false },
-    });
-    client.on('error', () => {
-      // reported by the awaited command below; an unhandled 'error' event would crash the worker
-    });
-    try {
-      await client.connect();
-    } catch (error) {
-      // The URL may carry a password: say where only by database number, never the URL.
-      throw new UnavailableError(VENDOR, `cannot connect: ${describeNetworkFailure(error)}`, undefined, { cause: error });
-    }
+    const { cache, client } = await this.connect(name);
     try {
       const before = await client.dbSize();
       const reply = await client.flushDb();
@@ -58,5 +41,38 @@ export class RedisCache implements Cache {
     } finally {
       await client.close().catch(() => client.destroy());
     }
+  }
+
+  async size(name: string): Promise<number> {
+    const { cache, client } = await this.connect(name);
+    try {
+      return await client.dbSize();
+    } catch (error) {
+      throw new UnavailableError(VENDOR, `DBSIZE on db ${cache.db}: ${describeNetworkFailure(error)}`, undefined, { cause: error });
+    } finally {
+      await client.close().catch(() => client.destroy());
+    }
+  }
+
+  /** One short-lived connection per call, no reconnect loop: a retry is Temporal's job. */
+  private async connect(name: string) {
+    const cache = this.options.caches[name];
+    if (!cache) throw new RefusedError(VENDOR, `no cache named "${name}" (known: ${Object.keys(this.options.caches).join(', ') || 'none'})`);
+    const url = typeof this.options.url === 'function' ? this.options.url() : this.options.url;
+    const client = createClient({
+      url,
+      database: cache.db,
+      socket: { connectTimeout: this.options.connectTimeoutMs ?? 5000, reconnectStrategy: false },
+    });
+    client.on('error', () => {
+      // reported by the awaited command below; an unhandled 'error' event would crash the worker
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      // The URL may carry a password: say where only by database number, never the URL.
+      throw new UnavailableError(VENDOR, `cannot connect: ${describeNetworkFailure(error)}`, undefined, { cause: error });
+    }
+    return { cache, client };
   }
 }

@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { describeNetworkFailure, UnavailableError } from '../errors';
 import { RefusedError } from '../errors';
 import { execTool, tail } from '../exec';
-import type { ActionRecord, Database } from '../roles';
+import type { ActionRecord, Database, DatabaseState } from '../roles';
 
 const VENDOR = 'postgres';
 const DUMP_FORMATS: Record<string, 'plain' | 'custom'> = { '.sql': 'plain', '.dump': 'custom' };
@@ -33,7 +33,7 @@ export interface PostgresDatabaseOptions {
 }
 
 /** Natural order: "9" < "10", "20240115_a" < "20240116_a". */
-const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+export const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 export class PostgresDatabase implements Database {
   constructor(private readonly options: PostgresDatabaseOptions) {}
@@ -45,14 +45,8 @@ export class PostgresDatabase implements Database {
     const notices: string[] = [];
     client.on('notice', (n) => notices.push(`${n.severity ?? 'NOTICE'}: ${n.message}`));
     try {
-      const table = migrations.table.split('.').map((part) => client.escapeIdentifier(part)).join('.');
-      const column = client.escapeIdentifier(this.options.versionColumn ?? 'version');
-      let applied: string[];
-      try {
-        applied = (await client.query<{ v: string }>(`SELECT ${column}::text AS v FROM ${table}`)).rows.map((r) => r.v).sort(byVersion);
-      } catch (error) {
-        throw new RefusedError(VENDOR, `cannot read the migrations table ${migrations.table}: ${(error as Error).message}`, { cause: error });
-      }
+      const { table, column } = this.migrationsTable(client, migrations.table);
+      const applied = await this.applied(client, migrations.table);
       if (to !== '0' && !applied.includes(to)) {
         throw new RefusedError(VENDOR, `version ${to} is not applied (applied: ${applied.join(', ') || 'none'}); give an applied version, or "0" for none`);
       }
@@ -128,6 +122,39 @@ export class PostgresDatabase implements Database {
       output: result.output,
       details: { backup: chosen.name, file, format: chosen.format, modifiedAt: chosen.modifiedAt },
     };
+  }
+
+  async readBack(): Promise<DatabaseState> {
+    const client = await this.connect();
+    try {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
+      );
+      const migrations = this.options.migrations ? await this.applied(client, this.options.migrations.table) : undefined;
+      return { tables: rows[0]?.n ?? 0, ...(migrations ? { migrations } : {}) };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private migrationsTable(client: Client, name: string): { table: string; column: string } {
+    return {
+      table: name
+        .split('.')
+        .map((part) => client.escapeIdentifier(part))
+        .join('.'),
+      column: client.escapeIdentifier(this.options.versionColumn ?? 'version'),
+    };
+  }
+
+  /** Applied versions, oldest first. */
+  private async applied(client: Client, name: string): Promise<string[]> {
+    const { table, column } = this.migrationsTable(client, name);
+    try {
+      return (await client.query<{ v: string }>(`SELECT ${column}::text AS v FROM ${table}`)).rows.map((r) => r.v).sort(byVersion);
+    } catch (error) {
+      throw new RefusedError(VENDOR, `cannot read the migrations table ${name}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async backups(): Promise<string[]> {

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import type { HaproxyTrafficConfig } from '../../plan/language/adapters';
 import { describeNetworkFailure, UnavailableError } from '../errors';
 import { RefusedError } from '../errors';
-import type { ActionRecord, TrafficRouter } from '../roles';
+import type { ActionRecord, TrafficRouter, TrafficState } from '../roles';
 import { checkPercent, splitPercent, toPercent } from './weights';
 
 const VENDOR = 'haproxy';
@@ -76,6 +76,14 @@ export class HaproxyRouter implements TrafficRouter {
     return toPercent(this.poolWeights(service, await this.servers(service)));
   }
 
+  /** The running process's weights and states (`show stat`): what it serves, not what it was told. */
+  async readBack(service: string): Promise<TrafficState> {
+    const servers = await this.servers(service);
+    const members = new Set(Object.values(this.service(service).pools).flat());
+    const idle = Object.fromEntries(servers.filter((s) => members.has(s.name) && !takesTraffic(s)).map((s) => [s.name, s.weight === 0 ? `${s.status}, weight 0` : s.status]));
+    return { weights: toPercent(this.poolWeights(service, servers)), source: `HAProxy runtime API (backend ${this.service(service).backend})`, idle, live: true };
+  }
+
   /** Sessions currently open to the service's servers (HAProxy's `scur`), all pools together. */
   async activeRequests(service: string): Promise<number> {
     return (await this.servers(service)).reduce((sum, s) => sum + s.scur, 0);
@@ -113,7 +121,7 @@ export class HaproxyRouter implements TrafficRouter {
         pool,
         members.reduce((sum, m) => {
           const s = byName.get(m)!;
-          return sum + (/^(UP|no check)/.test(s.status) ? s.weight : 0);
+          return sum + (takesTraffic(s) ? s.weight : 0);
         }, 0),
       ]),
     );
@@ -131,6 +139,11 @@ export class HaproxyRouter implements TrafficRouter {
       conn.on('error', (error) => fail(new UnavailableError(VENDOR, `runtime API at ${socket}: ${describeNetworkFailure(error)}`, undefined, { cause: error })));
     });
   }
+}
+
+/** Up (or not health-checked) with a weight: drained, in maintenance or down servers take nothing. */
+function takesTraffic(s: ServerStat): boolean {
+  return /^(UP|no check)/.test(s.status) && s.weight > 0;
 }
 
 /** Each pool's share spread evenly over its servers, scaled so the largest weight is 256. */

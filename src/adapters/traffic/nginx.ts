@@ -5,14 +5,14 @@
 // package's default config. A reload is graceful (in-flight requests finish on the old
 // workers), and only counts once the master has really started workers with the new file.
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { request } from 'undici';
 import type { NginxTrafficConfig } from '../../plan/language/adapters';
 import { describeNetworkFailure, UnavailableError } from '../errors';
 import { RefusedError } from '../errors';
 import { execTool } from '../exec';
-import type { ActionRecord, TrafficRouter } from '../roles';
+import type { ActionRecord, TrafficRouter, TrafficState } from '../roles';
 import { checkPercent, splitPercent, toPercent } from './weights';
 
 const VENDOR = 'nginx';
@@ -52,6 +52,22 @@ export class NginxRouter implements TrafficRouter {
     const block = findBlock(text, upstreamName(service, svc));
     if (!block) throw new RefusedError(VENDOR, `${this.config.upstreamFile} has no upstream ${upstreamName(service, svc)}`);
     return toPercent(this.poolWeights(service, parseServers(block.body)));
+  }
+
+  /**
+   * The upstream file's weights, and whether nginx serves them: every worker still accepting
+   * requests must have started after the file last changed (a reload that did not happen, or
+   * did not take, leaves older workers serving the older upstreams).
+   */
+  async readBack(service: string): Promise<TrafficState> {
+    const svc = this.service(service);
+    const file = this.config.upstreamFile;
+    const block = findBlock(await readIfExists(file), upstreamName(service, svc));
+    if (!block) throw new RefusedError(VENDOR, `${file} has no upstream ${upstreamName(service, svc)}`);
+    const servers = parseServers(block.body);
+    const idle = Object.fromEntries(servers.filter((s) => s.weight === 0).map((s) => [s.address, 'down']));
+    const live = await servingSince(this.config.conf, (await stat(file)).mtimeMs);
+    return { weights: toPercent(this.poolWeights(service, servers)), source: `nginx upstream file ${file}`, idle, ...(live === undefined ? {} : { live }) };
   }
 
   /**
@@ -306,4 +322,38 @@ async function reloaded(master: number, oldWorkers: Set<number>, timeoutMs: numb
     await new Promise((r) => setTimeout(r, 25));
   }
   return false;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * Whether every worker of the running master that still accepts requests started after
+ * `sinceMs` (ms since the epoch). undefined when it cannot tell (no pid file, not Linux).
+ */
+async function servingSince(conf: string, sinceMs: number): Promise<boolean | undefined> {
+  const master = await masterPid(conf);
+  if (master === undefined) return undefined;
+  let uptime: number;
+  try {
+    uptime = Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+  const bootMs = Date.now() - uptime * 1000;
+  const workers = [...(await children(master)).entries()].filter(([, title]) => title.includes('worker process') && !title.includes('shutting down'));
+  if (workers.length === 0) return undefined;
+  const starts = await Promise.all(
+    workers.map(async ([pid]) => {
+      try {
+        const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+        return bootMs + (Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]) / USER_HZ) * 1000;
+      } catch {
+        return undefined; // gone meanwhile
+      }
+    }),
+  );
+  // Start times are known to a tick and the boot time to two: allow that much.
+  const slack = 3 * (1000 / USER_HZ);
+  return starts.every((start) => start === undefined || start >= sinceMs - slack);
 }

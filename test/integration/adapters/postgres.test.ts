@@ -64,6 +64,8 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     expect(await tables()).toEqual(['orders', 'schema_migrations']);
     expect(await columns('orders')).toEqual(['id', 'total']);
     expect(await versions()).toEqual(['001']);
+    // What a step reads back: the applied migrations and the tables, from the database.
+    await expect(db().readBack()).resolves.toEqual({ migrations: ['001'], tables: 2 });
     // The data in the surviving table stays.
     expect((await sql.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
     // Repeating (a retried activity) has nothing left to do.

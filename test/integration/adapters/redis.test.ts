@@ -37,6 +37,9 @@ describe('RedisCache (real Redis)', () => {
     expect(record).toMatchObject({ ok: true, command: 'SELECT 2; FLUSHDB', details: { db: 2, keysBefore: 3, keysAfter: 0 } });
     expect(await size(2)).toBe(0);
     expect(await size(0)).toBe(2);
+    // What a step reads back: the keys in that cache's db only.
+    await expect(cache.size('config')).resolves.toBe(0);
+    await expect(cache.size('sessions')).resolves.toBe(2);
     // Repeating is harmless (a retried activity).
     await expect(cache.flush('config')).resolves.toMatchObject({ ok: true, details: { keysBefore: 0 } });
   });

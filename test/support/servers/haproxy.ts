@@ -6,8 +6,8 @@ import { freePort, spawnServer, tempDir, waitUntil } from './process';
 import { connect } from 'node:net';
 
 export interface HaproxyOptions {
-  /** backend → server name → { address, weight }; the first backend is the default one. */
-  backends: Record<string, Record<string, { address: string; weight?: number }>>;
+  /** backend → server name → { address, weight, check }; the first backend is the default one. */
+  backends: Record<string, Record<string, { address: string; weight?: number; /** health-check it every 100 ms (down after one failure) */ check?: boolean }>>;
   binary?: string;
 }
 
@@ -34,7 +34,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<HaproxyServ
       ([backend, servers]) =>
         `backend ${backend}\n  balance roundrobin\n` +
         Object.entries(servers)
-          .map(([name, s]) => `  server ${name} ${s.address} weight ${s.weight ?? 1}\n`)
+          .map(([name, s]) => `  server ${name} ${s.address} weight ${s.weight ?? 1}${s.check ? ' check inter 100ms fall 1 rise 1' : ''}\n`)
           .join(''),
     )
     .join('\n');

@@ -4,10 +4,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnavailableError } from '../../../src/adapters/errors';
+import { FileFlagStore } from '../../../src/adapters/fileFlagStore';
 import { GitSourceControl } from '../../../src/adapters/git';
 import { MemoryIdempotencyLedger } from '../../../src/adapters/idempotencyLedger';
 import type { ActionRecord, Cache, Database, TrafficRouter } from '../../../src/adapters/roles';
-import type { RunStepInput, StepLedgerEntry } from '../../../src/activities/steps';
+import { COMMAND_READ_BACK, type RunStepInput } from '../../../src/activities/steps';
 import { caught } from '../../support/caught';
 import { createRepo } from '../../support/gitRepo';
 import { recorded, step, stepWorld, type StepWorld } from '../../support/stepDeps';
@@ -79,7 +80,7 @@ describe('idempotency: a retried activity does not act twice', () => {
     const retry = await world.activities.runStep(run);
     expect(runs(world)).toBe(1);
     expect(first.output).toBe('ran 1 time(s)\n');
-    expect(retry).toEqual({ ...first, details: { ...first.details, replayed: true } });
+    expect(retry).toEqual({ ...first, details: { ...first.details, replayed: true, readBack: COMMAND_READ_BACK } });
   });
 
   test('a failed command is an outcome too: the retry returns it rather than running again', async () => {
@@ -107,21 +108,34 @@ describe('idempotency: a retried activity does not act twice', () => {
         if (calls === 1) throw new UnavailableError('redis', 'ECONNREFUSED');
         return recorded(`flushed ${name}`);
       },
+      size: async () => 0,
     };
     const world = await stepWorld({ infra: { cache } });
     const run = input(world, { step: step({ type: 'cache.flush', cache: 'sessions' }) });
     expect(await caught(world.activities.runStep(run))).toMatchObject({ type: 'Unavailable', nonRetryable: false });
-    expect(await world.activities.runStep(run)).toEqual(recorded('flushed sessions'));
+    expect(await world.activities.runStep(run)).toEqual(recorded('flushed sessions', { readBack: { cache: 'sessions', keys: 0 } }));
     expect(await world.activities.runStep(run)).toMatchObject({ details: { replayed: true } });
     expect(calls).toBe(2);
   });
 
-  test('an attempt that started and recorded nothing (worker died) acts again and says so', async () => {
-    const world = await stepWorld();
-    await world.deps.ledger.put('inc-7/levels/git/0', { status: 'started', startedAt: '2026-11-24T09:59:00.000Z' } satisfies StepLedgerEntry);
+  test('a command whose attempt started and recorded nothing (worker died) runs again on the next attempt and says so', async () => {
+    const run = { workflowId: 'rollback-web', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ deps: { execution: () => run } });
+    await world.deps.ledger.claim('rollback-web/run-1/levels/git/0', { owner: 'other-host/42', attempt: 1, startedAt: '2026-11-24T09:59:00.000Z' });
+    run.attempt = 2;
     const record = await world.activities.runStep(input(world, { step: step({ type: 'command.run', command: 'echo run >> runs' }) }));
     expect(record.details).toMatchObject({ resumed: true });
-    expect(await world.deps.ledger.get('inc-7/levels/git/0')).toMatchObject({ status: 'done', startedAt: '2026-11-24T09:59:00.000Z' });
+    expect(await world.deps.ledger.get('rollback-web/run-1/levels/git/0')).toMatchObject({ status: 'done', attempt: 2, startedAt: '2026-11-24T09:59:00.000Z' });
+  });
+
+  test('the same attempt claimed elsewhere is acting now: this one does not act, and may be retried', async () => {
+    const run = { workflowId: 'rollback-web', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ deps: { execution: () => run } });
+    await world.deps.ledger.claim('rollback-web/run-1/levels/git/0', { owner: 'other-host/42', attempt: 1, startedAt: '2026-11-24T09:59:00.000Z' });
+    const error = await caught(world.activities.runStep(input(world, { step: step({ type: 'command.run', command: 'echo run >> runs' }) })));
+    expect(error).toMatchObject({ type: 'StepInProgress', nonRetryable: false });
+    expect((error as Error).message).toContain('attempt 1 on other-host/42');
+    expect(runs(world)).toBe(0);
   });
 
   test('git.checkout HEAD~1 retried after its result was lost lands on the same commit, not one further back', async () => {
@@ -159,7 +173,11 @@ describe('steps without a command: the adapter for the type', () => {
   test('flag.disable and flag.enable use the flag store; disabling twice changes nothing', async () => {
     const world = await stepWorld({ flags: { phase_4_deployment: true, maintenance: false } });
     const off = await world.activities.runStep(input(world, { step: step({ type: 'flag.disable', flag: 'phase_4_deployment' }) }));
-    expect(off).toEqual({ ok: true, summary: 'flag phase_4_deployment turned off', details: { flag: 'phase_4_deployment', changed: true, previous: true } });
+    expect(off).toEqual({
+      ok: true,
+      summary: 'flag phase_4_deployment turned off',
+      details: { flag: 'phase_4_deployment', changed: true, previous: true, readBack: { flag: 'phase_4_deployment', enabled: false, store: `the flag file ${world.flagPath}` } },
+    });
     const again = await world.activities.runStep(input(world, { step: step({ type: 'flag.disable', flag: 'phase_4_deployment' }), stepKey: 'other' }));
     expect(again.summary).toBe('flag phase_4_deployment was already off');
     const on = await world.activities.runStep(input(world, { step: step({ type: 'flag.enable', flag: 'maintenance' }), stepKey: 'on' }));
@@ -193,18 +211,22 @@ describe('steps without a command: the adapter for the type', () => {
     expect(repo.head()).toBe(v1);
   });
 
-  test('traffic.shift, cache.flush, db.migrateDown and db.restore call their adapters', async () => {
+  test('traffic.shift, cache.flush, db.migrateDown and db.restore call their adapters and record what each reads back', async () => {
     const calls: string[] = [];
+    let weights = { control: 0, treatment: 100 };
+    let migrations = ['20240101120000', '20240115090000'];
     const traffic: TrafficRouter = {
-      shift: async (service, pool, percent) => (calls.push(`shift ${service} ${pool} ${percent}`), recorded('shifted')),
+      shift: async (service, pool, percent) => (calls.push(`shift ${service} ${pool} ${percent}`), (weights = { control: 100, treatment: 0 }), recorded('shifted')),
       activeRequests: async () => 0,
-      weights: async () => ({}),
+      weights: async () => weights,
+      readBack: async () => ({ weights, source: 'the router' }),
     };
-    const cache: Cache = { flush: async (name) => (calls.push(`flush ${name}`), recorded('flushed')) };
+    const cache: Cache = { flush: async (name) => (calls.push(`flush ${name}`), recorded('flushed')), size: async () => 0 };
     const database: Database = {
-      migrateDown: async (to) => (calls.push(`down ${to}`), recorded('migrated')),
+      migrateDown: async (to) => (calls.push(`down ${to}`), (migrations = ['20240101120000']), recorded('migrated')),
       restore: async (backup) => (calls.push(`restore ${backup}`), recorded('restored')),
       backups: async () => [],
+      readBack: async () => ({ tables: 3, migrations }),
     };
     const world = await stepWorld({ infra: { traffic, cache, database } });
     const steps = [
@@ -213,10 +235,142 @@ describe('steps without a command: the adapter for the type', () => {
       step({ type: 'db.migrateDown', to: '20240101120000' }),
       step({ type: 'db.restore', backup: 'prod-2024-01-15' }),
     ];
-    for (const [i, s] of steps.entries()) {
-      expect((await world.activities.runStep(input(world, { step: s, stepKey: `s/${i}`, service: 'hedging' }))).ok).toBe(true);
-    }
+    const records = [];
+    for (const [i, s] of steps.entries()) records.push(await world.activities.runStep(input(world, { step: s, stepKey: `s/${i}`, service: 'hedging' })));
     expect(calls).toEqual(['shift hedging control 100', 'flush sessions', 'down 20240101120000', 'restore prod-2024-01-15']);
+    expect(records.map((r) => [r.ok, r.details?.readBack])).toEqual([
+      [true, { weights: { control: 100, treatment: 0 }, source: 'the router' }],
+      [true, { cache: 'sessions', keys: 0 }],
+      [true, { to: '20240101120000', applied: ['20240101120000'] }],
+      [true, { backup: 'prod-2024-01-15', tables: 3, migrations: ['20240101120000'] }],
+    ]);
+  });
+});
+
+describe('the record is read back from the target', () => {
+  test('a target that does not take the change fails the step, in the target\'s words', async () => {
+    // A router that accepts the new weights and keeps serving the old ones (the pool's servers are down).
+    const traffic: TrafficRouter = {
+      shift: async () => recorded('hedging: control 100 %'),
+      activeRequests: async () => 0,
+      weights: async () => ({ control: 0, treatment: 100 }),
+      readBack: async () => ({ weights: { control: 0, treatment: 100 }, source: 'the router', idle: { ctl1: 'DOWN' } }),
+    };
+    const world = await stepWorld({ infra: { traffic } });
+    const record = await world.activities.runStep(input(world, { step: step({ type: 'traffic.shift', to: 'control', percent: 100 }), service: 'hedging' }));
+    expect(record).toMatchObject({
+      ok: false,
+      summary: 'shift 100% of hedging traffic to control did not take: the router says hedging: control 0 %, treatment 100 % (idle: ctl1 DOWN)',
+      details: { reported: 'hedging: control 100 %' },
+    });
+  });
+
+  test('git: HEAD after a checkout, and the restored paths\' content after a config revert', async () => {
+    const repo = createRepo();
+    const v1 = repo.commit('v1', { 'app.txt': 'v1\n', 'config/app.json': '{"pool":10}\n' });
+    repo.commit('v2', { 'app.txt': 'v2\n', 'config/app.json': '{"pool":0}\n' });
+    const world = await stepWorld();
+    const adapters = world.adapters({ git: { repo: repo.dir } });
+    const revert = await world.activities.runStep(input(world, { adapters, step: step({ type: 'config.revert', path: 'config/app.json', ref: 'HEAD~1' }) }));
+    expect(revert).toMatchObject({ ok: true, details: { readBack: { commit: v1, paths: ['config/app.json'], differing: [] } } });
+    const checkout = await world.activities.runStep(input(world, { adapters, step: step({ type: 'git.checkout', ref: 'HEAD~1' }), stepKey: 'levels/code/0' }));
+    expect(checkout).toMatchObject({ ok: true, details: { readBack: { head: v1, commit: v1 } } });
+  });
+});
+
+describe('the guard is per run: the same incident id run again acts again (issue 7, defect 1)', () => {
+  test('a second run of the incident turns the flag off again, and says it did', async () => {
+    const run = { workflowId: 'rollback-demo-checkout', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ flags: { new_checkout: true }, deps: { execution: () => run } });
+    const disable = input(world, { incidentId: 'rollback-demo-checkout', stepKey: 'L1#1/0', step: step({ type: 'flag.disable', flag: 'new_checkout' }) });
+    expect((await world.activities.runStep(disable)).summary).toBe('flag new_checkout turned off');
+
+    await new FileFlagStore(world.flagPath).enable('new_checkout', 'a person, after the incident');
+    run.runId = 'run-2';
+    const again = await world.activities.runStep(disable);
+    expect(again).toMatchObject({ ok: true, summary: 'flag new_checkout turned off', details: { changed: true } });
+    expect(again.details?.replayed).toBeUndefined();
+    expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.enabled).toBe(false);
+  });
+
+  test('a retry that finds the step done asks the target: agreeing, it replays; contradicted, it says so and acts again', async () => {
+    const run = { workflowId: 'rollback-demo-checkout', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ flags: { new_checkout: true }, deps: { execution: () => run } });
+    const disable = input(world, { stepKey: 'L1#1/0', step: step({ type: 'flag.disable', flag: 'new_checkout' }) });
+    await world.activities.runStep(disable);
+
+    run.attempt = 2; // the first attempt's result was lost
+    expect(await world.activities.runStep(disable)).toMatchObject({ summary: 'flag new_checkout turned off', details: { replayed: true, readBack: { enabled: false } } });
+
+    await new FileFlagStore(world.flagPath).enable('new_checkout', 'a saboteur');
+    run.attempt = 3;
+    const again = await world.activities.runStep(disable);
+    expect(again).toMatchObject({
+      ok: true,
+      summary: 'flag new_checkout turned off',
+      details: { changed: true, guard: `the guard recorded "flag new_checkout turned off" but the flag file ${world.flagPath} says new_checkout is on: acted again` },
+    });
+    expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.enabled).toBe(false);
+  });
+
+  test('an attempt that died after acting: the next one reads the target and does not act again', async () => {
+    const run = { workflowId: 'rollback-demo-checkout', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ flags: { new_checkout: true }, deps: { execution: () => run } });
+    // The dead attempt claimed the step and turned the flag off, then its worker died.
+    await world.deps.ledger.claim('rollback-demo-checkout/run-1/L1#1/0', { owner: 'dead-host/7', attempt: 1, startedAt: '2026-11-24T09:59:00.000Z' });
+    await new FileFlagStore(world.flagPath).disable('new_checkout', 'rollback inc-7');
+    const changedAt = JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.updatedAt;
+    run.attempt = 2;
+    const record = await world.activities.runStep(input(world, { stepKey: 'L1#1/0', step: step({ type: 'flag.disable', flag: 'new_checkout' }) }));
+    expect(record).toMatchObject({
+      ok: true,
+      summary: `disable flag new_checkout: done by an earlier attempt that ended without a result; the flag file ${world.flagPath} says new_checkout is off`,
+      details: { resumed: true },
+    });
+    expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.updatedAt).toBe(changedAt);
+  });
+
+  test('a restore whose attempt died mid-step is not repeated: nothing tells whether it took, so a person decides', async () => {
+    const restores: string[] = [];
+    const database: Database = {
+      migrateDown: async () => recorded('x'),
+      restore: async (backup) => (restores.push(backup), recorded(`restored ${backup}`)),
+      backups: async () => [],
+      readBack: async () => ({ tables: 12 }),
+    };
+    const run = { workflowId: 'w', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ infra: { database }, deps: { execution: () => run } });
+    await world.deps.ledger.claim('w/run-1/levels/git/0', { owner: 'dead-host/7', attempt: 1, startedAt: '2026-11-24T09:59:00.000Z' });
+    run.attempt = 2;
+    const record = await world.activities.runStep(input(world, { step: step({ type: 'db.restore', backup: 'prod-2024-01-15' }) }));
+    expect(record).toMatchObject({
+      ok: false,
+      summary:
+        'restore the database from prod-2024-01-15: an earlier attempt ended without a result and nothing tells whether it took (the database answers after restoring prod-2024-01-15: 12 tables); not repeated',
+    });
+    expect(restores).toEqual([]);
+  });
+
+  test('a command cannot be read back: a retry that finds it done keeps its record and says so', async () => {
+    const run = { workflowId: 'w', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ deps: { execution: () => run } });
+    const command = input(world, { step: step({ type: 'command.run', command: 'echo run >> runs' }) });
+    await world.activities.runStep(command);
+    run.attempt = 2;
+    expect((await world.activities.runStep(command)).details).toMatchObject({ replayed: true, readBack: COMMAND_READ_BACK });
+    expect(runs(world)).toBe(1);
+  });
+
+  test('an attempt that died while replaying leaves the outcome in place: the next one replays it too', async () => {
+    const run = { workflowId: 'w', runId: 'run-1', attempt: 1 };
+    const world = await stepWorld({ deps: { execution: () => run } });
+    const command = input(world, { step: step({ type: 'command.run', command: 'echo run >> runs' }) });
+    await world.activities.runStep(command);
+    // Attempt 2 claimed the step to replay it, and its worker died before settling.
+    await world.deps.ledger.claim('w/run-1/levels/git/0', { owner: 'dead-host/7', attempt: 2, startedAt: '2026-11-24T10:01:00.000Z' });
+    run.attempt = 3;
+    expect((await world.activities.runStep(command)).details).toMatchObject({ replayed: true });
+    expect(runs(world)).toBe(1);
   });
 });
 
@@ -240,7 +394,12 @@ describe('dry-run: nothing changes anywhere', () => {
     repo.commit('one', { 'a.txt': '1' });
     const head = repo.commit('two', { 'a.txt': '2' });
     let shifted = false;
-    const traffic: TrafficRouter = { shift: async () => ((shifted = true), recorded('x')), activeRequests: async () => 0, weights: async () => ({}) };
+    const traffic: TrafficRouter = {
+      shift: async () => ((shifted = true), recorded('x')),
+      activeRequests: async () => 0,
+      weights: async () => ({}),
+      readBack: async () => ({ weights: {}, source: 'x' }),
+    };
     const world = await stepWorld({ infra: { traffic } });
     const adapters = world.adapters({ git: { repo: repo.dir } });
     const checkout = await world.activities.runStep(input(world, { adapters, dryRun: true, step: step({ type: 'git.checkout', ref: 'HEAD~1' }) }));
@@ -285,13 +444,18 @@ describe('refusals: non-retryable InvalidStep', () => {
     const ledger = new MemoryIdempotencyLedger();
     const world = await stepWorld({ deps: { ledger } });
     await caught(world.activities.runStep(input(world, { step: step({ type: 'deploy.run' }) })));
-    expect(await ledger.get('inc-7/levels/git/0')).toBeUndefined();
+    expect(await ledger.get('inc-7/outside-temporal/levels/git/0')).toBeUndefined();
   });
 });
 
 describe('activeRequests', () => {
   test('asks the traffic router for the service', async () => {
-    const traffic: TrafficRouter = { shift: async () => recorded('x'), activeRequests: async (s) => (s === 'api' ? 12 : 0), weights: async () => ({}) };
+    const traffic: TrafficRouter = {
+      shift: async () => recorded('x'),
+      activeRequests: async (s) => (s === 'api' ? 12 : 0),
+      weights: async () => ({}),
+      readBack: async () => ({ weights: {}, source: 'x' }),
+    };
     const world = await stepWorld({ infra: { traffic } });
     expect(await world.activities.activeRequests({ adapters: world.adapters(), service: 'api' })).toBe(12);
   });
