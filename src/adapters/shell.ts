@@ -19,7 +19,7 @@ export const DEFAULT_KILL_GRACE_MS = 2000;
 const PIPE_GRACE_MS = 500;
 const MASK = '***';
 /** `set -euo pipefail` for every command: errors, unset variables and failed pipe stages fail it. */
-export const STRICT_BASH = ['-e', '-u', '-o', 'pipefail'] as const;
+const STRICT_BASH = ['-e', '-u', '-o', 'pipefail'] as const;
 
 export interface ShellOptions {
   /** Working directory; a fresh temporary directory when absent, never the worker's own. */
