@@ -1,14 +1,17 @@
 // `npm start`: the dev server (SQLite file, Web UI), the worker and the API as children of
-// this process; Ctrl-C stops every one of them. Embedded defaults live in .data/.
-import { spawn, type ChildProcess } from 'node:child_process';
+// this process, each supervised: one that crashes is started again with backoff while the
+// others keep running. Ctrl-C stops every one of them. Embedded defaults live in DATA_DIR
+// (.data/ unless set).
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
-import { startDevServer, stopChild, type DevServer } from './lib/devServer';
+import { startDevServer } from './lib/devServer';
+import { Supervised } from './lib/supervise';
 
 const ROOT = resolve(__dirname, '..');
-const DATA = resolve(ROOT, '.data');
+const DATA = resolve(ROOT, process.env.DATA_DIR ?? '.data');
 
 function apiToken(): string {
   if (process.env.API_TOKEN) return process.env.API_TOKEN;
@@ -16,6 +19,8 @@ function apiToken(): string {
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex') + '\n', { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
+
+const log = (line: string) => console.log(`[npm start] ${line}`);
 
 async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true });
@@ -26,51 +31,51 @@ async function main(): Promise<void> {
   const port = Number(process.env.TEMPORAL_PORT ?? 7233);
   const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? port + 1000);
   const apiPort = process.env.API_PORT ?? '8080';
-  const children: ChildProcess[] = [];
-  let server: DevServer | undefined;
-  let stopping = false;
-
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping worker, API and Temporal dev server…');
-    await Promise.all(children.map((c) => stopChild(c)));
-    await server?.stop();
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
-
-  console.log('starting the Temporal dev server…');
-  server = await startDevServer({ port, uiPort, dbFile: resolve(DATA, 'temporal.sqlite'), logFile: resolve(DATA, 'temporal.log') });
+  const address = `127.0.0.1:${port}`;
   const env = {
     ...process.env,
-    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_ADDRESS: address,
     API_TOKEN: apiToken(),
+    // The worker reads it too: the demo plan's health check follows the API's port.
     API_PORT: apiPort,
     FLAG_STORE_PATH: flagStore,
+    STATE_DIR: process.env.STATE_DIR ?? resolve(DATA, 'worker'),
   };
-  for (const [name, entry] of [
-    ['worker', 'src/worker/main.ts'],
-    ['api', 'src/api/main.ts'],
-  ] as const) {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: 'inherit' });
-    child.once('exit', (code, signal) => {
-      if (!stopping) {
-        console.error(`${name} exited (${signal ?? code}); stopping everything`);
-        void stopAll(1);
-      }
-    });
-    children.push(child);
-  }
+
+  const temporal = new Supervised({
+    name: 'Temporal dev server',
+    log,
+    start: async () =>
+      (await startDevServer({ port, uiPort, dbFile: resolve(DATA, 'temporal.sqlite'), logFile: resolve(DATA, 'temporal.log') })).child,
+  });
+  const node = (name: string, entry: string) =>
+    new Supervised({ name, log, start: async () => spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: 'inherit' }) });
+  const children = [temporal, node('worker', 'src/worker/main.ts'), node('API', 'src/api/main.ts')];
+
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping worker, API and Temporal dev server…');
+    // The dev server last: the others close their connections to it first.
+    await Promise.all(children.slice(1).map((c) => c.stop()));
+    await temporal.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stopAll());
+  process.on('SIGTERM', () => void stopAll());
+
+  log('starting the Temporal dev server…');
+  await temporal.start();
+  for (const child of children.slice(1)) await child.start();
   console.log(
     [
       '',
-      `  API          http://127.0.0.1:${apiPort}   (token: ${env.API_TOKEN === process.env.API_TOKEN ? '$API_TOKEN' : '.data/api-token'})`,
-      `  Temporal UI  ${server.uiUrl}`,
-      `  Temporal     ${server.address}`,
+      `  API          http://127.0.0.1:${apiPort}   (token: ${env.API_TOKEN === process.env.API_TOKEN ? '$API_TOKEN' : `${DATA}/api-token`})`,
+      `  Temporal UI  http://127.0.0.1:${uiPort}`,
+      `  Temporal     ${address}`,
       '',
-      'Ctrl-C stops everything.',
+      'A process that crashes is restarted. Ctrl-C stops everything.',
     ].join('\n'),
   );
 }

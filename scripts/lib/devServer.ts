@@ -1,7 +1,7 @@
 // Starts the Temporal dev server (through scripts/temporal.sh, so the same binary and
 // search attributes everywhere) and waits until it answers. Used by `npm start` and the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -67,6 +67,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const args = ['scripts/temporal.sh', 'start-dev', '--port', String(options.port), '--db-filename', options.dbFile];
   args.push(...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
   const child = spawn('bash', args, { cwd: ROOT, stdio: ['ignore', log, log], env: process.env });
+  closeSync(log); // the child has its own copy; a restarted server opens it again
   const address = `127.0.0.1:${options.port}`;
   try {
     await waitUntilServing(address, child, options.logFile, 60_000);

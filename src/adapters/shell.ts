@@ -1,8 +1,13 @@
-// Shell commands, the runbook's own world: `bash -c` in the plan's working directory with
-// its extra environment. A timeout kills the whole process group (a runbook line like
-// `docker-compose up` starts children that would outlive bash); the incident record keeps
-// the exit code and the tail of stdout+stderr, with secret values replaced by ***.
+// Shell commands, the runbook's own world: strict bash (`set -euo pipefail`, so a failing
+// pipe stage or an unset variable fails the command instead of passing by accident) in the
+// plan's working directory, or else a directory of the run's own, never the worker's.
+// A timeout kills the whole process group (a runbook line like `docker-compose up` starts
+// children that would outlive bash); the incident record keeps the directory, the exit code
+// and the tail of stdout+stderr, with secret values replaced by ***.
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CommandsAdapter } from '../plan/language/runtimeAdapters';
 import { parseByteSize } from '../plan/language/runtimeAdapters';
 import type { ActionRecord, CommandRunner } from './roles';
@@ -13,9 +18,11 @@ export const DEFAULT_KILL_GRACE_MS = 2000;
 /** After bash exits, how long a background child may keep the output pipes open. */
 const PIPE_GRACE_MS = 500;
 const MASK = '***';
+/** `set -euo pipefail` for every command: errors, unset variables and failed pipe stages fail it. */
+const STRICT_BASH = ['-e', '-u', '-o', 'pipefail'] as const;
 
 export interface ShellOptions {
-  /** Working directory; the worker's own when absent. */
+  /** Working directory; a fresh temporary directory when absent, never the worker's own. */
   cwd?: string;
   /** Extra environment on top of `baseEnv`. */
   env?: Record<string, string>;
@@ -145,9 +152,15 @@ interface Finished {
 
 export class ShellRunner implements CommandRunner {
   readonly outputLimit: number;
+  private scratchDir: string | undefined;
 
   constructor(readonly options: ShellOptions = {}) {
     this.outputLimit = options.outputLimit ?? DEFAULT_OUTPUT_LIMIT;
+  }
+
+  /** Where commands run; created on first use. */
+  get cwd(): string {
+    return this.options.cwd ?? (this.scratchDir ??= mkdtempSync(join(tmpdir(), 'rollback-commands-')));
   }
 
   async run(command: string, options: RunOptions = {}): Promise<ActionRecord> {
@@ -162,12 +175,13 @@ export class ShellRunner implements CommandRunner {
 
     const longestSecret = secrets.reduce((max, s) => Math.max(max, Buffer.byteLength(s)), 0);
     const output = new TailBuffer(this.outputLimit + longestSecret);
+    const cwd = this.cwd;
     const started = performance.now();
-    const finished = await this.spawn(command, env, output, timeoutMs);
+    const finished = await this.spawn(command, cwd, env, output, timeoutMs);
     const durationMs = Math.round(performance.now() - started);
 
     const text = tail(maskSecrets(output.text(), secrets), this.outputLimit, output.total);
-    const trimmed = output.total > this.outputLimit ? { outputBytes: output.total } : {};
+    const facts = { cwd, ...(output.total > this.outputLimit ? { outputBytes: output.total } : {}) };
     const base = { command: shown, output: text };
 
     if (finished.spawnError) {
@@ -175,7 +189,7 @@ export class ShellRunner implements CommandRunner {
         ...base,
         ok: false,
         summary: `could not run: ${shortCommand(shown)} (${maskSecrets(finished.spawnError.message, secrets)})`,
-        details: { error: maskSecrets(finished.spawnError.message, secrets), durationMs },
+        details: { error: maskSecrets(finished.spawnError.message, secrets), durationMs, cwd },
       };
     }
     if (finished.timedOut) {
@@ -183,7 +197,7 @@ export class ShellRunner implements CommandRunner {
         ...base,
         ok: false,
         summary: `timed out after ${timeoutMs}ms: ${shortCommand(shown)}`,
-        details: { timedOut: true, timeoutMs, durationMs, ...(finished.signal ? { signal: finished.signal } : {}), ...trimmed },
+        details: { timedOut: true, timeoutMs, durationMs, ...(finished.signal ? { signal: finished.signal } : {}), ...facts },
       };
     }
     if (finished.exitCode === null) {
@@ -191,7 +205,7 @@ export class ShellRunner implements CommandRunner {
         ...base,
         ok: false,
         summary: `killed by ${finished.signal}: ${shortCommand(shown)}`,
-        details: { signal: finished.signal, durationMs, ...trimmed },
+        details: { signal: finished.signal, durationMs, ...facts },
       };
     }
     const ok = finished.exitCode === 0;
@@ -200,15 +214,15 @@ export class ShellRunner implements CommandRunner {
       ok,
       exitCode: finished.exitCode,
       summary: ok ? `ran: ${shortCommand(shown)}` : `exit ${finished.exitCode}: ${shortCommand(shown)}`,
-      details: { durationMs, ...trimmed },
+      details: { durationMs, ...facts },
     };
   }
 
-  private spawn(command: string, env: NodeJS.ProcessEnv, output: TailBuffer, timeoutMs: number | undefined): Promise<Finished> {
+  private spawn(command: string, cwd: string, env: NodeJS.ProcessEnv, output: TailBuffer, timeoutMs: number | undefined): Promise<Finished> {
     return new Promise((resolve) => {
       // detached: bash leads a new process group, so the timeout can kill all of it.
-      const child = spawn('bash', ['-c', command], {
-        cwd: this.options.cwd,
+      const child = spawn('bash', [...STRICT_BASH, '-c', command], {
+        cwd,
         env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -253,13 +267,32 @@ export class ShellRunner implements CommandRunner {
   }
 }
 
+/**
+ * The directory a run's commands share when its plan names no `adapters.commands.cwd`:
+ * `<stateDir>/commands/<workflow id>/<run id>`, fresh for each run, kept for the record.
+ */
+export function runWorkDir(stateDir: string, execution: { workflowId: string; runId: string }): string {
+  const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_');
+  const dir = join(stateDir, 'commands', safe(execution.workflowId), safe(execution.runId));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /** A runner configured from the plan's `adapters.commands`. */
 export function shellRunnerFor(
   config: CommandsAdapter | undefined,
-  options: { dryRun?: boolean; secretNames?: readonly string[]; baseEnv?: NodeJS.ProcessEnv; defaultTimeoutMs?: number } = {},
+  options: {
+    dryRun?: boolean;
+    secretNames?: readonly string[];
+    baseEnv?: NodeJS.ProcessEnv;
+    defaultTimeoutMs?: number;
+    /** The directory for a plan without `cwd` (the run's own); a fresh temporary one when absent. */
+    workDir?: () => string | undefined;
+  } = {},
 ): ShellRunner {
+  const cwd = config?.cwd ?? (options.dryRun ? undefined : options.workDir?.());
   return new ShellRunner({
-    ...(config?.cwd ? { cwd: config.cwd } : {}),
+    ...(cwd ? { cwd } : {}),
     env: config?.env ?? {},
     secretNames: [...(config?.secretEnv ?? []), ...(options.secretNames ?? [])],
     outputLimit: parseByteSize(config?.outputLimit ?? '4KiB'),

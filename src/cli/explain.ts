@@ -29,7 +29,8 @@ function describeLevel(plan: Plan, level: Level): string[] {
 function levelChain(plan: Plan, first: Level, maxLevel: number | undefined, migration: Migration | undefined): string[] {
   const lines: string[] = [];
   const gate = levelGate(first, migration);
-  if (!gate.run) return [`${gate.reason}: ${gate.instead === 'fix-forward' ? 'fix forward instead' : 'nothing to roll back'}`];
+  if (!gate.run && gate.instead !== 'ask') return [`${gate.reason}: ${gate.instead === 'fix-forward' ? 'fix forward instead' : 'nothing to roll back'}`];
+  if (!gate.run) lines.push(`only if a person answers "${gate.question}" (default hold):`);
   let level = first;
   for (let i = 0; i < plan.levels.length; i++) {
     lines.push(...describeLevel(plan, level));
@@ -38,7 +39,7 @@ function levelChain(plan: Plan, first: Level, maxLevel: number | undefined, migr
       lines.push(`  if its checks fail: stop (${next.reason})${next.stop === 'fix-forward' ? ' — fix forward' : ''}; people escalation continues`);
       break;
     }
-    lines.push(`  if its checks fail → level ${levelId(next.level)}`);
+    lines.push(`  if its checks fail → level ${levelId(next.level)}${next.ask ? `, only if a person answers "${next.ask.question}" (default hold)` : ''}`);
     level = next.level;
   }
   return lines;

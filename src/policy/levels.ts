@@ -19,20 +19,45 @@ export function startLevel(plan: Plan, outcome: Outcome): Level {
   return (ref !== undefined ? findLevel(plan, ref) : undefined) ?? plan.levels[0]!;
 }
 
-/** With an irreversible migration the answer is to fix forward; otherwise the level just does not apply. */
-export type LevelGate = { run: true } | { run: false; instead: 'fix-forward' | 'stop'; reason: string };
+/** What a person is asked before a migration-restricted level runs for a release whose migration kind is unknown. */
+export interface MigrationQuestion {
+  reason: string;
+  question: string;
+}
+
+/**
+ * Whether a level may run given the release's migration. Fail-safe: a level restricted by
+ * `migrations` runs only when the kind is known to be allowed. With an irreversible
+ * migration the answer is to fix forward; an unknown kind is put to a person; otherwise the
+ * level just does not apply.
+ */
+export type LevelGate =
+  | { run: true }
+  | { run: false; instead: 'fix-forward'; reason: string }
+  | { run: false; instead: 'stop'; reason: string }
+  | ({ run: false; instead: 'ask' } & MigrationQuestion);
+
+const MIGRATION_WORDS: Record<Migration, string> = { none: 'there is no migration', reversible: 'it is reversible', irreversible: 'it is irreversible' };
 
 export function levelGate(level: Level, migration: Migration | undefined): LevelGate {
-  if (!level.migrations || migration === undefined || level.migrations.includes(migration)) return { run: true };
-  return {
-    run: false,
-    instead: migration === 'irreversible' ? 'fix-forward' : 'stop',
-    reason: `level ${levelId(level)} (${level.name}) may not run when the migration is ${migration}`,
-  };
+  const allowed = level.migrations;
+  if (!allowed || (migration !== undefined && allowed.includes(migration))) return { run: true };
+  const what = `level ${levelId(level)} (${level.name})`;
+  if (migration === undefined) {
+    return {
+      run: false,
+      instead: 'ask',
+      reason: `${what} runs only when the migration is ${allowed.join(' or ')}, and the migration kind is unknown`,
+      question: `migration kind unknown — approve only if ${allowed.map((m) => MIGRATION_WORDS[m]).join(' or ')}`,
+    };
+  }
+  const reason = `${what} may not run when the migration is ${migration}`;
+  return migration === 'irreversible' ? { run: false, instead: 'fix-forward', reason } : { run: false, instead: 'stop', reason };
 }
 
 export type NextLevel =
-  | { level: Level }
+  /** `ask`: the level runs only if a person confirms the migration allows it. */
+  | { level: Level; ask?: MigrationQuestion }
   | { stop: 'plan-says-stop' | 'no-deeper-level' | 'beyond-max-level' | 'migration-rule'; reason: string }
   | { stop: 'fix-forward'; reason: string };
 
@@ -55,5 +80,6 @@ export function nextLevel(plan: Plan, failed: Level, options: NextLevelOptions =
   }
   const gate = levelGate(next, options.migration);
   if (gate.run) return { level: next };
+  if (gate.instead === 'ask') return { level: next, ask: { reason: gate.reason, question: gate.question } };
   return { stop: gate.instead === 'fix-forward' ? 'fix-forward' : 'migration-rule', reason: gate.reason };
 }

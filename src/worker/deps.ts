@@ -1,5 +1,6 @@
 // Adapters chosen from configuration, handed to createActivities.
 import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activities';
 import { FileFlagStore } from '../adapters/fileFlagStore';
 import { infraAdapters } from '../adapters/factory';
@@ -8,7 +9,7 @@ import { probeHttp } from '../adapters/httpCheck';
 import { FileIdempotencyLedger, type IdempotencyStore } from '../adapters/idempotencyLedger';
 import { PostgresIdempotencyLedger } from '../adapters/idempotencyLedgerPostgres';
 import { PagerDutyClient } from '../adapters/pagerduty';
-import { shellRunnerFor } from '../adapters/shell';
+import { runWorkDir, shellRunnerFor } from '../adapters/shell';
 import { SlackNotifier } from '../adapters/slack';
 import type { WorkerConfig } from '../config';
 
@@ -18,12 +19,23 @@ export function stepGuard(config: WorkerConfig): IdempotencyStore {
   return new FileIdempotencyLedger(join(config.STATE_DIR, 'steps'));
 }
 
+/** The current run's own directory for commands of a plan without `adapters.commands.cwd`. */
+function currentRunWorkDir(stateDir: string): string | undefined {
+  let execution;
+  try {
+    execution = Context.current().info.workflowExecution;
+  } catch {
+    return undefined; // not inside an activity: the runner makes a temporary directory
+  }
+  return execution ? runWorkDir(stateDir, execution) : undefined;
+}
+
 export function activityDeps(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env, ledger: IdempotencyStore = stepGuard(config)): ActivityDeps {
   return {
     flagStore: (store) => new FileFlagStore(store.path ?? config.FLAG_STORE_PATH),
     infra: (adapters) => infraAdapters(adapters, env),
     sourceControl: (adapters) => gitSourceControlFor(adapters.git),
-    shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun, baseEnv: env }),
+    shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun, baseEnv: env, workDir: () => currentRunWorkDir(config.STATE_DIR) }),
     ledger,
     // Its URL may hold a password; a command that prints its environment must not record it.
     secretNames: ['STEP_GUARD_DATABASE_URL'],

@@ -20,7 +20,7 @@ import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
 import { findDecision, NoDecisionError } from '../policy/decide';
 import { escalationSchedule } from '../policy/escalation';
-import { findLevel, levelGate, levelId, nextLevel, startLevel } from '../policy/levels';
+import { findLevel, levelGate, levelId, type MigrationQuestion, nextLevel, startLevel } from '../policy/levels';
 import { workflowNow } from './clock';
 import { IncidentState } from './incidentState';
 import {
@@ -187,8 +187,7 @@ async function forwardFix(state: IncidentState, context: DecisionContext, reason
   const { plan } = state.input;
   state.record('forward fix instead of rollback', reason);
   state.followUps.push(`Forward fix for ${state.input.service}: ${reason}`);
-  const authority = authorityFor(plan, context);
-  const roles = authority && !authority.system ? authority.roles : (plan.authority.escalation[0]?.roles ?? []);
+  const roles = answerableRoles(state, context);
   if (roles.length > 0) {
     const answer = await ask(state, {
       subject: 'forward fix (no destructive rollback)',
@@ -201,6 +200,41 @@ async function forwardFix(state: IncidentState, context: DecisionContext, reason
     state.decisions.push({ action: 'fix-forward', by: answer.by, reason: answer.reason, at: workflowNow() });
   }
   return Outcome.FixForward;
+}
+
+/** Who answers for the plan when no decision rule names anyone: its first escalation step. */
+function answerableRoles(state: IncidentState, context: DecisionContext): string[] {
+  const { plan } = state.input;
+  const authority = authorityFor(plan, context);
+  return authority && !authority.system ? authority.roles : (plan.authority.escalation[0]?.roles ?? []);
+}
+
+/**
+ * A migration-restricted level for a release whose migration kind is unknown runs only if a
+ * person with authority confirms the kind allows it; unanswered, it holds. Either way recorded.
+ */
+async function migrationConfirmed(state: IncidentState, context: DecisionContext, level: Level, gate: MigrationQuestion): Promise<boolean> {
+  // Runs recorded before this rule let an unknown migration through.
+  if (!patched('unknown-migration-asks')) return true;
+  const roles = answerableRoles(state, context);
+  const refuse = (why: string) => {
+    state.record('level refused', `${gate.reason}; ${why}`);
+    state.followUps.push(`Find out the migration kind of the ${state.input.service} release: level ${levelId(level)} (${level.name}) did not run`);
+    return false;
+  };
+  if (roles.length === 0) return refuse('nobody in the plan may confirm it');
+  const { plan } = state.input;
+  const answer = await ask(state, {
+    subject: `level ${levelId(level)} (${level.name}): ${gate.question}`,
+    roles,
+    quorum: 'any',
+    window: plan.defaults.askWindow,
+    default: 'hold',
+    summary: `${gate.reason}. ${gate.question}.`,
+  });
+  if (answer.choice === 'hold') return refuse(isPerson(answer.by) ? `${answer.by}: ${answer.reason}` : answer.reason);
+  state.record('level allowed', `${answer.by} confirmed the migration allows it: ${answer.reason}`);
+  return true;
 }
 
 async function verifyLevel(state: IncidentState, level: Level): Promise<boolean> {
@@ -296,7 +330,14 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
     if (!(await runSteps(state, level, planOutcome.steps, `first-response-${state.decisions.length}`, hooks))) return Outcome.RollbackFailed;
   }
   const gate = levelGate(level, context.migration);
-  if (!gate.run) return gate.instead === 'fix-forward' ? forwardFix(state, context, gate.reason) : (state.record('level refused', gate.reason), Outcome.RollbackFailed);
+  if (!gate.run) {
+    if (gate.instead === 'fix-forward') return forwardFix(state, context, gate.reason);
+    if (gate.instead === 'stop') {
+      state.record('level refused', gate.reason);
+      return Outcome.RollbackFailed;
+    }
+    if (!(await migrationConfirmed(state, context, level, gate))) return Outcome.RollbackFailed;
+  }
 
   for (;;) {
     state.level = level.level;
@@ -310,6 +351,7 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
     const next = nextLevel(plan, level, { ...(maxLevel === undefined ? {} : { maxLevel }), ...(context.migration ? { migration: context.migration } : {}) });
     if ('level' in next) {
       state.record('escalating deeper', `level ${levelId(level)} did not restore service → ${levelId(next.level)} (${next.level.name}); ${slaLeft(state) ?? 'no SLA'}`);
+      if (next.ask && !(await migrationConfirmed(state, context, next.level, next.ask))) return acted ? Outcome.RollbackUnverified : Outcome.RollbackFailed;
       enterStage(state, Stage.RollBack, `escalated to level ${levelId(next.level)}`);
       level = next.level;
       continue;

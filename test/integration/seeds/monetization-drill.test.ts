@@ -111,7 +111,8 @@ function indexOf(record: IncidentRecord, event: string, detail?: string): number
 
 test('(a) data integrity at risk: targets confirmed, agent writes off, backend rolled back in waves, the web portal last', async () => {
   const w = await world();
-  const handle = await startRun(client, worker.taskQueue, monetizationPlan(w), 'DataIntegrityRisk', { service: 'web-portal' });
+  // The release's migration is known (§4.5): the app level runs only then.
+  const handle = await startRun(client, worker.taskQueue, monetizationPlan(w), 'DataIntegrityRisk', { service: 'web-portal', context: { migration: 'none' } });
   const result = await handle.result();
   const record = await handle.query(recordQuery);
   await keepHistory(handle, 'monetization-drill-waves');
@@ -197,7 +198,12 @@ test('(c) the quarterly drill in staging: a complete §5 evidence checklist', as
   const w = await world();
   const plan = monetizationPlan(w);
   const drill = plan.drills.find((d) => d.name === 'quarterly')!;
-  const handle = await startRun(client, worker.taskQueue, plan, 'DataIntegrityRisk', { service: 'web-portal', drill: drill.name, environment: drill.environment });
+  const handle = await startRun(client, worker.taskQueue, plan, 'DataIntegrityRisk', {
+    service: 'web-portal',
+    drill: drill.name,
+    environment: drill.environment,
+    context: { migration: 'reversible' },
+  });
   const running = await eventually(() => status(handle), (s) => s.stage !== 'detect');
   expect(events(running)[0]).toBe('stage: detect');
   const result = await handle.result();

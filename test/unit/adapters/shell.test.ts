@@ -1,9 +1,11 @@
-// The shell runner against real bash: exit codes, a timeout that leaves no process of the
-// group alive, output trimmed to its tail, secrets masked, and a dry-run that runs nothing.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+// The shell runner against real bash: strict mode (errexit, nounset, pipefail), the
+// directory it runs in (the plan's, else the run's own, never the process's), exit codes, a
+// timeout that leaves no process of the group alive, output trimmed to its tail, secrets
+// masked, and a dry-run that runs nothing.
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { maskSecrets, ShellRunner, shellRunnerFor, shortCommand, tail } from '../../../src/adapters/shell';
+import { maskSecrets, runWorkDir, ShellRunner, shellRunnerFor, shortCommand, tail } from '../../../src/adapters/shell';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'shell-'));
 
@@ -42,6 +44,57 @@ test('runs bash -c in the configured cwd with the extra environment, call env ov
   const runner = new ShellRunner({ cwd: dir, env: { A: 'from-runner', B: 'runner' } });
   const record = await runner.run('pwd; echo "$A $B $0"', { env: { A: 'from-call' } });
   expect(record.output).toBe(`${dir}\nfrom-call runner bash\n`);
+  expect(record.details?.cwd).toBe(dir);
+});
+
+describe('strict mode: set -euo pipefail', () => {
+  test.each([
+    ['a failing first pipe stage fails the pipe', 'false | cat', 1],
+    ['an unreachable URL piped into jq fails with curl\'s exit code', 'curl -sf --max-time 2 http://127.0.0.1:9/health | jq -e .ok', 7],
+    ['a failing command stops a list', 'false; echo "should not run"', 1],
+    ['an unset variable fails instead of expanding to nothing', 'echo "dump to $ROLLBACK_TEST_NEVER_SET/dump"', 1],
+  ])('%s', async (_, command, exitCode) => {
+    const record = await new ShellRunner().run(command);
+    expect(record).toMatchObject({ ok: false, exitCode });
+    expect(record.output).not.toContain('should not run');
+  });
+
+  test('the unset variable is named in the output', async () => {
+    const record = await new ShellRunner().run('mongodump --out="$INCIDENT_DIR/mongodb_dump_before_rollback"');
+    expect(record.output).toContain('INCIDENT_DIR: unbound variable');
+  });
+
+  test('a failure the command handles itself still passes: || true, if, and a default value', async () => {
+    const record = await new ShellRunner().run('grep -q nothing /dev/null || true; if false; then exit 9; fi; echo "${MAYBE_UNSET:-default}"');
+    expect(record).toMatchObject({ ok: true, exitCode: 0, output: 'default\n' });
+  });
+});
+
+describe('where commands run', () => {
+  test('without a cwd: a fresh directory of the runner\'s own, never the process\'s working directory', async () => {
+    const runner = new ShellRunner();
+    const record = await runner.run('pwd; touch left-behind');
+    expect(record.details?.cwd).toBe(runner.cwd);
+    expect(record.output).toBe(`${runner.cwd}\n`);
+    expect(runner.cwd).not.toBe(process.cwd());
+    expect(existsSync(join(process.cwd(), 'left-behind'))).toBe(false);
+    expect(readdirSync(runner.cwd)).toEqual(['left-behind']);
+    // The same runner keeps its directory: the next command sees the file.
+    expect((await runner.run('test -f left-behind')).ok).toBe(true);
+  });
+
+  test('shellRunnerFor: the plan\'s cwd wins; without one the run\'s directory; in a dry-run none is made', async () => {
+    const planDir = tempDir();
+    const state = tempDir();
+    const runDir = () => runWorkDir(state, { workflowId: 'rollback-reserves-v11-reserves-ab/c', runId: 'run-1' });
+    expect((await shellRunnerFor({ cwd: planDir, env: {}, secretEnv: [], outputLimit: '4KiB' }, { workDir: runDir }).run('pwd')).details?.cwd).toBe(planDir);
+    const record = await shellRunnerFor(undefined, { workDir: runDir }).run('pwd');
+    expect(record.details?.cwd).toBe(join(state, 'commands', 'rollback-reserves-v11-reserves-ab_c', 'run-1'));
+    expect(record.output).toBe(`${record.details?.cwd as string}\n`);
+    const dry = tempDir();
+    shellRunnerFor(undefined, { dryRun: true, workDir: () => runWorkDir(dry, { workflowId: 'w', runId: 'r' }) });
+    expect(readdirSync(dry)).toEqual([]);
+  });
 });
 
 test('a timeout kills the whole process group: a background sleep 30 does not survive', async () => {
