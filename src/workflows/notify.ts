@@ -4,7 +4,7 @@
 // within the plan's `notifications.delivery` bounds, and messages to one destination keep
 // their order (PagerDuty's trigger before its resolve, a Slack post before its update).
 // Runs recorded before the patch await each notification, as they did, so they replay.
-import { ActivityFailure, CancellationScope, condition, patched } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, patched, TimeoutFailure } from '@temporalio/workflow';
 import type { Delivery } from '../activities';
 import { parseDuration } from '../plan/duration';
 import type { IncidentState } from './incidentState';
@@ -15,13 +15,17 @@ export function failureMessage(err: unknown): string {
   return (err as Error).message;
 }
 
-/** Why a notification gave up: the bound that ended it and the last attempt's error. */
-function deliveryFailure(err: unknown): string {
-  const messages: string[] = [];
-  for (let cause: unknown = err instanceof ActivityFailure ? err.cause : err; cause instanceof Error; cause = cause.cause) {
-    messages.push(cause.message);
+/** Why a notification gave up, in words: the plan's bound that ended it and the last error seen. */
+function deliveryFailure(state: IncidentState, err: unknown): string {
+  if (!(err instanceof ActivityFailure)) return failureMessage(err);
+  const { attemptTimeout, giveUpAfter } = state.input.plan.notifications.delivery;
+  const cause = err.cause;
+  if (cause instanceof TimeoutFailure) {
+    // A vendor that never answers leaves no error: every attempt ran out of time.
+    return cause.timeoutType === 'SCHEDULE_TO_CLOSE' ? `no answer: gave up after ${giveUpAfter} (attempts of ${attemptTimeout})` : `no answer within ${attemptTimeout}`;
   }
-  return messages.join(': ') || String(err);
+  const last = cause?.message ?? err.message;
+  return err.retryState === 'TIMEOUT' ? `gave up after ${giveUpAfter}; last error: ${last}` : last;
 }
 
 /** Decided once, when the run starts: replays of older runs keep awaiting their notifications. */
@@ -48,7 +52,7 @@ export async function send(state: IncidentState, what: string, to: string, deliv
       state.settleNotification(entry, delivery.sent ? 'delivered' : 'skipped', delivery.reason);
       return delivery;
     } catch (err) {
-      state.settleNotification(entry, 'failed', state.notifiersBeside ? deliveryFailure(err) : failureMessage(err));
+      state.settleNotification(entry, 'failed', state.notifiersBeside ? deliveryFailure(state, err) : failureMessage(err));
       return undefined;
     }
   };
@@ -102,6 +106,7 @@ export async function settleNotifications(state: IncidentState): Promise<void> {
   const { delivery } = state.input.plan.notifications;
   if (await condition(() => state.notificationsSettled, parseDuration(delivery.giveUpAfter))) return;
   const pending = state.notifications.filter((n) => n.status === 'pending');
+  for (const entry of pending) entry.detail = 'the run closed before it was delivered';
   state.record('notifications still pending at close', pending.map((n) => `${n.what} → ${n.to}`).join(', '));
 }
 

@@ -13,6 +13,8 @@ export interface FixturePlanOptions {
   delay?: string;
   slackChannel?: string;
   routingKeyEnv?: string;
+  /** Per-attempt timeout and give-up bound for Slack and PagerDuty messages. */
+  delivery?: { attemptTimeout: string; giveUpAfter: string };
 }
 
 export const APPROVER = 'U0APPROVER1';
@@ -72,7 +74,7 @@ checks:
 adapters:
   flags: { type: file, path: ${JSON.stringify(options.flagStorePath)} }
 notifications:
-${options.slackChannel ? `  slack: { channel: "${options.slackChannel}" }\n` : ''}${options.routingKeyEnv ? `  pagerduty: { routingKeyEnv: ${options.routingKeyEnv} }\n` : ''}  templates: {}
+${options.slackChannel ? `  slack: { channel: "${options.slackChannel}" }\n` : ''}${options.routingKeyEnv ? `  pagerduty: { routingKeyEnv: ${options.routingKeyEnv} }\n` : ''}${options.delivery ? `  delivery: { attemptTimeout: ${options.delivery.attemptTimeout}, giveUpAfter: ${options.delivery.giveUpAfter} }\n` : ''}  templates: {}
 `;
   return parsePlan(yaml, `${name}.yaml`);
 }
