@@ -7,6 +7,7 @@
 import { ActivityFailure, CancellationScope, condition, patched, TimeoutFailure } from '@temporalio/workflow';
 import type { Delivery } from '../activities';
 import { parseDuration } from '../plan/duration';
+import { DEFAULT_DELIVERY, type Notifications } from '../plan/schema';
 import type { IncidentState } from './incidentState';
 import { notifications, notificationsWithin } from './proxies';
 
@@ -15,10 +16,15 @@ export function failureMessage(err: unknown): string {
   return (err as Error).message;
 }
 
+/** The plan's bounds; a plan snapshot taken before they existed gets the defaults. */
+function deliveryBounds(state: IncidentState): Notifications['delivery'] {
+  return (state.input.plan.notifications.delivery as Notifications['delivery'] | undefined) ?? DEFAULT_DELIVERY;
+}
+
 /** Why a notification gave up, in words: the plan's bound that ended it and the last error seen. */
 function deliveryFailure(state: IncidentState, err: unknown): string {
   if (!(err instanceof ActivityFailure)) return failureMessage(err);
-  const { attemptTimeout, giveUpAfter } = state.input.plan.notifications.delivery;
+  const { attemptTimeout, giveUpAfter } = deliveryBounds(state);
   const cause = err.cause;
   if (cause instanceof TimeoutFailure) {
     // A vendor that never answers leaves no error: every attempt ran out of time.
@@ -63,7 +69,7 @@ export async function send(state: IncidentState, what: string, to: string, deliv
   const delivery = state.track(
     CancellationScope.nonCancellable(async () => {
       await previous;
-      return attempt(notificationsWithin(state.input.plan.notifications.delivery));
+      return attempt(notificationsWithin(deliveryBounds(state)));
     }),
   );
   state.lanes.set(to, delivery);
@@ -103,8 +109,7 @@ export async function whenDelivered(state: IncidentState, all: readonly Sent[], 
  */
 export async function settleNotifications(state: IncidentState): Promise<void> {
   if (!state.notifiersBeside || state.notificationsSettled) return;
-  const { delivery } = state.input.plan.notifications;
-  if (await condition(() => state.notificationsSettled, parseDuration(delivery.giveUpAfter))) return;
+  if (await condition(() => state.notificationsSettled, parseDuration(deliveryBounds(state).giveUpAfter))) return;
   const pending = state.notifications.filter((n) => n.status === 'pending');
   for (const entry of pending) entry.detail = 'the run closed before it was delivered';
   state.record('notifications still pending at close', pending.map((n) => `${n.what} → ${n.to}`).join(', '));
