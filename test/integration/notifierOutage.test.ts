@@ -143,3 +143,43 @@ test('a decision window whose default is rollback ends at the deadline it announ
     expect.arrayContaining(['PagerDuty trigger', 'PagerDuty resolve']),
   );
 });
+
+test('after an outage the queued messages arrive in order: PagerDuty trigger before resolve, the approval update on the request it replaces', async () => {
+  slack.failAll('server_error');
+  pagerduty.failAll('server_error');
+  const flags = await flagFile({ new_checkout: true });
+  const plan = fixturePlan({
+    healthUrl: health.url,
+    flagStorePath: flags,
+    window: '2s',
+    defaultAction: 'rollback',
+    slackChannel: CHANNEL,
+    routingKeyEnv: 'PD_ROUTING_KEY',
+    delivery: { attemptTimeout: '1s', giveUpAfter: '30s' },
+  });
+  const handle = await startRun(client, worker.taskQueue, plan, 'ErrorRateHigh');
+  // The clock decides and the rollback runs while both vendors are still down.
+  await flagOffAt(flags);
+  const during = await status(handle);
+  expect(notification(during, 'PagerDuty trigger')?.status).toBe('pending');
+  expect(notification(during, 'Slack approval request')?.status).toBe('pending');
+
+  slack.recover();
+  pagerduty.recover();
+  const result = await handle.result();
+  expect(result.notifications.map((n) => `${n.what}: ${n.status}`)).toEqual([
+    'PagerDuty trigger: delivered',
+    'Slack approval request: delivered',
+    'Slack approval update: delivered',
+    'Slack announcement: delivered',
+    'Slack outcome: delivered',
+    'PagerDuty resolve: delivered',
+  ]);
+  // PagerDuty: one incident, opened and then resolved (a resolve first would leave it open).
+  expect(pagerduty.incidents.get(handle.workflowId)).toMatchObject({ opened: 1, status: 'resolved', actions: ['trigger', 'resolve'] });
+  // Slack: the late request now says the clock applied the default, its buttons gone.
+  const posted = slack.requests.find((r) => r.path === '/api/chat.postMessage' && !r.scriptedFailure && JSON.stringify(r.body).includes(handle.workflowId));
+  const update = slack.requests.find((r) => r.path === '/api/chat.update' && !r.scriptedFailure && JSON.stringify(r.body).includes(handle.workflowId));
+  expect(JSON.stringify(update?.body.blocks)).toContain('No answer by the deadline');
+  expect(slack.requests.indexOf(update!)).toBeGreaterThan(slack.requests.indexOf(posted!));
+});
