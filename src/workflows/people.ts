@@ -63,7 +63,8 @@ async function showDecision(state: IncidentState, posted: Sent, request: Approva
 
 /**
  * Asks and waits for the answer. The window starts when the question is recorded and ends at
- * the deadline announced (in status and in Slack), whatever Slack does.
+ * the deadline announced (in status and in Slack), whatever Slack does; runs from before the
+ * notifier patch waited for the Slack post first.
  */
 export async function ask(state: IncidentState, question: Question): Promise<Answer> {
   const { plan, incidentId, service, trigger } = state.input;
