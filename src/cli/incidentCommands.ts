@@ -214,6 +214,12 @@ export function formatStatus(s: IncidentStatus): string {
     lines.push('checks');
     for (const c of s.checks) lines.push(`  ${c.ok ? 'ok    ' : 'FAILED'} ${c.check} (${c.attempts.length} attempt${c.attempts.length === 1 ? '' : 's'})`);
   }
+  // Delivered messages are the rule; the others are what an on-call engineer must know.
+  const undelivered = (s.notifications ?? []).filter((n) => n.status !== 'delivered');
+  if (undelivered.length) {
+    lines.push('notifications');
+    for (const n of undelivered) lines.push(`  ${n.status.padEnd(7)} ${n.what} → ${n.to}${n.detail ? ` — ${n.detail}` : ''}`);
+  }
   if (s.timeline.length) {
     lines.push('timeline');
     for (const e of s.timeline) lines.push(`  ${e.at}  ${e.event}${e.detail ? ` — ${e.detail}` : ''}`);

@@ -1,6 +1,7 @@
 // Rules a field-by-field schema cannot see: references between parts of the plan,
 // dependency cycles, placeholders and secrets. Decision tables have their own module.
 import { levelId, nextLevel } from '../policy/levels';
+import { parseDuration } from './duration';
 import { findCycle } from '../policy/order';
 import { checkDecisions } from './decisionChecks';
 import { IssueList, type CrossIssue } from './issues';
@@ -111,6 +112,10 @@ function checkOperations(plan: Plan, issues: IssueList): void {
     const known = a.to === 'pagerduty' ? plan.notifications.pagerduty : a.to === 'slack' ? plan.notifications.slack : channels.includes(a.to);
     if (!known) issues.add(['notifications', 'announce', i, 'to'], `"${a.to}" is not configured: use "slack", "pagerduty" or one of notifications.slack.channels`);
   });
+  const { attemptTimeout, giveUpAfter } = plan.notifications.delivery;
+  if (parseDuration(attemptTimeout) > parseDuration(giveUpAfter)) {
+    issues.add(['notifications', 'delivery', 'attemptTimeout'], `one attempt (${attemptTimeout}) cannot take longer than giveUpAfter (${giveUpAfter})`);
+  }
   plan.timing?.targets.forEach((t, i) => {
     if (t.from === t.to) issues.add(['timing', 'targets', i, 'to'], `a time target needs two different milestones (both are "${t.from}")`);
   });

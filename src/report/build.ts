@@ -384,6 +384,8 @@ export function buildReport(plan: Plan, record: IncidentRecord): IncidentReport 
     }),
     steps: record.steps.map((s, i) => step(i + 1, s)),
     checks: record.checks,
+    // Records of runs queried before notifications were recorded have none.
+    notifications: record.notifications ?? [],
     snapshots: {
       ...(record.snapshots?.before ? { before: snapshot(record.snapshots.before)! } : {}),
       ...(record.snapshots?.after ? { after: snapshot(record.snapshots.after)! } : {}),

@@ -80,6 +80,20 @@ function personLines(s: ReportSection): string[] {
   return [`## ${s.title}`, '', ...(s.hint ? [`_${s.hint}._`, ''] : []), ...body, ''];
 }
 
+/** Every notification that did not arrive, and a count of those that did. */
+function notificationLines(r: IncidentReport): string[] {
+  if (!r.notifications.length) return [];
+  const count = (status: string) => r.notifications.filter((n) => n.status === status).length;
+  const counts = ['delivered', 'failed', 'pending', 'skipped'].filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`);
+  const lines = ['## Notifications', '', `${counts.join(', ')}.`, ''];
+  const mark: Record<string, string> = { failed: '❌ failed', pending: '⏳ never confirmed', skipped: '➖ skipped' };
+  for (const n of r.notifications.filter((x) => x.status !== 'delivered')) {
+    lines.push(`- ${mark[n.status]}: ${n.what} → ${n.to} (queued ${n.queuedAt}${n.settledAt ? `, settled ${n.settledAt}` : ''})${n.detail ? ` — ${n.detail}` : ''}`);
+  }
+  lines.push('');
+  return lines;
+}
+
 export function renderMarkdown(r: IncidentReport): string {
   const out: string[] = [];
   const heading = r.kind === 'drill' ? 'Drill Report' : 'Incident Report';
@@ -182,6 +196,8 @@ export function renderMarkdown(r: IncidentReport): string {
     }
     out.push('');
   }
+
+  out.push(...notificationLines(r));
 
   out.push('## Snapshots', '', ...snapshotLines('Before', r.snapshots.before), ...snapshotLines('After', r.snapshots.after));
 

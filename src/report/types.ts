@@ -2,7 +2,7 @@
 // Markdown is rendered from. Facts the engine knows are filled in; what only a person
 // knows (root cause, users affected, revenue impact…) is marked `toFill`.
 import type { Milestone, Plan } from '../plan/schema';
-import type { CheckResult, DecisionAction, Outcome, Stage } from '../workflows/messages';
+import type { CheckResult, DecisionAction, NotificationRecord, Outcome, Stage } from '../workflows/messages';
 
 export const REPORT_VERSION = 1;
 
@@ -148,6 +148,8 @@ export interface IncidentReport {
   stages: ReportStage[];
   steps: ReportStep[];
   checks: CheckResult[];
+  /** Slack and PagerDuty messages and how each went; failed and pending ones are what a reader needs. */
+  notifications: NotificationRecord[];
   snapshots: { before?: ReportSnapshot; after?: ReportSnapshot };
   events: { at: string; event: string; detail?: string }[];
   followUps: { text: string; done: boolean }[];

@@ -1,6 +1,5 @@
 // The run's long-lived state in one place: what the status and record queries show and
 // what the result reports. Deterministic: timestamps come from the workflow clock.
-import type { ApprovalRequest } from '../adapters/slack';
 import type { Milestone } from '../plan/schema';
 import { type Milestones, scoreRun } from '../policy/timing';
 import type {
@@ -13,6 +12,7 @@ import type {
   IncidentInput,
   IncidentRecord,
   IncidentStatus,
+  NotificationRecord,
   Outcome,
   PeopleEscalation,
   PendingApproval,
@@ -42,8 +42,14 @@ export class IncidentState {
   outcome?: Outcome;
   /** Levels run so far (a level may run again after monitoring re-opens the incident). */
   levelRuns = 0;
-  /** The Slack message with the buttons, so the decision can replace them. */
-  approvalMessage?: { channel: string; ts: string; request: ApprovalRequest };
+  /** Runs started since the notifier patch send notifications beside the run (see notify.ts). */
+  notifiersBeside = false;
+  /** Every notification and how it went, for status and report. */
+  readonly notifications: NotificationRecord[] = [];
+  /** The last notification per destination: messages to one place go out in order. */
+  readonly lanes = new Map<string, Promise<unknown>>();
+  /** Notification work not yet settled, follow-ups chained on a delivery included. */
+  private inFlight = 0;
   /** Alerts received while the run watches (prepare, monitor, monitoring after rollback). */
   readonly newAlerts: AlertNotification[] = [];
   /** Alert episodes (fingerprint + startsAt) the run absorbed; a repeat of one is counted, not news. */
@@ -148,6 +154,31 @@ export class IncidentState {
     return { accepted: true };
   }
 
+  queueNotification(what: string, to: string): NotificationRecord {
+    const entry: NotificationRecord = { what, to, status: 'pending', queuedAt: this.now() };
+    this.notifications.push(entry);
+    return entry;
+  }
+
+  settleNotification(entry: NotificationRecord, status: 'delivered' | 'skipped' | 'failed', detail?: string): void {
+    entry.status = status;
+    entry.settledAt = this.now();
+    if (detail !== undefined) entry.detail = detail;
+    this.record(`${entry.what} ${status === 'delivered' ? 'sent' : status}`, detail);
+  }
+
+  /** Counts `work` as in flight until it settles; `work` must not reject. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight++;
+    return work.finally(() => {
+      this.inFlight--;
+    });
+  }
+
+  get notificationsSettled(): boolean {
+    return this.inFlight === 0;
+  }
+
   /**
    * An alert for the run's plan and service. A repeat of an episode the run absorbed (same
    * fingerprint and startsAt, still firing) is counted and nothing else: it never re-opens,
@@ -186,6 +217,7 @@ export class IncidentState {
       ...(this.level === undefined ? {} : { level: this.level }),
       ...(this.outcome ? { outcome: this.outcome } : {}),
       checks: this.checks,
+      notifications: this.notifications,
       timeline: this.timeline,
     };
   }

@@ -114,6 +114,20 @@ export interface CheckResult {
   attempts: CheckAttempt[];
 }
 
+/** A message to Slack or PagerDuty. It goes out beside the run, so the run never waits for it. */
+export interface NotificationRecord {
+  /** What it is, e.g. "PagerDuty trigger", "Slack approval request". */
+  what: string;
+  /** A Slack channel, or "pagerduty". */
+  to: string;
+  /** pending: queued or still being retried; skipped: not configured on the worker (or nothing to update). */
+  status: 'pending' | 'delivered' | 'skipped' | 'failed';
+  queuedAt: string;
+  settledAt?: string;
+  /** Why it failed or was skipped. */
+  detail?: string;
+}
+
 export interface IncidentStatus {
   incidentId: string;
   /** The service desk that opened the run (one per plan, service and environment), when it came from an alert. */
@@ -129,6 +143,7 @@ export interface IncidentStatus {
   level?: number;
   checks: CheckResult[];
   outcome?: Outcome;
+  notifications: NotificationRecord[];
   timeline: TimelineEntry[];
 }
 

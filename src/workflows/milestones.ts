@@ -4,7 +4,7 @@
 import type { Milestone } from '../plan/schema';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
-import { fillTemplate, page, postToSlack } from './notify';
+import { fillTemplate, page, postToSlack, type Sent, whenDelivered } from './notify';
 import { isPerson } from './people';
 
 /** What the checks and the post-rollback snapshot saw, for `{{metrics}}`. */
@@ -51,11 +51,12 @@ export async function reach(state: IncidentState, milestone: Milestone): Promise
   if (state.milestones[milestone]) return;
   state.reach(milestone);
   const { notifications } = state.input.plan;
-  let told = false;
+  const sent: Sent[] = [];
   for (const announcement of notifications.announce.filter((a) => a.at === milestone)) {
     const text = fillTemplate(notifications.templates[announcement.template] ?? announcement.template, templateValues(state));
-    if (announcement.to === 'pagerduty') told = (await page(state, 'trigger', text)) || told;
-    else told = (await postToSlack(state, `Announce ${announcement.template}`, text, announcement.to === 'slack' ? undefined : notifications.slack?.channels[announcement.to])) || told;
+    if (announcement.to === 'pagerduty') sent.push(await page(state, 'trigger', text));
+    else sent.push(await postToSlack(state, `Announce ${announcement.template}`, text, announcement.to === 'slack' ? undefined : notifications.slack?.channels[announcement.to]));
   }
-  if (told && AFTER_ROLLBACK.includes(milestone)) await reach(state, 'notified');
+  // Stakeholders were told once one announcement arrives (beside the run for new runs).
+  if (AFTER_ROLLBACK.includes(milestone)) await whenDelivered(state, sent, () => reach(state, 'notified'));
 }

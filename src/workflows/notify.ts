@@ -1,23 +1,118 @@
-// Notifications never block a rollback: a failure is recorded and the run goes on.
-import { ActivityFailure } from '@temporalio/workflow';
+// Notifications never hold up a rollback. Runs started since the `notifiers-beside-the-run`
+// patch send them beside the run: each is started and tracked (pending → delivered, skipped
+// or failed, in the record), each attempt is short and retries go on in the background
+// within the plan's `notifications.delivery` bounds, and messages to one destination keep
+// their order (PagerDuty's trigger before its resolve, a Slack post before its update).
+// Runs recorded before the patch await each notification, as they did, so they replay.
+import { ActivityFailure, CancellationScope, condition, patched, TimeoutFailure } from '@temporalio/workflow';
 import type { Delivery } from '../activities';
+import { parseDuration } from '../plan/duration';
+import { DEFAULT_DELIVERY, type Notifications } from '../plan/schema';
 import type { IncidentState } from './incidentState';
-import { notifications } from './proxies';
+import { notifications, notificationsWithin } from './proxies';
 
 export function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return (err as Error).message;
 }
 
-export async function notify<T extends Delivery>(state: IncidentState, what: string, send: () => Promise<T>): Promise<T | undefined> {
-  try {
-    const delivery = await send();
-    state.record(delivery.sent ? `${what} sent` : `${what} skipped`, delivery.reason);
-    return delivery;
-  } catch (err) {
-    state.record(`${what} failed`, failureMessage(err));
-    return undefined;
+/** The plan's bounds; a plan snapshot taken before they existed gets the defaults. */
+function deliveryBounds(state: IncidentState): Notifications['delivery'] {
+  return (state.input.plan.notifications.delivery as Notifications['delivery'] | undefined) ?? DEFAULT_DELIVERY;
+}
+
+/** Why a notification gave up, in words: the plan's bound that ended it and the last error seen. */
+function deliveryFailure(state: IncidentState, err: unknown): string {
+  if (!(err instanceof ActivityFailure)) return failureMessage(err);
+  const { attemptTimeout, giveUpAfter } = deliveryBounds(state);
+  const cause = err.cause;
+  if (cause instanceof TimeoutFailure) {
+    // A vendor that never answers leaves no error: every attempt ran out of time.
+    return cause.timeoutType === 'SCHEDULE_TO_CLOSE' ? `no answer: gave up after ${giveUpAfter} (attempts of ${attemptTimeout})` : `no answer within ${attemptTimeout}`;
   }
+  const last = cause?.message ?? err.message;
+  return err.retryState === 'TIMEOUT' ? `gave up after ${giveUpAfter}; last error: ${last}` : last;
+}
+
+/** Decided once, when the run starts: replays of older runs keep awaiting their notifications. */
+export function chooseNotifierMode(state: IncidentState): void {
+  state.notifiersBeside = patched('notifiers-beside-the-run');
+}
+
+type NotificationActivities = typeof notifications;
+
+/** A notification under way; `delivery` settles when it is delivered, skipped or given up. */
+export interface Sent {
+  delivery: Promise<Delivery | undefined>;
+}
+
+/**
+ * Sends one notification to `to` (a Slack channel or "pagerduty"). Resolves at once for runs
+ * beside (the delivery settles later), after the delivery for older runs.
+ */
+export async function send(state: IncidentState, what: string, to: string, deliver: (activities: NotificationActivities) => Promise<Delivery>): Promise<Sent> {
+  const entry = state.queueNotification(what, to);
+  const attempt = async (activities: NotificationActivities): Promise<Delivery | undefined> => {
+    try {
+      const delivery = await deliver(activities);
+      state.settleNotification(entry, delivery.sent ? 'delivered' : 'skipped', delivery.reason);
+      return delivery;
+    } catch (err) {
+      state.settleNotification(entry, 'failed', state.notifiersBeside ? deliveryFailure(state, err) : failureMessage(err));
+      return undefined;
+    }
+  };
+  if (!state.notifiersBeside) return { delivery: Promise.resolve(await attempt(notifications)) };
+
+  const previous = state.lanes.get(to);
+  // Not cancellable: a page sent by people escalation outlives the escalation's scope.
+  const delivery = state.track(
+    CancellationScope.nonCancellable(async () => {
+      await previous;
+      return attempt(notificationsWithin(deliveryBounds(state)));
+    }),
+  );
+  state.lanes.set(to, delivery);
+  return { delivery };
+}
+
+function delivered(sent: Sent): Promise<boolean> {
+  return sent.delivery.then((d) => d?.sent === true);
+}
+
+/** True as soon as one of them is delivered; false once all settled undelivered. */
+function anyDelivered(all: readonly Sent[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    let left = all.length;
+    if (left === 0) resolve(false);
+    for (const sent of all) {
+      void delivered(sent).then((ok) => {
+        if (ok) resolve(true);
+        else if (--left === 0) resolve(false);
+      });
+    }
+  });
+}
+
+/** Runs `next` once one of `all` is delivered: beside the run, or awaited for older runs. */
+export async function whenDelivered(state: IncidentState, all: readonly Sent[], next: () => Promise<unknown>): Promise<void> {
+  const work = anyDelivered(all).then(async (ok) => {
+    if (ok) await next();
+  });
+  if (state.notifiersBeside) void state.track(work);
+  else await work;
+}
+
+/**
+ * Before the run returns: gives notifications still under way the plan's bound to settle, so
+ * their outcome lands in the record. The outcome itself never waited for them.
+ */
+export async function settleNotifications(state: IncidentState): Promise<void> {
+  if (!state.notifiersBeside || state.notificationsSettled) return;
+  if (await condition(() => state.notificationsSettled, parseDuration(deliveryBounds(state).giveUpAfter))) return;
+  const pending = state.notifications.filter((n) => n.status === 'pending');
+  for (const entry of pending) entry.detail = 'the run closed before it was delivered';
+  state.record('notifications still pending at close', pending.map((n) => `${n.what} → ${n.to}`).join(', '));
 }
 
 /** Fills a plan template's {{placeholders}}; unknown ones stay visible rather than vanish. */
@@ -25,23 +120,19 @@ export function fillTemplate(template: string, values: Record<string, string | u
   return template.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-/** True when the message was delivered. */
-export async function postToSlack(state: IncidentState, what: string, text: string, channel?: string): Promise<boolean> {
+export async function postToSlack(state: IncidentState, what: string, text: string, channel?: string): Promise<Sent> {
   const target = channel ?? state.input.plan.notifications.slack?.channel;
-  if (!target) return false;
-  const delivery = await notify(state, what, () => notifications.postSlackMessage.executeWithOptions({ summary: `${what} → ${target}` }, [{ channel: target, text }]));
-  return delivery?.sent === true;
+  if (!target) return { delivery: Promise.resolve(undefined) };
+  return send(state, what, target, (activities) => activities.postSlackMessage.executeWithOptions({ summary: `${what} → ${target}` }, [{ channel: target, text }]));
 }
 
-/** True when PagerDuty took the event. */
-export async function page(state: IncidentState, action: 'trigger' | 'acknowledge' | 'resolve', summary: string): Promise<boolean> {
+export async function page(state: IncidentState, action: 'trigger' | 'acknowledge' | 'resolve', summary: string): Promise<Sent> {
   const { plan, incidentId } = state.input;
   const pagerduty = plan.notifications.pagerduty;
-  if (!pagerduty) return false;
-  const delivery = await notify(state, `PagerDuty ${action}`, () =>
-    notifications.pagerdutyEvent.executeWithOptions({ summary: `PagerDuty ${action}` }, [
+  if (!pagerduty) return { delivery: Promise.resolve(undefined) };
+  return send(state, `PagerDuty ${action}`, 'pagerduty', (activities) =>
+    activities.pagerdutyEvent.executeWithOptions({ summary: `PagerDuty ${action}` }, [
       { incidentId, action, routingKeyEnv: pagerduty.routingKeyEnv, severity: pagerduty.severity, summary, source: `rollback-orchestrator/${plan.name}` },
     ]),
   );
-  return delivery?.sent === true;
 }

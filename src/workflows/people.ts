@@ -8,8 +8,7 @@ import { peopleInRoles } from '../policy/approvers';
 import { tally } from '../policy/authority';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
-import { notify } from './notify';
-import { notifications } from './proxies';
+import { send, type Sent } from './notify';
 
 export interface Question {
   subject: string;
@@ -36,15 +35,37 @@ function approvalDecision(answer: Answer): ApprovalDecision {
   return { verdict: answer.choice === 'rollback' ? 'approved' : 'rejected', userId: answer.by };
 }
 
-async function postRequest(plan: Plan, state: IncidentState, request: ApprovalRequest, roles: string[]): Promise<void> {
+/** Posts the question with its buttons; undefined when the plan names no Slack channel. */
+async function postRequest(plan: Plan, state: IncidentState, request: ApprovalRequest, roles: string[]): Promise<Sent | undefined> {
   const slack = plan.notifications.slack;
-  if (!slack) return;
-  const delivery = await notify(state, 'Slack approval request', () =>
-    notifications.requestApproval.executeWithOptions({ summary: `Ask ${roles.join(', ')} in ${slack.channel}` }, [{ channel: slack.channel, request }]),
+  if (!slack) return undefined;
+  return send(state, 'Slack approval request', slack.channel, (activities) =>
+    activities.requestApproval.executeWithOptions({ summary: `Ask ${roles.join(', ')} in ${slack.channel}` }, [{ channel: slack.channel, request }]),
   );
-  if (delivery?.channel && delivery.ts) state.approvalMessage = { channel: delivery.channel, ts: delivery.ts, request };
 }
 
+/** Replaces the buttons with the answer, chained on the request: the update needs its ts. */
+async function showDecision(state: IncidentState, posted: Sent, request: ApprovalRequest, answer: Answer): Promise<void> {
+  if (!state.notifiersBeside) {
+    // Older runs updated only a request that had been delivered, and recorded nothing otherwise.
+    const message = await posted.delivery;
+    if (!message?.channel || !message.ts) return;
+  }
+  const channel = state.input.plan.notifications.slack!.channel;
+  await send(state, 'Slack approval update', channel, async (activities) => {
+    const message = await posted.delivery;
+    if (!message?.channel || !message.ts) return { sent: false, reason: 'the approval request never reached Slack' };
+    return activities.showDecision.executeWithOptions({ summary: 'Show the decision on the approval request' }, [
+      { channel: message.channel, ts: message.ts, request, decision: approvalDecision(answer) },
+    ]);
+  });
+}
+
+/**
+ * Asks and waits for the answer. The window starts when the question is recorded and ends at
+ * the deadline announced (in status and in Slack), whatever Slack does; runs from before the
+ * notifier patch waited for the Slack post first.
+ */
 export async function ask(state: IncidentState, question: Question): Promise<Answer> {
   const { plan, incidentId, service, trigger } = state.input;
   const windowMs = parseDuration(question.window);
@@ -52,7 +73,8 @@ export async function ask(state: IncidentState, question: Question): Promise<Ans
   const deadline = workflowNow(windowMs);
   state.question = { ...question, people, deadline, votes: [] };
   state.record(`approval requested: ${question.subject}`, `${question.roles.join(', ')} until ${deadline}; default ${question.default}`);
-  await postRequest(plan, state, { incidentId, plan: plan.name, service, trigger, summary: question.summary, approverIds: people, deadline, defaultAction: question.default }, question.roles);
+  const request: ApprovalRequest = { incidentId, plan: plan.name, service, trigger, summary: question.summary, approverIds: people, deadline, defaultAction: question.default };
+  const posted = await postRequest(plan, state, request, question.roles);
 
   const authority = { system: false, roles: question.roles, quorum: question.quorum };
   const settled = () => (state.question ? tally(plan, authority, state.question.votes) : undefined);
@@ -69,15 +91,6 @@ export async function ask(state: IncidentState, question: Question): Promise<Ans
           return { choice, by: decisive.person, reason };
         })();
   state.question = undefined;
-
-  const message = state.approvalMessage;
-  if (message) {
-    state.approvalMessage = undefined;
-    await notify(state, 'Slack approval update', () =>
-      notifications.showDecision.executeWithOptions({ summary: 'Show the decision on the approval request' }, [
-        { ...message, decision: approvalDecision(answer) },
-      ]),
-    );
-  }
+  if (posted) await showDecision(state, posted, request, answer);
   return answer;
 }

@@ -39,7 +39,7 @@ import {
   statusQuery,
 } from './messages';
 import { reach } from './milestones';
-import { failureMessage, page, postToSlack } from './notify';
+import { chooseNotifierMode, failureMessage, page, postToSlack, settleNotifications, whenDelivered } from './notify';
 import { ask, isPerson } from './people';
 import { actions } from './proxies';
 import { pagePeople, runSteps } from './steps';
@@ -423,6 +423,7 @@ function closingOutcome(decision: DecisionRecord): Outcome {
 export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentResult> {
   const { plan } = input;
   const state = new IncidentState(input, workflowNow);
+  chooseNotifierMode(state);
   setHandler(statusQuery, () => state.status());
   setHandler(recordQuery, () => state.fullRecord());
   setHandler(approveSignal, (signal) => void state.receiveVerdict('approve', signal));
@@ -475,12 +476,13 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   for (const followUp of plan.report?.followUps ?? []) state.followUps.push(followUp);
   const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (decision ${state.decision?.action} by ${state.decision?.by})`;
   if (!plan.notifications.announce.some((a) => a.at === 'validated' || a.at === 'reported')) {
-    if (await postToSlack(state, 'Slack outcome', summary)) await reach(state, 'notified');
+    await whenDelivered(state, [await postToSlack(state, 'Slack outcome', summary)], () => reach(state, 'notified'));
   }
   // Resolve only when nothing is left for a person to do; otherwise the page stays open.
   if (outcome === Outcome.RolledBack || outcome === Outcome.Rejected) await page(state, 'resolve', summary);
   await reach(state, 'reported');
   enterStage(state, Stage.Done, OUTCOME_TEXT[outcome]);
+  await settleNotifications(state);
   state.finish();
   await condition(allHandlersFinished);
   return { ...state.status(), outcome, summary };

@@ -46,6 +46,11 @@ function keep(state: IncidentState, place: StepPlace, step: Step, startedAt: str
   return record.ok || step.continueOnError;
 }
 
+/** A notify step does not wait for delivery (newer runs): its outcome is in the notifications. */
+function besideNote(state: IncidentState, done: string): string {
+  return state.notifiersBeside ? 'sending (beside the run):' : done;
+}
+
 /** Steps the workflow performs itself: waits are timers, notifications are notifications. */
 async function runInWorkflow(state: IncidentState, step: Step, place: StepPlace): Promise<ActionRecord | undefined> {
   const { plan } = state.input;
@@ -70,14 +75,14 @@ async function runInWorkflow(state: IncidentState, step: Step, place: StepPlace)
     case 'notify.slack': {
       const template = plan.notifications.templates[step.template] ?? step.template;
       await postToSlack(state, `Slack ${step.template}`, fillTemplate(template, templateValues(state)), step.channel && (plan.notifications.slack?.channels[step.channel] ?? step.channel));
-      return { ok: true, summary: `posted ${step.template}` };
+      return { ok: true, summary: `${besideNote(state, 'posted')} ${step.template}` };
     }
     case 'notify.pagerduty':
       await page(state, 'trigger', fillTemplate(plan.notifications.templates[step.template] ?? step.template, templateValues(state)));
-      return { ok: true, summary: `paged with ${step.template}` };
+      return { ok: true, summary: `${besideNote(state, 'paged with')} ${step.template}` };
     case 'notify.page':
       await pagePeople(state, step.roles, step.template);
-      return { ok: true, summary: `paged ${step.roles.join(', ')}` };
+      return { ok: true, summary: `${besideNote(state, 'paged')} ${step.roles.join(', ')}` };
     default:
       return undefined;
   }

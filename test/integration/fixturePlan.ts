@@ -17,6 +17,8 @@ export interface FixturePlanOptions {
   monitoring?: { cycles: number; interval: string };
   /** Services besides `checkout` (the plan covers all of them). */
   services?: string[];
+  /** Per-attempt timeout and give-up bound for Slack and PagerDuty messages. */
+  delivery?: { attemptTimeout: string; giveUpAfter: string };
 }
 
 export const APPROVER = 'U0APPROVER1';
@@ -76,7 +78,7 @@ checks:
 adapters:
   flags: { type: file, path: ${JSON.stringify(options.flagStorePath)} }
 ${options.monitoring ? `monitoring: { cycles: ${options.monitoring.cycles}, interval: ${options.monitoring.interval}, checks: [] }\n` : ''}notifications:
-${options.slackChannel ? `  slack: { channel: "${options.slackChannel}" }\n` : ''}${options.routingKeyEnv ? `  pagerduty: { routingKeyEnv: ${options.routingKeyEnv} }\n` : ''}  templates: {}
+${options.slackChannel ? `  slack: { channel: "${options.slackChannel}" }\n` : ''}${options.routingKeyEnv ? `  pagerduty: { routingKeyEnv: ${options.routingKeyEnv} }\n` : ''}${options.delivery ? `  delivery: { attemptTimeout: ${options.delivery.attemptTimeout}, giveUpAfter: ${options.delivery.giveUpAfter} }\n` : ''}  templates: {}
 `;
   return parsePlan(yaml, `${name}.yaml`);
 }

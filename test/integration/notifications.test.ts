@@ -49,7 +49,8 @@ test('an approved run: buttons in Slack, the decision replaces them, PagerDuty t
   const incidentId = handle.workflowId;
   await waitForApprovalRequest(handle);
 
-  const [request] = postsFor(incidentId).filter((r) => !r.scriptedFailure);
+  // The request goes out beside the run: the window is open before Slack has it.
+  const request = await eventually(async () => postsFor(incidentId).find((r) => !r.scriptedFailure), (r) => r !== undefined);
   expect(request?.body.channel).toBe(CHANNEL);
   const actionIds = JSON.stringify(request?.body.blocks);
   expect(actionIds).toContain(APPROVE_ACTION_ID);

@@ -1,7 +1,7 @@
 // Notifications: where announcements go and what they say. Secrets are never written in
 // a plan: PagerDuty's routing key is named by its environment variable.
 import { z } from 'zod';
-import { EnvVarName, Slug } from './common';
+import { Duration, EnvVarName, Slug } from './common';
 import { Milestone } from './timing';
 
 /** Values the engine fills into `{{placeholders}}` of a message template. */
@@ -27,6 +27,8 @@ export const TEMPLATE_FIELDS = [
   'metrics',
 ] as const;
 
+export const DEFAULT_DELIVERY = { attemptTimeout: '5s', giveUpAfter: '5m' };
+
 export const NotificationsSchema = z.strictObject({
   slack: z
     .strictObject({
@@ -42,6 +44,17 @@ export const NotificationsSchema = z.strictObject({
       severity: z.enum(['critical', 'error', 'warning', 'info']).default('critical'),
     })
     .optional(),
+  /**
+   * How long a message may take. Notifications run beside the run, never in its way: each
+   * attempt gets `attemptTimeout`, and retries (outages, rate limits) go on in the background
+   * until `giveUpAfter`, when the message is recorded as failed.
+   */
+  delivery: z
+    .strictObject({
+      attemptTimeout: Duration.default(DEFAULT_DELIVERY.attemptTimeout),
+      giveUpAfter: Duration.default(DEFAULT_DELIVERY.giveUpAfter),
+    })
+    .default(DEFAULT_DELIVERY),
   /** Message templates by name, with `{{field}}` placeholders. */
   templates: z.record(Slug, z.string().min(1)).default({}),
   /** Messages sent when the run reaches a milestone. */

@@ -8,7 +8,7 @@ import { CheckSchema, VerificationSchema } from './checks';
 import { Duration, Slug } from './common';
 import { DecisionTableSchema } from './decisions';
 import { LevelSchema } from './levels';
-import { NotificationsSchema } from './notifications';
+import { DEFAULT_DELIVERY, NotificationsSchema } from './notifications';
 import { ChecklistsSchema, DrillSchema, FreezeSchema, MonitoringSchema, ReportSchema } from './operations';
 import { CommandsAdapterSchema, GitAdapterSchema } from './runtimeAdapters';
 import { TargetsSchema } from './targets';
@@ -54,7 +54,7 @@ export const PlanSchema = z.strictObject({
     .default({ stepTimeout: '1m', askWindow: '15m' }),
   timing: TimingSchema.optional(),
   monitoring: MonitoringSchema.optional(),
-  notifications: NotificationsSchema.default({ templates: {}, announce: [] }),
+  notifications: NotificationsSchema.default({ templates: {}, announce: [], delivery: DEFAULT_DELIVERY }),
   freeze: FreezeSchema.optional(),
   drills: z.array(DrillSchema).default([]),
   report: ReportSchema.optional(),

@@ -6,13 +6,15 @@ import { randomBytes } from 'node:crypto';
 import {
   createStandInApp,
   FailureScript,
+  hang,
   listenOnLoopback,
   mediaType,
   type RecordedRequest,
   type RunningStandIn,
 } from './standIn';
 
-export type PagerDutyFailureKind = 'rate_limited' | 'server_error';
+/** `hang`: the request is read and never answered. */
+export type PagerDutyFailureKind = 'rate_limited' | 'server_error' | 'hang';
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
 
 export interface StandInIncident {
@@ -33,6 +35,9 @@ export interface PagerDutyStandIn extends RunningStandIn {
   incidents: Map<string, StandInIncident>;
   /** Scripts the next `count` events to fail; `retryAfter` adds a Retry-After header to 429s (PagerDuty sends none). */
   failNext(count: number, kind: PagerDutyFailureKind, retryAfter?: string): void;
+  /** An outage: every event fails this way until `recover()`. */
+  failAll(kind: PagerDutyFailureKind, retryAfter?: string): void;
+  recover(): void;
 }
 
 const EVENT_ACTIONS = ['trigger', 'acknowledge', 'resolve'];
@@ -143,6 +148,10 @@ export async function startPagerDutyStandIn(): Promise<PagerDutyStandIn> {
       recorded.scriptedFailure = failure;
       return reply.code(500).send({ status: 'error', message: 'Internal Server Error' });
     }
+    if (failure === 'hang') {
+      recorded.scriptedFailure = failure;
+      return hang(reply);
+    }
 
     if (mediaType(request.headers) !== 'application/json') {
       return reply.code(400).send(invalidEvent(["'Content-Type' must be 'application/json'"]));
@@ -166,5 +175,10 @@ export async function startPagerDutyStandIn(): Promise<PagerDutyStandIn> {
       rateLimitRetryAfter = retryAfter;
       failures.failNext(count, kind);
     },
+    failAll: (kind, retryAfter) => {
+      rateLimitRetryAfter = retryAfter;
+      failures.failAll(kind);
+    },
+    recover: () => failures.recover(),
   };
 }

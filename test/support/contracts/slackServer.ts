@@ -8,13 +8,15 @@ import { validateBlocks } from './slackBlockKit';
 import {
   createStandInApp,
   FailureScript,
+  hang,
   listenOnLoopback,
   mediaType,
   type RecordedRequest,
   type RunningStandIn,
 } from './standIn';
 
-export type SlackFailureKind = 'ratelimited' | 'invalid_auth' | 'server_error';
+/** `hang`: the request is read and never answered, as when Slack's edge stalls. */
+export type SlackFailureKind = 'ratelimited' | 'invalid_auth' | 'server_error' | 'hang';
 
 export interface SlackMessage {
   channel: string;
@@ -29,6 +31,9 @@ export interface SlackStandIn extends RunningStandIn {
   token: string;
   requests: RecordedRequest<SlackArgs>[];
   failNext(count: number, kind: SlackFailureKind): void;
+  /** An outage: every call fails this way until `recover()`. */
+  failAll(kind: SlackFailureKind): void;
+  recover(): void;
   /** The message as it now stands (after any chat.update), if it exists. */
   message(channel: string, ts: string): SlackMessage | undefined;
   /** A `response_url` as Slack puts in interaction payloads; what is posted to it lands in `responses`. */
@@ -168,6 +173,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
         return reply.code(200).send(refuse('invalid_auth'));
       case 'server_error':
         return reply.code(500).type('text/plain').send('Internal Server Error');
+      case 'hang':
+        return hang(reply);
     }
   }
 
@@ -215,6 +222,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     token,
     requests,
     failNext: (count, kind) => failures.failNext(count, kind),
+    failAll: (kind) => failures.failAll(kind),
+    recover: () => failures.recover(),
     message: (channel, ts) => messages.get(key(channel, ts)),
   };
 }

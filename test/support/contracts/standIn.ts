@@ -1,7 +1,7 @@
 // Plumbing shared by the vendor stand-ins: a quiet Fastify app that takes every body as
 // raw text (each stand-in parses it the way its vendor does), request recording, scripted
 // failures and a loopback listener on an ephemeral port.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface RecordedRequest<Body = unknown> {
@@ -39,17 +39,33 @@ export async function listenOnLoopback(app: FastifyInstance, basePath = ''): Pro
   };
 }
 
-/** A queue of scripted failures: each call to `take()` consumes one. */
+/** Scripted failures: a queue that each call to `take()` consumes, or an outage that lasts until `recover()`. */
 export class FailureScript<Kind extends string> {
   private readonly queue: Kind[] = [];
+  private outage: Kind | undefined;
 
   failNext(count: number, kind: Kind): void {
     for (let i = 0; i < count; i++) this.queue.push(kind);
   }
 
-  take(): Kind | undefined {
-    return this.queue.shift();
+  /** Every call fails this way until `recover()`. */
+  failAll(kind: Kind): void {
+    this.outage = kind;
   }
+
+  recover(): void {
+    this.outage = undefined;
+    this.queue.length = 0;
+  }
+
+  take(): Kind | undefined {
+    return this.queue.shift() ?? this.outage;
+  }
+}
+
+/** Accepts the request and never answers; the connection stays open until the stand-in closes. */
+export function hang(reply: FastifyReply): FastifyReply {
+  return reply.hijack();
 }
 
 /** "application/json; charset=utf-8" → "application/json". */

@@ -1,5 +1,4 @@
 // The PagerDuty Events API v2 client (undici) against the PagerDuty stand-in.
-import { createServer, type Server, type Socket } from 'node:net';
 import { AdapterErrorType, RateLimitedError, RejectedError, UnavailableError } from '../../../src/adapters/errors';
 import { PagerDutyClient, type PagerDutyEvent } from '../../../src/adapters/pagerduty';
 import { startPagerDutyStandIn, type PagerDutyStandIn } from '../../support/contracts/pagerdutyServer';
@@ -128,28 +127,24 @@ describe('PagerDutyClient against the Events API v2 stand-in', () => {
     expect((error as UnavailableError).detail).toContain('ECONNREFUSED');
   });
 
-  describe('when the server accepts but never answers', () => {
-    let silent: Server;
-    const sockets: Socket[] = [];
+  it('gives up on a server that accepts the request and never answers, after the configured timeout', async () => {
+    pagerduty.failNext(1, 'hang');
+    const started = Date.now();
 
-    beforeEach(async () => {
-      silent = createServer((socket) => sockets.push(socket));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    });
+    const error = await caught(new PagerDutyClient({ baseUrl: pagerduty.url, timeoutMs: 200 }).sendEvent(trigger));
 
-    afterEach(async () => {
-      sockets.forEach((s) => s.destroy());
-      await new Promise((resolve) => silent.close(resolve));
-    });
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(pagerduty.requests.map((r) => r.scriptedFailure)).toEqual(['hang']);
+  });
 
-    it('gives up after the configured timeout with UnavailableError', async () => {
-      const { port } = silent.address() as { port: number };
-      const started = Date.now();
+  it('an outage fails every event until it is over; then the incident opens once', async () => {
+    pagerduty.failAll('server_error');
+    for (let i = 0; i < 3; i++) expect(await caught(client.sendEvent(trigger))).toBeInstanceOf(UnavailableError);
+    expect(pagerduty.incidents.size).toBe(0);
 
-      const error = await caught(new PagerDutyClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 200 }).sendEvent(trigger));
-
-      expect(error).toBeInstanceOf(UnavailableError);
-      expect(Date.now() - started).toBeLessThan(5_000);
-    });
+    pagerduty.recover();
+    await expect(client.sendEvent(trigger)).resolves.toBe(DEDUP_KEY);
+    expect(pagerduty.incidents.get(DEDUP_KEY)).toMatchObject({ opened: 1, status: 'triggered' });
   });
 });

@@ -115,6 +115,27 @@ describe('SlackNotifier against the Slack Web API stand-in', () => {
     expect(slack.requests).toHaveLength(1);
   });
 
+  it('gives up on a server that accepts the request and never answers, after the configured timeout', async () => {
+    slack.failNext(1, 'hang');
+    const impatient = new SlackNotifier({ token: slack.token, slackApiUrl: slack.url, timeoutMs: 200 });
+    const started = Date.now();
+
+    const error = await caught(impatient.postMessage(CHANNEL, 'hello'));
+
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(slack.requests.map((r) => r.scriptedFailure)).toEqual(['hang']);
+  });
+
+  it('an outage fails every call until it is over', async () => {
+    slack.failAll('server_error');
+    for (let i = 0; i < 3; i++) expect(await caught(notifier.postMessage(CHANNEL, 'hello'))).toBeInstanceOf(UnavailableError);
+
+    slack.recover();
+    const posted = await notifier.postMessage(CHANNEL, 'hello');
+    expect(slack.message(CHANNEL, posted.ts)?.text).toBe('hello');
+  });
+
   it('maps connection refused to UnavailableError', async () => {
     const url = slack.url;
     await slack.close();

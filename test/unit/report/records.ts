@@ -55,6 +55,12 @@ export function genesisRecord(plan: Plan, options: { validatedAt: number }): Inc
     decision: { action: 'rollback', by: 'plan', reason: 'ErrorRate 1.4% is in band "> 1%"', at: at(125) },
     decisions: [{ action: 'rollback', by: 'plan', reason: 'ErrorRate 1.4% is in band "> 1%"', at: at(125) }],
     escalations: [{ at: at(720), after: '10m', roles: ['devops-lead', 'tech-lead'], people: ['U0GENDEVOPS', 'U0GENTECHLD'] }],
+    // PagerDuty was down for the whole incident; Slack worked.
+    notifications: [
+      { what: 'PagerDuty trigger', to: 'pagerduty', status: 'failed', queuedAt: at(120), settledAt: at(420), detail: 'activity ScheduleToClose timeout: pagerduty unavailable: Internal Server Error' },
+      { what: 'Announce rollback-start', to: '#genesis-incidents', status: 'delivered', queuedAt: at(160), settledAt: at(161) },
+      { what: 'PagerDuty resolve', to: 'pagerduty', status: 'pending', queuedAt: at(v + 1800) },
+    ],
     checks: [
       { check: 'service-health', ok: true, attempts: [{ attempt: 1, ok: true, status: 200, at: at(v - 150) }] },
       {
@@ -154,6 +160,7 @@ export function monetizationDrillRecord(plan: Plan, options: { finished: boolean
     ...(options.finished ? { outcome: 'rolled-back' as const } : {}),
     decision: { action: 'rollback', by: 'U0MONIC0001', reason: 'drill: approve', at: at(95) },
     decisions: [{ action: 'rollback', by: 'U0MONIC0001', reason: 'drill: approve', at: at(95) }],
+    notifications: [],
     escalations: [],
     checks: options.finished
       ? [

@@ -133,6 +133,17 @@ describe('genesis-phase4: ErrorRate, escalated git → backup', () => {
     expect(text).not.toContain('All SLOs restored');
   });
 
+  it('lists the notifications that did not arrive, with why', () => {
+    const notifications = section(md, 'Notifications');
+    expect(notifications).toContain('1 delivered, 1 failed, 1 pending.');
+    expect(notifications).toContain(
+      '- ❌ failed: PagerDuty trigger → pagerduty (queued 2025-10-14T10:00:00.000Z, settled 2025-10-14T10:05:00.000Z) — activity ScheduleToClose timeout: pagerduty unavailable: Internal Server Error',
+    );
+    expect(notifications).toContain('- ⏳ never confirmed: PagerDuty resolve → pagerduty');
+    expect(notifications).not.toContain('Announce rollback-start');
+    expect(met.notifications.map((n) => n.status)).toEqual(['failed', 'delivered', 'pending']);
+  });
+
   it('round-trips as JSON', () => {
     expect(JSON.parse(JSON.stringify(met))).toEqual(met);
     expect(met).toMatchObject({ version: 1, kind: 'incident', plan: 'genesis-phase4', outcome: 'rolled-back', severity: { toFill: true } });
