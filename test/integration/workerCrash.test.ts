@@ -212,7 +212,8 @@ test.concurrent.each(ROWS)('worker SIGKILL in $stage: the run completes on a new
   // The flag: off in the file, changed once, as the record says.
   const flag = (await readFlagFile(flags)).flags.new_checkout;
   expect(flag?.enabled).toBe(false);
-  expect(record.steps[2]).toMatchObject({ summary: 'flag new_checkout turned off', details: { changed: true } });
+  expect(record.steps[2]?.summary).toMatch(/^flag new_checkout turned off/);
+  expect(record.steps[2]?.details).toMatchObject({ changed: true });
   // nginx: reloaded once, and every request lands where the record says.
   expect(nginxReloads(nginx)).toBe(1);
   expect(record.steps[0]?.details).toMatchObject({ weights: { control: 100, treatment: 0 } });
