@@ -132,7 +132,8 @@ const ROWS: Row[] = [
   {
     stage: Stage.Decide,
     durations: { window: '5m' },
-    killWhen: (s) => s.stage === Stage.Decide && s.pendingApproval !== undefined,
+    // Once the question is out: a kill while it is being posted is a notifier fault, not this row.
+    killWhen: (s) => s.stage === Stage.Decide && events(s).includes('Slack approval request sent'),
     // The decision arrives while no worker runs; the server keeps it in the history.
     meanwhile: (handle) => handle.signal(approveSignal, { by: APPROVER, reason: 'approved during the outage' }),
   },
