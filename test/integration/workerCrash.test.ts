@@ -6,6 +6,8 @@
 // plan data (decision window, drain wait, a wait step, settle time, monitoring interval).
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
@@ -13,7 +15,7 @@ import { parsePlan } from '../../src/plan/parse';
 import type { Plan } from '../../src/plan/schema';
 import { approveSignal, type IncidentStatus, Outcome, recordQuery, Stage } from '../../src/workflows/messages';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
-import { connectClient, eventually, flagFile, healthEndpoint, SLACK_TEST_TOKEN, spawnWorkerProcess, uniqueName } from '../support/harness';
+import { connectClient, eventually, flagFile, SLACK_TEST_TOKEN, spawnWorkerProcess, uniqueName } from '../support/harness';
 import { startBackend, startNginx, stopAll, tally, type Backend, type NginxServer } from '../support/servers';
 import { APPROVER } from './fixturePlan';
 import { events, startRun, status } from './runs';
@@ -21,7 +23,7 @@ import { events, startRun, status } from './runs';
 let client: Client;
 let closeClient: () => Promise<void>;
 let slack: SlackStandIn;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: Health;
 let control: Backend;
 let treatment: Backend;
 const workers: ChildProcess[] = [];
@@ -29,7 +31,7 @@ const workers: ChildProcess[] = [];
 beforeAll(async () => {
   ({ client, close: closeClient } = await connectClient());
   slack = await startSlackStandIn({ token: SLACK_TEST_TOKEN });
-  health = await healthEndpoint(200);
+  health = await startHealth();
   control = await startBackend('control');
   treatment = await startBackend('treatment');
 });
@@ -40,6 +42,34 @@ afterAll(async () => {
   await Promise.all([slack?.close(), health?.close(), control?.stop(), treatment?.stop()]);
   await closeClient?.();
 });
+
+interface Health {
+  url: string;
+  /** Requests that asked for `?run=<run>`, answered or not. */
+  requests(run: string): number;
+  close(): Promise<void>;
+}
+
+/** The service's health endpoint: healthy, answering after `?delay=<ms>` (a slow service). */
+async function startHealth(): Promise<Health> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const query = new URL(req.url ?? '/', 'http://health').searchParams;
+    seen.push(query.get('run') ?? '');
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    setTimeout(answer, Number(query.get('delay') ?? 0));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/health`,
+    requests: (run) => seen.filter((r) => r === run).length,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((done) => server.close(() => done()));
+    },
+  };
+}
 
 function exited(child: ChildProcess): Promise<NodeJS.Signals | number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode ?? child.exitCode);
@@ -53,9 +83,11 @@ interface Durations {
   wait: string;
   settle: string;
   interval: string;
+  /** How long the service takes to answer a health check. */
+  healthDelay: number;
 }
 
-const QUICK: Durations = { window: '1s', drain: '0s', wait: '0s', settle: '0s', interval: '500ms' };
+const QUICK: Durations = { window: '1s', drain: '0s', wait: '0s', settle: '0s', interval: '500ms', healthDelay: 0 };
 const HELD = '6s';
 
 /**
@@ -63,7 +95,7 @@ const HELD = '6s';
  * drain, turns the flag off, appends a line, waits, appends another; verification and two
  * monitoring cycles check health.
  */
-function matrixPlan(world: string, flags: string, nginx: NginxServer, d: Durations): Plan {
+function matrixPlan(world: string, flags: string, nginx: NginxServer, run: string, d: Durations): Plan {
   const name = uniqueName('fault-plan');
   return parsePlan(
     `
@@ -88,7 +120,7 @@ levels:
       - { type: command.run, name: second half, command: 'echo second >> actions.log' }
     checks: [health]
 verification: { settle: ${d.settle} }
-checks: { health: { type: http, url: "${health.url}", attempts: 2, delay: 200ms } }
+checks: { health: { type: http, url: "${health.url}?run=${run}&delay=${d.healthDelay}", attempts: 2, delay: 200ms, timeout: 5s } }
 monitoring: { cycles: 2, interval: ${d.interval}, checks: [health] }
 adapters:
   flags: { type: file, path: ${JSON.stringify(flags)} }
@@ -116,34 +148,54 @@ function approvalRequests(incidentId: string) {
 }
 
 interface Row {
+  what: string;
   stage: Stage;
   durations: Partial<Durations>;
-  /** True when the run, as the status query shows it, is where the worker must die. */
-  killWhen?: (s: IncidentStatus) => boolean;
+  /**
+   * True when the run, as the status query shows it, is where the worker must die; `kill`
+   * counts the workers killed so far plus one, `healthChecks` the requests the health endpoint got.
+   */
+  killWhen?: (s: IncidentStatus, healthChecks: number, kill: number) => boolean;
+  /** Workers killed one after another (default 1). */
+  kills?: number;
   /** What happens while no worker runs. */
   meanwhile?: (handle: WorkflowHandle) => Promise<void>;
+  /** Health-check attempts lost with their workers: recorded as such, then one that passed. */
+  lostChecks?: number;
 }
 
 const stepDone = (s: IncidentStatus, type: string) => events(s).some((e) => e === `step ${type} done`);
 
 const ROWS: Row[] = [
   // Killed as the run starts: its first workflow task dies with the worker (see the history check below).
-  { stage: Stage.Detect, durations: {} },
+  { what: 'detect', stage: Stage.Detect, durations: {} },
   {
+    what: 'decide, approved while no worker runs',
     stage: Stage.Decide,
     durations: { window: '5m' },
     // Once the question is out: a kill while it is being posted is a notifier fault, not this row.
     killWhen: (s) => s.stage === Stage.Decide && events(s).includes('Slack approval request sent'),
-    // The decision arrives while no worker runs; the server keeps it in the history.
+    // The server keeps the decision in the history until a worker runs again.
     meanwhile: (handle) => handle.signal(approveSignal, { by: APPROVER, reason: 'approved during the outage' }),
   },
-  { stage: Stage.Drain, durations: { drain: HELD }, killWhen: (s) => s.stage === Stage.Drain && stepDone(s, 'traffic.shift') },
-  { stage: Stage.RollBack, durations: { wait: HELD }, killWhen: (s) => s.stage === Stage.RollBack && stepDone(s, 'command.run') },
-  { stage: Stage.Verify, durations: { settle: HELD }, killWhen: (s) => s.stage === Stage.Verify },
-  { stage: Stage.Monitor, durations: { interval: '4s' }, killWhen: (s) => s.stage === Stage.Monitor },
+  { what: 'drain', stage: Stage.Drain, durations: { drain: HELD }, killWhen: (s) => s.stage === Stage.Drain && stepDone(s, 'traffic.shift') },
+  { what: 'roll back, between steps', stage: Stage.RollBack, durations: { wait: HELD }, killWhen: (s) => s.stage === Stage.RollBack && stepDone(s, 'command.run') },
+  { what: 'verify, settling', stage: Stage.Verify, durations: { settle: HELD }, killWhen: (s) => s.stage === Stage.Verify },
+  // A slow service: the health check is in flight when the worker dies; the lost probe is made again.
+  { what: 'verify, health check in flight', stage: Stage.Verify, durations: { healthDelay: 3000 }, killWhen: (s, checks) => s.stage === Stage.Verify && checks > 0 },
+  // Both tries of the probe die with their workers: an attempt that could not check, then the plan's next attempt.
+  {
+    what: 'verify, health check in flight on two workers in turn',
+    stage: Stage.Verify,
+    durations: { healthDelay: 3000 },
+    kills: 2,
+    killWhen: (s, checks, kill) => s.stage === Stage.Verify && checks >= kill,
+    lostChecks: 1,
+  },
+  { what: 'monitor', stage: Stage.Monitor, durations: { interval: '4s' }, killWhen: (s) => s.stage === Stage.Monitor },
 ];
 
-test.concurrent.each(ROWS)('worker SIGKILL in $stage: the run completes on a new worker, each side effect once, the record matches the targets', async (row) => {
+test.concurrent.each(ROWS)('worker SIGKILL in $what: the run completes on a new worker, each side effect once, the record matches the targets', async (row) => {
   const taskQueue = uniqueName(`crash-${row.stage}`);
   const world = join(process.env.ROLLBACK_TEST_DIR!, uniqueName('world'));
   mkdirSync(world, { recursive: true });
@@ -153,7 +205,7 @@ test.concurrent.each(ROWS)('worker SIGKILL in $stage: the run completes on a new
     upstreams: `upstream checkout {\n    server ${treatment.address} weight=1;\n    server ${control.address} down;\n}\n`,
     routes: { '/': 'checkout' },
   });
-  const plan = matrixPlan(world, flags, nginx, { ...QUICK, ...row.durations });
+  const plan = matrixPlan(world, flags, nginx, taskQueue, { ...QUICK, ...row.durations });
   const env = {
     TEMPORAL_TASK_QUEUE: taskQueue,
     FLAG_STORE_PATH: flags,
@@ -161,29 +213,39 @@ test.concurrent.each(ROWS)('worker SIGKILL in $stage: the run completes on a new
     SLACK_BOT_TOKEN: SLACK_TEST_TOKEN,
     SLACK_API_URL: slack.url,
   };
-  const first = spawnWorkerProcess(env);
-  workers.push(first);
-  const gone = exited(first);
+  const spawnWorker = () => {
+    const worker = spawnWorkerProcess(env);
+    workers.push(worker);
+    return worker;
+  };
+  const kill = async (worker: ChildProcess) => {
+    const gone = exited(worker);
+    worker.kill('SIGKILL');
+    expect(await gone).toBe('SIGKILL');
+  };
 
   let handle: WorkflowHandle;
-  if (row.killWhen) {
+  const killWhen = row.killWhen;
+  if (killWhen) {
     handle = await startRun(client, taskQueue, plan, 'ErrorRateHigh');
-    const seen = await eventually(() => status(handle), row.killWhen, 60_000);
-    first.kill('SIGKILL');
-    expect(seen.stage).toBe(row.stage);
+    for (let k = 1; k <= (row.kills ?? 1); k++) {
+      const doomed = spawnWorker();
+      const seen = await eventually(() => status(handle), (s) => killWhen(s, health.requests(taskQueue), k), 60_000);
+      await kill(doomed);
+      expect(seen.stage).toBe(row.stage);
+    }
   } else {
     // Detect: the worker is polling when the alert arrives, and dies with the run's first task.
+    const doomed = spawnWorker();
     let said = '';
-    first.stdout?.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    doomed.stdout?.on('data', (chunk: Buffer) => (said += chunk.toString()));
     await eventually(async () => said, (out) => out.includes('polling'), 60_000);
     handle = await startRun(client, taskQueue, plan, 'ErrorRateHigh');
-    first.kill('SIGKILL');
+    await kill(doomed);
   }
-  expect(await gone).toBe('SIGKILL');
   await row.meanwhile?.(handle);
 
-  const second = spawnWorkerProcess(env);
-  workers.push(second);
+  const second = spawnWorker();
   const result = await handle.result();
   if (row.stage === Stage.Detect) {
     // The run had not got past detect: its first completed workflow task is the new worker's.
@@ -224,8 +286,10 @@ test.concurrent.each(ROWS)('worker SIGKILL in $stage: the run completes on a new
   // People: asked once.
   expect(approvalRequests(handle.workflowId)).toHaveLength(1);
   if (row.stage === Stage.Decide) expect(result.decision).toMatchObject({ action: 'rollback', by: APPROVER });
-  // Checks as often as the plan says: once in verify, once per monitoring cycle.
-  expect(record.checks.map((c) => `${c.check} ${c.attempts.length}`)).toEqual(['health 1', 'health 1', 'health 1']);
+  // Checks as often as the plan says (once in verify, once per monitoring cycle); a lost probe says so.
+  const lost = row.lostChecks ?? 0;
+  expect(record.checks.map((c) => `${c.check} ${c.ok ? 'passed' : 'failed'} after ${c.attempts.length}`)).toEqual([`health passed after ${lost + 1}`, 'health passed after 1', 'health passed after 1']);
+  for (const attempt of record.checks[0]!.attempts.slice(0, lost)) expect(attempt.error).toMatch(/^could not check: /);
   expect(events(result).filter((e) => e.startsWith('monitoring cycle'))).toEqual(['monitoring cycle 1/2 clean', 'monitoring cycle 2/2 clean']);
   await nginx.stop();
 });
