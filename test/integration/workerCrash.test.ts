@@ -3,7 +3,9 @@
 // the run up; it completes, every side effect happened once, and the record says what the
 // targets say: the flag file, where nginx sends requests (and how often it reloaded), the
 // lines the command steps appended, the Slack approval request. Each stage is held open by
-// plan data (decision window, drain wait, a wait step, settle time, monitoring interval).
+// plan data (decision window, drain wait, a wait step, settle time, monitoring interval), or
+// by a slow service for a health check in flight. Kills fall between steps: a step killed
+// mid-flight is retried after its timeout and its record says `resumed`.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
