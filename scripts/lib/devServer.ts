@@ -21,6 +21,8 @@ export interface DevServer {
   uiUrl?: string;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would: no shutdown, the SQLite file as it was at that moment. */
+  kill(): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -80,5 +82,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.uiPort === undefined ? {} : { uiUrl: `http://127.0.0.1:${options.uiPort}` }),
     child,
     stop: () => stopChild(child),
+    kill: () => stopChild(child, 'SIGKILL'),
   };
 }

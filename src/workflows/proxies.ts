@@ -33,7 +33,11 @@ export function actions(timeoutMs: number) {
   });
 }
 
-/** Checks: one attempt per activity; the plan's attempts, delays and rechecks are the workflow's. */
+/**
+ * Checks: the plan's attempts, delays and rechecks are the workflow's. An activity attempt is
+ * repeated once only when it was lost (its worker died mid-check) or broke: checks answer
+ * with verdicts, they do not throw.
+ */
 export function checks(timeoutMs: number) {
-  return proxyActivities<Activities>({ startToCloseTimeout: timeoutMs, retry: { maximumAttempts: 1 } });
+  return proxyActivities<Activities>({ startToCloseTimeout: timeoutMs, retry: { initialInterval: '1s', maximumAttempts: 2, nonRetryableErrorTypes } });
 }

@@ -2,6 +2,7 @@
 // check, and when something fails wait the plan's stabilization time and check again
 // (seed 004 §2.5) before anyone escalates.
 import { patched, sleep } from '@temporalio/workflow';
+import type { HttpProbeResult } from '../adapters/httpCheck';
 import { parseDuration } from '../plan/duration';
 import type { Check, HttpCheck, Verification } from '../plan/schema';
 import { workflowNow } from './clock';
@@ -12,11 +13,21 @@ import { checks } from './proxies';
 
 
 async function runHttpCheck(name: string, check: HttpCheck, result: CheckResult): Promise<void> {
+  let answered = false;
   for (let attempt = 1; attempt <= check.attempts; attempt++) {
-    const probe = await checks(parseDuration(check.timeout) + 5000).httpCheck.executeWithOptions(
-      { summary: `${name}: GET ${check.url} (attempt ${attempt}/${check.attempts})` },
-      [{ url: check.url, expectStatus: check.expectStatus, timeoutMs: parseDuration(check.timeout) }],
-    );
+    let probe: Omit<HttpProbeResult, 'durationMs'>;
+    try {
+      probe = await checks(parseDuration(check.timeout) + 5000).httpCheck.executeWithOptions(
+        { summary: `${name}: GET ${check.url} (attempt ${attempt}/${check.attempts})` },
+        [{ url: check.url, expectStatus: check.expectStatus, timeoutMs: parseDuration(check.timeout) }],
+      );
+      answered = true;
+    } catch (err) {
+      // The probe itself was lost (its workers died, or it broke): an attempt that could not
+      // check, not the end of the run. Runs from before this failed here; the marker keeps them replaying.
+      if (!patched('http-check-lost-attempt')) throw err;
+      probe = { ok: false, error: `could not check: ${failureMessage(err)}` };
+    }
     result.attempts.push({
       attempt,
       ok: probe.ok,
@@ -24,12 +35,11 @@ async function runHttpCheck(name: string, check: HttpCheck, result: CheckResult)
       ...(probe.error === undefined ? {} : { error: probe.error }),
       at: workflowNow(),
     });
-    if (probe.ok) {
-      result.ok = true;
-      return;
-    }
+    if (probe.ok) break;
     if (attempt < check.attempts) await sleep(parseDuration(check.delay));
   }
+  result.ok = result.attempts.some((a) => a.ok);
+  result.verdict = result.ok ? 'passed' : answered ? 'failed' : 'error';
 }
 
 async function runOtherCheck(state: IncidentState, name: string, check: Exclude<Check, HttpCheck>, result: CheckResult): Promise<void> {
@@ -75,7 +85,6 @@ export async function runCheck(state: IncidentState, name: string): Promise<Chec
       Object.assign(result, { ok: true, verdict: 'passed', detail: `dry-run: would GET ${check.url}` });
     } else {
       await runHttpCheck(name, check, result);
-      result.verdict = result.ok ? 'passed' : 'failed';
     }
   } else {
     await runOtherCheck(state, name, check, result);
