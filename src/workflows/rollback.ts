@@ -376,7 +376,16 @@ async function monitor(state: IncidentState, context: DecisionContext): Promise<
       return contextFromAlert(state, firing()!, context);
     }
     const failed: string[] = [];
-    for (const name of monitoring.checks) if (!(await runCheck(state, name)).ok) failed.push(name);
+    const unknown: string[] = [];
+    // Fail-safe: a check we could not run (verdict error) says nothing about the service; only a check that said no re-opens.
+    const errorIsUnknown = patched('monitoring-error-is-not-failed');
+    for (const name of monitoring.checks) {
+      const result = await runCheck(state, name);
+      if (result.ok) continue;
+      if (errorIsUnknown && result.verdict === 'error') unknown.push(name);
+      else failed.push(name);
+    }
+    if (unknown.length) state.record('monitoring could not check', `${unknown.join(', ')}: not counted as failed`);
     if (failed.length && monitoring.reopenOn.failedChecks) {
       state.record('monitoring re-opened the incident', `checks failed: ${failed.join(', ')}`);
       return context;
@@ -466,6 +475,12 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
     // Re-opened after a rollback that verified: the next decision starts one level deeper.
     const deeper = state.level === undefined ? undefined : nextLevel(plan, findLevel(plan, state.level)!, {});
     startAt = deeper && 'level' in deeper ? deeper.level : undefined;
+    // With nothing deeper, starting again from the first level would roll back in a circle: people must look.
+    if (!startAt && patched('reopened-without-deeper-level-stops')) {
+      state.record('no deeper level', `monitoring re-opened the incident after level ${state.level}: ${deeper && 'reason' in deeper ? deeper.reason : 'nothing deeper'}`);
+      outcome = Outcome.RollbackUnverified;
+      break;
+    }
     context = reopened;
   }
   escalation.cancel();
