@@ -20,6 +20,7 @@ import { compare, parseQuantity, SAMPLE_UNITS, scaled, type QuantityKind, type S
 import type { Check, CommandCheck, MetricCheck, Plan, Step } from '../plan/schema';
 import type { Snapshot } from '../workflows/messages';
 import { atBoundary } from './failures';
+import { heartbeating } from './heartbeat';
 import { cacheReadBack, checkoutReadBack, flagReadBack, migrationsReadBack, restoreReadBack, trafficReadBack, type ReadBack } from './readBack';
 
 export type { StepLedgerEntry };
@@ -533,7 +534,7 @@ export function createStepActivities(deps: StepDeps) {
   return {
     /** Performs one step (its command, or its adapter), once per idempotency key. */
     async runStep(input: RunStepInput): Promise<ActionRecord> {
-      return atBoundary(() => runStep(input));
+      return atBoundary(() => heartbeating(() => runStep(input)));
     },
 
     /** One attempt of a command or metric check; HTTP checks have their own activity. */

@@ -34,6 +34,18 @@ export function actions(timeoutMs: number) {
 }
 
 /**
+ * Steps: like actions, and a step's activity heartbeats (src/activities/heartbeat.ts), so a
+ * worker that dies mid-step is noticed within seconds, not at the end of the step's timeout.
+ */
+export function stepActions(timeoutMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs,
+    heartbeatTimeout: '10s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes },
+  });
+}
+
+/**
  * Checks: the plan's attempts, delays and rechecks are the workflow's. An activity attempt is
  * repeated once only when it was lost (its worker died mid-check) or broke: checks answer
  * with verdicts, they do not throw.

@@ -12,7 +12,7 @@ import { Stage } from './messages';
 import { failureMessage, fillTemplate, page, postToSlack } from './notify';
 import { reach, templateValues } from './milestones';
 import { ask } from './people';
-import { actions } from './proxies';
+import { actions, stepActions } from './proxies';
 
 export interface StepPlace {
   level: Level;
@@ -115,7 +115,7 @@ async function runOne(state: IncidentState, step: Step, place: StepPlace): Promi
   try {
     const local = await runInWorkflow(state, step, place);
     if (local) return keep(state, place, step, startedAt, local);
-    const record = await actions(stepTimeoutMs(state, step)).runStep.executeWithOptions(
+    const record = await stepActions(stepTimeoutMs(state, step)).runStep.executeWithOptions(
       { summary: `${step.type}${place.service ? ` ${place.service}` : ''}${step.name ? `: ${step.name}` : ''}` },
       [
         {
