@@ -9,6 +9,7 @@ import { decisionRoutes } from './routes/decisions';
 import { incidentRoutes } from './routes/incidents';
 import { reportRoutes } from './routes/reports';
 import { slackRoutes } from './routes/slack';
+import { RETRY_AFTER_SECONDS, temporalUnavailable } from './temporal';
 
 export interface ApiDeps {
   client: Client;
@@ -28,6 +29,12 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof RequestError) {
       return reply.status(error.status).send({ error: error.message, issues: error.issues });
+    }
+    const unavailable = temporalUnavailable(error);
+    if (unavailable) {
+      // 503 + Retry-After: Alertmanager (and any client) retries a 5xx, never a 4xx.
+      request.log.warn({ err: error }, unavailable);
+      return reply.status(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ error: unavailable, issues: [{ field: '(temporal)', message: unavailable }] });
     }
     const { statusCode, message } = error as { statusCode?: number; message: string };
     if (statusCode && statusCode >= 400 && statusCode < 500) {
