@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
+import { Credentials, Scope } from '../src/api/auth';
 import { buildApp } from '../src/api/app';
 import { readConfig, WorkerEnv } from '../src/config';
 import { loadPlanDirectory } from '../src/plan/files';
@@ -76,7 +77,8 @@ adapters: { flags: { type: file, path: ${JSON.stringify(flags)} } }
       'bench.yaml',
     );
     const token = randomBytes(16).toString('hex');
-    const app = buildApp({ client, plans: new Map([[plan.name, plan]]), token, taskQueue, now: Date.now });
+    const credentials = Credentials.fromTokens([{ name: 'bench', token, scopes: [Scope.AlertsWrite] }]);
+    const app = buildApp({ client, plans: new Map([[plan.name, plan]]), credentials, taskQueue, now: Date.now });
     const accept: number[] = [];
     const total: number[] = [];
     for (let i = 0; i < runs; i++) {

@@ -3,28 +3,23 @@
 // others keep running. Ctrl-C stops every one of them. Embedded defaults live in DATA_DIR
 // (.data/ unless set).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
+import { writeDemoTokens } from './lib/demoTokens';
 import { startDevServer } from './lib/devServer';
 import { Supervised } from './lib/supervise';
 
 const ROOT = resolve(__dirname, '..');
 const DATA = resolve(ROOT, process.env.DATA_DIR ?? '.data');
 
-function apiToken(): string {
-  if (process.env.API_TOKEN) return process.env.API_TOKEN;
-  const file = resolve(DATA, 'api-token');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex') + '\n', { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
-}
-
 const log = (line: string) => console.log(`[npm start] ${line}`);
 
 async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true });
   const flagStore = process.env.FLAG_STORE_PATH ?? resolve(DATA, 'flags.json');
+  // The demo's credentials, unless the caller brings a tokens file of their own.
+  const tokens = process.env.API_TOKENS_FILE ? undefined : writeDemoTokens(DATA, resolve(ROOT, 'plans/checkout-demo.yaml'));
   // The demo plan's kill switch, so the README's walk-through has a flag to turn off.
   if (!existsSync(flagStore)) await writeFlagFile(flagStore, { flags: { new_checkout: { enabled: true } } });
 
@@ -35,7 +30,7 @@ async function main(): Promise<void> {
   const env = {
     ...process.env,
     TEMPORAL_ADDRESS: address,
-    API_TOKEN: apiToken(),
+    API_TOKENS_FILE: tokens?.tokensFile ?? process.env.API_TOKENS_FILE,
     // The worker reads it too: the demo plan's health check follows the API's port.
     API_PORT: apiPort,
     FLAG_STORE_PATH: flagStore,
@@ -71,7 +66,8 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      `  API          http://127.0.0.1:${apiPort}   (token: ${env.API_TOKEN === process.env.API_TOKEN ? '$API_TOKEN' : `${DATA}/api-token`})`,
+      `  API          http://127.0.0.1:${apiPort}   (credentials: ${tokens ? relative(process.cwd(), tokens.tokensFile) : process.env.API_TOKENS_FILE})`,
+      ...(tokens?.summary.map((line) => `    token      ${line}`) ?? []),
       `  Temporal UI  http://127.0.0.1:${uiPort}`,
       `  Temporal     ${address}`,
       '',

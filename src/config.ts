@@ -40,9 +40,15 @@ export const WorkerEnv = TemporalEnv.extend({
 export const ApiEnv = TemporalEnv.extend({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: Port.default(8080),
-  API_TOKEN: z.string().min(16, 'API_TOKEN must be at least 16 characters'),
+  /** The credentials file (src/api/tokensFile.ts): scoped tokens, and people's tokens for decisions. */
+  API_TOKENS_FILE: z.string().optional(),
+  /** Legacy single token: alerts:write and incidents:read only — it can never decide. */
+  API_TOKEN: z.string().min(16, 'API_TOKEN must be at least 16 characters').optional(),
   PLANS_DIR: z.string().default(resolve(ROOT, 'plans')),
   SLACK_SIGNING_SECRET: z.string().min(16, 'SLACK_SIGNING_SECRET looks too short').optional(),
+}).refine((c) => c.API_TOKENS_FILE !== undefined || c.API_TOKEN !== undefined, {
+  path: ['API_TOKENS_FILE'],
+  message: 'no credentials: set API_TOKENS_FILE (scoped tokens; see README) or at least the legacy API_TOKEN',
 });
 
 export type TemporalConfig = z.infer<typeof TemporalEnv>;

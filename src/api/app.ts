@@ -1,18 +1,21 @@
 // The HTTP API as a Fastify plugin built by a function: tests call it with `inject`.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { Plan } from '../plan/schema';
-import { bearerTokenHook } from './auth';
+import { authenticate, type Credentials, requireScope, Scope } from './auth';
 import { RequestError } from './errors';
 import { alertRoutes } from './routes/alerts';
+import { decisionRoutes } from './routes/decisions';
 import { incidentRoutes } from './routes/incidents';
 import { reportRoutes } from './routes/reports';
 import { slackRoutes } from './routes/slack';
+import { RETRY_AFTER_SECONDS, temporalUnavailable } from './temporal';
 
 export interface ApiDeps {
   client: Client;
   plans: ReadonlyMap<string, Plan>;
-  token: string;
+  /** Who may call /v1, with which scopes (src/api/auth.ts, src/api/tokensFile.ts). */
+  credentials: Credentials;
   taskQueue: string;
   /** Slack app signing secret; without it Slack interactions are refused. */
   slackSigningSecret?: string;
@@ -27,6 +30,12 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
     if (error instanceof RequestError) {
       return reply.status(error.status).send({ error: error.message, issues: error.issues });
     }
+    const unavailable = temporalUnavailable(error);
+    if (unavailable) {
+      // 503 + Retry-After: Alertmanager (and any client) retries a 5xx, never a 4xx.
+      request.log.warn({ err: error }, unavailable);
+      return reply.status(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ error: unavailable, issues: [{ field: '(temporal)', message: unavailable }] });
+    }
     const { statusCode, message } = error as { statusCode?: number; message: string };
     if (statusCode && statusCode >= 400 && statusCode < 500) {
       // Fastify's own refusals: malformed JSON, wrong content type, body too large.
@@ -38,14 +47,24 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  // Each group of routes demands one scope of the caller's credential.
+  const scoped: [Scope, FastifyPluginAsync][] = [
+    [Scope.AlertsWrite, alertRoutes(deps)],
+    [Scope.IncidentsRead, incidentRoutes(deps)],
+    [Scope.IncidentsRead, reportRoutes(deps)],
+    [Scope.IncidentsDecide, decisionRoutes(deps)],
+  ];
   void app.register(
     async (v1) => {
-      v1.addHook('onRequest', bearerTokenHook(deps.token));
+      v1.addHook('onRequest', authenticate(deps.credentials));
       // JSON only: anything else is 415, not a string for the schema to puzzle over.
       v1.removeContentTypeParser('text/plain');
-      await v1.register(alertRoutes(deps));
-      await v1.register(incidentRoutes(deps));
-      await v1.register(reportRoutes(deps));
+      for (const [scope, routes] of scoped) {
+        await v1.register(async (group) => {
+          group.addHook('onRequest', requireScope(scope));
+          await group.register(routes);
+        });
+      }
     },
     { prefix: '/v1' },
   );

@@ -5,6 +5,13 @@ import { resolveIncident, UnknownIncidentError } from '../incidents/runs';
 import { decideUpdate, type DecisionReply, type DecisionRequest } from '../workflows/messages';
 import { RequestError } from './errors';
 
+/**
+ * How long a decision may wait for the run to take it. Longer than an ordinary call's
+ * deadline: the answer needs the worker, which may be busy; an unreachable Temporal still
+ * fails at once (src/api/temporal.ts).
+ */
+export const DECISION_WAIT_MS = 10_000;
+
 export async function submitDecision(client: Client, incidentId: string, request: DecisionRequest): Promise<DecisionReply> {
   const runId = await resolveIncident(client, incidentId).catch((err: unknown) => {
     if (err instanceof UnknownIncidentError) throw new RequestError(404, 'params.id', err.message);
@@ -12,7 +19,7 @@ export async function submitDecision(client: Client, incidentId: string, request
   });
   const handle = client.workflow.getHandle(runId);
   try {
-    return await handle.executeUpdate(decideUpdate, { args: [request] });
+    return await client.withDeadline(Date.now() + DECISION_WAIT_MS, () => handle.executeUpdate(decideUpdate, { args: [request] }));
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     // The server says "not found" for finished runs too; tell the two apart for the caller.

@@ -1,19 +1,23 @@
-// API process: loads the plans, connects to Temporal and serves HTTP.
-import { Client, Connection } from '@temporalio/client';
-import { ApiEnv, connectionOptions, readConfig } from '../config';
+// API process: loads the plans and the credentials, and serves HTTP. Temporal is connected
+// lazily: the API starts, and /healthz answers, while Temporal is still down.
+import { Client } from '@temporalio/client';
+import { ApiEnv, readConfig } from '../config';
 import { loadPlanDirectory } from '../plan/files';
 import { buildApp } from './app';
+import { lazyTemporalConnection } from './temporal';
+import { apiCredentials } from './tokensFile';
 
 async function main(): Promise<void> {
   const config = readConfig(ApiEnv);
   const plans = loadPlanDirectory(config.PLANS_DIR);
-  const connection = await Connection.connect(connectionOptions(config));
+  const credentials = apiCredentials(config);
+  const connection = lazyTemporalConnection(config);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = buildApp(
     {
       client,
       plans,
-      token: config.API_TOKEN,
+      credentials,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       ...(config.SLACK_SIGNING_SECRET ? { slackSigningSecret: config.SLACK_SIGNING_SECRET } : {}),
       now: Date.now,
@@ -28,7 +32,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', close);
   process.once('SIGTERM', close);
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
-  app.log.info(`plans loaded: ${[...plans.keys()].join(', ')}`);
+  app.log.info(`plans loaded: ${[...plans.keys()].join(', ')}; ${credentials.size} credential(s); Temporal at ${config.TEMPORAL_ADDRESS}`);
 }
 
 main().catch((err) => {

@@ -1,10 +1,9 @@
-// `rollback start|drill|approve|reject|status|report`: incidents from the command line,
-// through the same Temporal connection settings as the worker and the API.
+// `rollback start|drill|approve|reject|status|report`: incidents from the command line.
+// start, drill, status and report talk to Temporal with the worker's and the API's settings;
+// approve and reject go through the API with the caller's own token (see apiClient.ts).
 import { existsSync } from 'node:fs';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { submitDecision } from '../api/decisions';
-import { RequestError } from '../api/errors';
+import { Command, Option } from 'commander';
 import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
 import { type Accepted, deliverAlert, type StartResult, startIncident } from '../incidents/start';
 import { incidentRecord, planOfRun, resolveIncident, UnknownIncidentError } from '../incidents/runs';
@@ -14,6 +13,7 @@ import type { Plan } from '../plan/schema';
 import { buildReport, renderMarkdown } from '../report';
 import type { AlertNotification, IncidentContext, IncidentStatus, Verdict } from '../workflows/messages';
 import { statusQuery } from '../workflows/messages';
+import { apiFromEnv, postJson } from './apiClient';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { CliExit, EXIT, type CliIo } from './io';
 
@@ -33,6 +33,8 @@ export interface IncidentCommandDeps {
   plansDir?: string;
   /** Wall clock, for alert times and generated incident ids. */
   now?: () => Date;
+  /** Where approve/reject find the API and the caller's token; by default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<TemporalSession> {
@@ -93,11 +95,6 @@ export function resolvePlan(ref: string, deps: IncidentCommandDeps): Plan {
   if (!plan) throw new CliExit(INCIDENT_EXIT.usage, `no plan "${ref}" in ${dir}; known: ${[...plans.keys()].join(', ') || '(none)'}`);
   return plan;
 }
-
-const slackUser = (text: string): string => {
-  if (!/^[UW][A-Z0-9]+$/.test(text)) throw new InvalidArgumentError('the Slack user id of the person deciding (e.g. U012ABCDEF)');
-  return text;
-};
 
 interface StartOptions extends ContextOptions {
   plan: string;
@@ -183,19 +180,15 @@ async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions
   return INCIDENT_EXIT.ok;
 }
 
-async function decide(io: CliIo, deps: IncidentCommandDeps, verdict: Verdict, incidentId: string, options: { by: string; reason: string; json?: boolean }): Promise<number> {
-  const answer = await withTemporal(deps, async ({ client }) => {
-    try {
-      return await submitDecision(client, incidentId, { verdict, by: options.by, reason: options.reason });
-    } catch (error) {
-      if (error instanceof RequestError) throw new CliExit(INCIDENT_EXIT.refused, error.message.replace(/^params\.id: /, ''));
-      throw error;
-    }
-  });
-  if (options.json) io.out(JSON.stringify({ incidentId, verdict, by: options.by, ...answer }, null, 2) + '\n');
-  else if (answer.accepted) io.out(`${verdict} by ${options.by} counted for ${incidentId}\n`);
-  else io.err(`${verdict} by ${options.by} did not count for ${incidentId}: ${answer.refusal}${answer.reason ? ` — ${answer.reason}` : ''}\n`);
-  return answer.accepted ? INCIDENT_EXIT.ok : INCIDENT_EXIT.refused;
+/** Through the API, as the person the caller's token belongs to (src/cli/apiClient.ts). */
+async function decide(io: CliIo, deps: IncidentCommandDeps, verdict: Verdict, incidentId: string, options: { reason: string; json?: boolean }): Promise<number> {
+  const api = apiFromEnv(deps.env ?? process.env);
+  const answer = await postJson(api, `/v1/incidents/${encodeURIComponent(incidentId)}/decision`, { decision: verdict, reason: options.reason });
+  const accepted = answer.status === 202;
+  if (options.json) io.out(JSON.stringify({ incidentId, verdict, accepted, ...answer.body }, null, 2) + '\n');
+  else if (accepted) io.out(`${verdict} by ${String(answer.body.by)} counted for ${incidentId}\n`);
+  else io.err(`${verdict} did not count for ${incidentId} (${answer.status}): ${String(answer.body.error ?? 'no reason given').replace(/^(params\.id|by|decision|headers\.authorization): /, '')}\n`);
+  return accepted ? INCIDENT_EXIT.ok : INCIDENT_EXIT.refused;
 }
 
 export function formatStatus(s: IncidentStatus): string {
@@ -284,12 +277,11 @@ export function incidentCommands(io: CliIo, setExit: (code: number) => void, dep
 
   const decisionCommand = (verdict: Verdict) =>
     new Command(verdict)
-      .description(`${verdict} the rollback of an incident; exit 1 when the decision does not count`)
+      .description(`${verdict} the rollback of an incident as the person your API token belongs to (ROLLBACK_TOKEN or ROLLBACK_TOKEN_FILE, ROLLBACK_API_URL); exit 1 when the decision does not count`)
       .argument('<incident>', 'incident id')
-      .requiredOption('--by <SlackUserId>', 'Slack user id of the person deciding', slackUser)
       .requiredOption('--reason <text>', 'why')
       .option('--json', 'print the answer as JSON')
-      .action((incident: string, options: { by: string; reason: string; json?: boolean }) => done(decide(io, deps, verdict, incident, options)));
+      .action((incident: string, options: { reason: string; json?: boolean }) => done(decide(io, deps, verdict, incident, options)));
 
   const statusCommand = new Command('status')
     .description("an incident's stage, decision, checks and timeline")

@@ -9,6 +9,7 @@ import { buildApp } from '../../src/api/app';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import type { Plan } from '../../src/plan/schema';
 import { deskIdFor } from '../../src/workflows/messages';
+import { ALERTS_ONLY, testCredentials } from '../support/apiCredentials';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
 import { connectClient, eventually, flagFile, healthEndpoint, keepHistory, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { writeFlagFile } from '../../src/adapters/fileFlagStore';
@@ -16,7 +17,7 @@ import { alertmanagerPayload, type AlertSpec } from './alertPayload';
 import { fixturePlan } from './fixturePlan';
 import { deskView, events, nthRun, openRuns, status } from './runs';
 
-const TOKEN = randomBytes(16).toString('hex');
+const tokens = testCredentials({ alertmanager: ALERTS_ONLY });
 
 let client: Client;
 let closeClient: () => Promise<void>;
@@ -34,7 +35,7 @@ beforeAll(async () => {
   slack = await startSlackStandIn({ token: SLACK_TEST_TOKEN });
   flags = await flagFile({ new_checkout: true });
   worker = await startWorker(testDeps({ flagStorePath: flags, slackUrl: slack.url }));
-  replicas = [0, 1].map(() => buildApp({ client, plans, token: TOKEN, taskQueue: worker.taskQueue, now: Date.now }));
+  replicas = [0, 1].map(() => buildApp({ client, plans, credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now }));
 });
 
 afterAll(async () => {
@@ -60,7 +61,7 @@ async function post(p: Plan, replica: number, ...alerts: AlertSpec[]): Promise<n
   const res = await replicas[replica % replicas.length]!.inject({
     method: 'POST',
     url: '/v1/alerts/alertmanager',
-    headers: { authorization: `Bearer ${TOKEN}` },
+    headers: tokens.auth('alertmanager'),
     payload: alertmanagerPayload(...alerts.map((a) => ({ plan: p.name, ...a }))),
   });
   return res.statusCode;

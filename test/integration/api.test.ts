@@ -8,13 +8,16 @@ import { buildApp } from '../../src/api/app';
 import { loadPlanFile } from '../../src/plan/files';
 import type { Plan } from '../../src/plan/schema';
 import { deskIdFor } from '../../src/workflows/messages';
+import { decider, LEGACY, testCredentials } from '../support/apiCredentials';
 import { connectClient, eventually, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { alertmanagerPayload } from './alertPayload';
 import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
 import { deskView, events, nthRun, openRuns, status } from './runs';
 
-const TOKEN = randomBytes(16).toString('hex');
-const auth = { authorization: `Bearer ${TOKEN}` };
+const tokens = testCredentials({ ops: LEGACY, approver: decider(APPROVER), outsider: decider(OUTSIDER) });
+/** Alerts and reading (what the legacy API_TOKEN may do); decisions use a person's token. */
+const auth = tokens.auth('ops');
+const asApprover = tokens.auth('approver');
 
 let client: Client;
 let closeClient: () => Promise<void>;
@@ -35,7 +38,7 @@ beforeAll(async () => {
   worker = await startWorker(testDeps({ flagStorePath: flags }));
   const lens = loadPlanFile(resolve(__dirname, '../../plans/lens-sprint1-canary.yaml'));
   plans.set(lens.name, lens);
-  app = buildApp({ client, plans, token: TOKEN, taskQueue: worker.taskQueue, now: Date.now });
+  app = buildApp({ client, plans, credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now });
 });
 
 afterAll(async () => {
@@ -92,7 +95,7 @@ test('a firing alert reaches its desk, which opens one run; a re-sent notificati
   expect(events(await status(run))).not.toContain('new alert');
   expect(await openRuns(client, p.name)).toEqual([run.workflowId]);
 
-  const decided = await app.inject({ method: 'POST', url: `/v1/incidents/${desk}/decision`, headers: auth, payload: { decision: 'reject', by: APPROVER, reason: 'test over' } });
+  const decided = await app.inject({ method: 'POST', url: `/v1/incidents/${desk}/decision`, headers: asApprover, payload: { decision: 'reject', reason: 'test over' } });
   expect(decided.statusCode).toBe(202);
   expect(await run.result()).toMatchObject({ outcome: 'rejected' });
 });
@@ -143,15 +146,15 @@ test('decisions through the API: an outsider gets 403, an approver gets 202 and 
   const id = run.workflowId;
   await eventually(() => incidentStatus(id), (s) => s.pendingApproval !== undefined);
 
-  const refused = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: auth, payload: { decision: 'approve', by: OUTSIDER, reason: 'me' } });
+  const refused = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: tokens.auth('outsider'), payload: { decision: 'approve', reason: 'me' } });
   expect(refused.statusCode).toBe(403);
   expect(refused.json().issues[0].field).toBe('by');
 
-  const ok = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: auth, payload: { decision: 'approve', by: APPROVER, reason: 'roll it' } });
+  const ok = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: asApprover, payload: { decision: 'approve', reason: 'roll it' } });
   expect(ok.statusCode).toBe(202);
   expect(await run.result()).toMatchObject({ outcome: 'rolled-back', decision: { by: APPROVER } });
 
-  const late = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: auth, payload: { decision: 'reject', by: APPROVER, reason: 'too late' } });
+  const late = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: asApprover, payload: { decision: 'reject', reason: 'too late' } });
   expect(late.statusCode).toBe(409);
 });
 
@@ -190,7 +193,8 @@ test('unknown incidents are 404', async () => {
 test('without a valid bearer token every /v1 route is 401 and nothing starts', async () => {
   const fp = fingerprint();
   const body = alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: fp });
-  for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }] as Record<string, string>[]) {
+  const token = tokens.token('ops');
+  for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: token }, { authorization: `Basic ${token}` }] as Record<string, string>[]) {
     const res = await postAlerts(body, headers);
     expect(res.statusCode).toBe(401);
     expect(res.json().issues[0].field).toBe('headers.authorization');
@@ -255,11 +259,12 @@ describe('bad input is refused with the offending field named, and no workflow s
 
   test('decision bodies are checked too', async () => {
     for (const [payload, field] of [
-      [{ decision: 'maybe', by: APPROVER, reason: 'x' }, 'decision'],
+      [{ decision: 'maybe', reason: 'x' }, 'decision'],
       [{ decision: 'approve', by: 'alice', reason: 'x' }, 'by'],
-      [{ decision: 'approve', by: APPROVER }, 'reason'],
+      [{ decision: 'approve' }, 'reason'],
+      [{ decision: 'approve', reason: 'x', on: 'behalf of someone' }, '(body)'],
     ] as const) {
-      const res = await app.inject({ method: 'POST', url: '/v1/incidents/rollback-x/decision', headers: auth, payload });
+      const res = await app.inject({ method: 'POST', url: '/v1/incidents/rollback-x/decision', headers: asApprover, payload });
       expect(res.statusCode).toBe(400);
       expect(res.json().issues[0].field).toBe(field);
     }
@@ -279,7 +284,7 @@ test('the report of a finished run reads like the runbooks\' incident reports, a
   const run = await nthRun(client, deskOf(p), 1);
   const id = run.workflowId;
   await eventually(() => incidentStatus(id), (s) => s.pendingApproval !== undefined);
-  await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: auth, payload: { decision: 'approve', by: APPROVER, reason: 'errors climbing' } });
+  await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: asApprover, payload: { decision: 'approve', reason: 'errors climbing' } });
   await run.result();
 
   const json = await app.inject({ method: 'GET', url: `/v1/incidents/${id}/report`, headers: auth });

@@ -1,14 +1,21 @@
-// The incident commands against the real dev server. Runs go to a task queue no worker
-// polls, so they stay open without running workflow code: what is checked is what the CLI
-// sends (the run's input) and what it says back, not the workflow's behaviour.
+// The incident commands against the real dev server. Runs started from the CLI go to a task
+// queue no worker polls, so they stay open without running workflow code: what is checked is
+// what the CLI sends (the run's input) and what it says back. Decisions go through a real
+// API (and a worker that answers them) with the decider's own token.
 import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app';
 import { runCli } from '../../src/cli/main';
 import type { IncidentCommandDeps } from '../../src/cli/incidentCommands';
 import { runInput } from '../../src/incidents/runs';
 import { DEFAULT_PLANS_DIR } from '../../src/plan/files';
-import { connectClient, uniqueName } from '../support/harness';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import type { Plan } from '../../src/plan/schema';
 import type { AlertDelivery } from '../../src/workflows/messages';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { decider, READER, testCredentials } from '../support/apiCredentials';
+import { connectClient, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker, uniqueName } from '../support/harness';
+import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
+import { startRun, status, waitForApprovalRequest } from './runs';
 
 const NO_WORKER = uniqueName('tq-cli');
 let client: Client;
@@ -24,12 +31,13 @@ const deps: IncidentCommandDeps = {
   now: () => new Date('2025-10-14T10:00:00Z'),
 };
 
-async function run(...argv: string[]) {
+async function runWith(using: IncidentCommandDeps, ...argv: string[]) {
   let out = '';
   let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) }, deps);
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) }, using);
   return { code, out, err };
 }
+const run = (...argv: string[]) => runWith(deps, ...argv);
 
 beforeAll(async () => {
   ({ client, close: closeClient } = await connectClient());
@@ -78,12 +86,60 @@ test("rollback drill: the drill's environment, the plan's first trigger, the top
   expect(await runInput(client, answer.incidentId)).toMatchObject({ drill: 'quarterly', environment: 'staging' });
 });
 
-test('status, report and decisions of an unknown incident end with exit 1 and say so', async () => {
+test('status and report of an unknown incident end with exit 1 and say so', async () => {
   const id = uniqueName('no-such-incident');
   const status = await run('status', id);
   expect(status).toMatchObject({ code: 1, err: `error: no incident "${id}"\n` });
   expect((await run('report', id)).code).toBe(1);
-  const approve = await run('approve', id, '--by', 'U0GENTECHLD', '--reason', 'go');
-  expect(approve.code).toBe(1);
-  expect(approve.err).toContain(`no incident "${id}"`);
+});
+
+describe('approve and reject go through the API, as the person the token belongs to', () => {
+  const tokens = testCredentials({ approver: decider(APPROVER), outsider: decider(OUTSIDER), reader: READER });
+  let worker: TestWorker;
+  let health: Awaited<ReturnType<typeof healthEndpoint>>;
+  let api: FastifyInstance;
+  let plan: Plan;
+  const as = (name: string): IncidentCommandDeps => ({
+    ...deps,
+    env: { ROLLBACK_API_URL: `http://127.0.0.1:${(api.server.address() as { port: number }).port}`, ROLLBACK_TOKEN: tokens.token(name) },
+  });
+
+  beforeAll(async () => {
+    health = await healthEndpoint(200);
+    const flags = await flagFile({ new_checkout: true });
+    plan = fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', defaultAction: 'hold' });
+    worker = await startWorker(testDeps({ flagStorePath: flags }));
+    api = buildApp({ client, plans: new Map(), credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now });
+    await api.listen({ host: '127.0.0.1', port: 0 });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await worker?.shutdown();
+    await health?.close();
+  });
+
+  test("the approver's token approves as the approver; the run rolls back", async () => {
+    const handle = await startRun(client, worker.taskQueue, plan, 'ErrorRateHigh');
+    await waitForApprovalRequest(handle);
+    const answer = await runWith(as('approver'), 'approve', handle.workflowId, '--reason', 'errors climbing');
+    expect(answer).toMatchObject({ code: 0, out: `approve by ${APPROVER} counted for ${handle.workflowId}\n` });
+    expect(await handle.result()).toMatchObject({ outcome: 'rolled-back', decision: { by: APPROVER, reason: 'errors climbing' } });
+  });
+
+  test("refusals end with exit 1 and the API's reason: not an approver, no scope, unknown incident; --by is no option", async () => {
+    const handle = await startRun(client, worker.taskQueue, plan, 'ErrorRateHigh');
+    await waitForApprovalRequest(handle);
+    const outsider = await runWith(as('outsider'), 'reject', handle.workflowId, '--reason', 'mine');
+    expect(outsider).toMatchObject({ code: 1, err: expect.stringContaining(`${OUTSIDER}: not an approver`) });
+    const reader = await runWith(as('reader'), 'approve', handle.workflowId, '--reason', 'go');
+    expect(reader).toMatchObject({ code: 1, err: expect.stringContaining('lacks the scope incidents:decide') });
+    const claim = await runWith(as('outsider'), 'approve', handle.workflowId, '--by', APPROVER, '--reason', 'as the approver');
+    expect(claim.code).toBe(2);
+    expect((await status(handle)).decision).toBeUndefined();
+    await handle.terminate('test over');
+
+    const unknown = await runWith(as('approver'), 'approve', uniqueName('no-such-incident'), '--reason', 'go');
+    expect(unknown).toMatchObject({ code: 1, err: expect.stringContaining('no incident') });
+  });
 });

@@ -3,17 +3,17 @@
 // workflow code running, which is all the freeze check needs — so these tests do not
 // depend on the workflow's behaviour. Reports of real runs need a worker answering the
 // record query; the report's content is covered by test/unit/report.
-import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app';
 import { startIncident } from '../../src/incidents/start';
 import type { Plan } from '../../src/plan/schema';
+import { READER, testCredentials } from '../support/apiCredentials';
 import { connectClient, eventually, uniqueName } from '../support/harness';
 import { fixturePlan } from './fixturePlan';
 
-const TOKEN = randomBytes(16).toString('hex');
-const auth = { authorization: `Bearer ${TOKEN}` };
+const tokens = testCredentials({ reader: READER });
+const auth = tokens.auth('reader');
 const NO_WORKER = uniqueName('tq-no-worker');
 
 let client: Client;
@@ -30,7 +30,7 @@ function planWith(freeze: Plan['freeze']): { plan: Plan; a: string; b: string } 
 }
 
 function app(plans: Plan[]): FastifyInstance {
-  return buildApp({ client, plans: new Map(plans.map((p) => [p.name, p])), token: TOKEN, taskQueue: NO_WORKER, now: Date.now });
+  return buildApp({ client, plans: new Map(plans.map((p) => [p.name, p])), credentials: tokens.credentials, taskQueue: NO_WORKER, now: Date.now });
 }
 
 async function open(plan: Plan, service: string): Promise<string> {

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/adapters/slack';
 import { buildApp } from '../../src/api/app';
+import { Credentials } from '../../src/api/auth';
 import { slackSignature } from '../../src/api/slackSignature';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
 import { connectClient, eventually, flagFile, healthEndpoint, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   health = await healthEndpoint(200);
   flags = await flagFile({ new_checkout: true });
   worker = await startWorker(testDeps({ flagStorePath: flags, slackUrl: slack.url }));
-  app = buildApp({ client, plans: new Map(), token: randomBytes(16).toString('hex'), taskQueue: worker.taskQueue, slackSigningSecret: SIGNING_SECRET, now: Date.now });
+  app = buildApp({ client, plans: new Map(), credentials: Credentials.fromTokens([]), taskQueue: worker.taskQueue, slackSigningSecret: SIGNING_SECRET, now: Date.now });
 });
 
 afterAll(async () => {
@@ -126,7 +127,7 @@ test('forged and stale requests are refused before anything happens', async () =
 });
 
 test('without a signing secret the API refuses every Slack request', async () => {
-  const bare = buildApp({ client, plans: new Map(), token: 'x'.repeat(16), taskQueue: worker.taskQueue, now: Date.now });
+  const bare = buildApp({ client, plans: new Map(), credentials: Credentials.fromTokens([]), taskQueue: worker.taskQueue, now: Date.now });
   const res = await bare.inject({ method: 'POST', url: '/v1/slack/interactions', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'payload=%7B%7D' });
   expect(res.statusCode).toBe(503);
   await bare.close();

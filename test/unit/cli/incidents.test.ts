@@ -53,9 +53,12 @@ describe('refused before connecting, with exit 2', () => {
     expect(err).toContain('plan monetization-drill has no drill "monthly"; its drills: quarterly');
   });
 
-  it('a decision without a Slack user id or a reason', async () => {
-    expect((await run(offline, 'approve', 'inc-1', '--by', 'alice', '--reason', 'ok')).code).toBe(2);
-    expect((await run(offline, 'reject', 'inc-1', '--by', 'U0APPROVER1')).code).toBe(2);
+  it('a decision without a reason, naming someone with --by, or without the caller\'s token', async () => {
+    const noToken = { ...offline, env: { ROLLBACK_API_URL: 'http://127.0.0.1:1' } };
+    expect((await run(noToken, 'approve', 'inc-1', '--by', 'U0APPROVER1', '--reason', 'ok')).code).toBe(2);
+    expect((await run(noToken, 'reject', 'inc-1')).code).toBe(2);
+    const anonymous = await run(noToken, 'approve', 'inc-1', '--reason', 'ok');
+    expect(anonymous).toMatchObject({ code: 2, err: expect.stringContaining('set ROLLBACK_TOKEN, or ROLLBACK_TOKEN_FILE') });
     expect((await run(offline, 'report', 'inc-1', '--format', 'pdf')).code).toBe(2);
   });
 
