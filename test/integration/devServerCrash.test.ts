@@ -97,8 +97,9 @@ test('dev server down across the deadline: the default fires as soon as it is ba
   const off = await flagTurnedOffAt();
   console.log(`default fired: flag off ${off - restarted} ms after the server restarted, ${off - serving} ms after it answered our probe (it took ${serving - restarted} ms to start; the deadline had passed ${restarted - deadline} ms before)`);
   expect(off).toBeGreaterThan(restarted);
-  // Our probe may notice the server a little after the worker does.
-  expect(off - serving).toBeLessThan(3000);
+  // Promptly, not a window or a retry schedule later: the worker's reconnect backoff (and a
+  // loaded CI machine) may take a few seconds; our probe may notice the server after the worker does.
+  expect(off - serving).toBeLessThan(10_000);
   // The worker rode out both crashes.
   expect(worker.exitCode).toBeNull();
 });
