@@ -79,16 +79,8 @@ export async function startIncident(client: Client, taskQueue: string, request: 
   }
 }
 
-
-export interface AlertRequest {
-  plan: Plan;
-  service: string;
-  trigger: string;
-  alert: AlertNotification;
-  context?: IncidentContext;
-  /** Defaults to the plan's `targets.environment`. */
-  environment?: string;
-}
+/** An alert for the desk: what a run needs, without an id (the desk names its runs) or a drill. */
+export type AlertRequest = Omit<StartRequest, 'incidentId' | 'drill'>;
 
 export interface Accepted {
   /** The service desk's id; as an incident id it names the desk's open (or latest) run. */
