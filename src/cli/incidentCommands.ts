@@ -6,13 +6,12 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
 import { type Accepted, deliverAlert, type StartResult, startIncident } from '../incidents/start';
-import { incidentRecord, planOfRun, resolveIncident, UnknownIncidentError } from '../incidents/runs';
+import { incidentRecord, planOfRun, incidentStatus, UnknownIncidentError } from '../incidents/runs';
 import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../plan/files';
 import { formatIssue, PlanError } from '../plan/parse';
 import type { Plan } from '../plan/schema';
 import { buildReport, renderMarkdown } from '../report';
 import type { AlertNotification, IncidentContext, IncidentStatus, Verdict } from '../workflows/messages';
-import { statusQuery } from '../workflows/messages';
 import { apiFromEnv, postJson } from './apiClient';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { CliExit, EXIT, type CliIo } from './io';
@@ -223,7 +222,7 @@ export function formatStatus(s: IncidentStatus): string {
 async function status(io: CliIo, deps: IncidentCommandDeps, incidentId: string, options: { json?: boolean }): Promise<number> {
   const s = await withTemporal(deps, async ({ client }) => {
     try {
-      return await client.workflow.getHandle(await resolveIncident(client, incidentId)).query(statusQuery);
+      return await incidentStatus(client, incidentId);
     } catch (error) {
       if (error instanceof UnknownIncidentError) throw new CliExit(INCIDENT_EXIT.refused, error.message);
       if (error instanceof WorkflowNotFoundError) throw new CliExit(INCIDENT_EXIT.refused, `no incident "${incidentId}"`);

@@ -3,7 +3,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { Plan } from '../plan/schema';
-import { deskQuery, type IncidentInput, type IncidentRecord, parseDeskId, recordQuery, SearchAttributes } from '../workflows/messages';
+import { deskQuery, type IncidentInput, type IncidentRecord, type IncidentStatus, parseDeskId, recordQuery, SearchAttributes, statusQuery } from '../workflows/messages';
 
 export class UnknownIncidentError extends Error {
   constructor(
@@ -32,6 +32,27 @@ export async function resolveIncident(client: Client, incidentId: string): Promi
   const run = view.open ?? view.runs[view.runs.length - 1]?.incidentId;
   if (!run) throw new UnknownIncidentError(incidentId, `the service desk ${incidentId} has not opened a run (yet): ${view.received} alerts received`);
   return run;
+}
+
+/**
+ * A run's status as an on-call reads it: its alerts with how often each repeated and when it
+ * was last seen. Repeats are counted by the service desk (the run never hears them), so they
+ * are read from there; without the desk the run's own counts stand.
+ */
+export async function incidentStatus(client: Client, incidentId: string): Promise<IncidentStatus> {
+  const runId = await resolveIncident(client, incidentId);
+  const status = await client.workflow.getHandle(runId).query(statusQuery);
+  if (!status.deskId || !status.alerts?.length) return status;
+  const desk = await client.workflow
+    .getHandle(status.deskId)
+    .query(deskQuery)
+    .catch(() => undefined);
+  if (!desk) return status;
+  const alerts = status.alerts.map((alert) => {
+    const episode = desk.episodes.find((e) => e.fingerprint === alert.fingerprint && e.startsAt === alert.startsAt && e.incidentId === runId);
+    return episode ? { ...alert, repeats: alert.repeats + episode.repeats, lastSeen: episode.lastSeen } : alert;
+  });
+  return { ...status, alerts };
 }
 
 /** The input the run was started with (plan snapshot included), from its first history event. */

@@ -202,6 +202,8 @@ export interface AbsorbedAlert {
   startsAt?: string;
   alertname?: string;
   repeats: number;
+  /** When a notification of it last arrived (from the service desk). */
+  lastSeen?: string;
   resolved: boolean;
 }
 

@@ -2,8 +2,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { resolveIncident, UnknownIncidentError } from '../../incidents/runs';
-import { type IncidentStatus, statusQuery } from '../../workflows/messages';
+import { incidentStatus, UnknownIncidentError } from '../../incidents/runs';
+import type { IncidentStatus } from '../../workflows/messages';
 import type { ApiDeps } from '../app';
 import { parseBody, RequestError } from '../errors';
 
@@ -14,7 +14,7 @@ export function incidentRoutes(deps: ApiDeps): FastifyPluginAsync {
 
   async function status(id: string): Promise<IncidentStatus> {
     try {
-      return await client.workflow.getHandle(await resolveIncident(client, id)).query(statusQuery);
+      return await incidentStatus(client, id);
     } catch (err) {
       if (err instanceof UnknownIncidentError) throw new RequestError(404, 'params.id', err.message);
       if (err instanceof WorkflowNotFoundError) throw new RequestError(404, 'params.id', `no incident "${id}"`);
