@@ -1,32 +1,19 @@
-// `npm run bench`: numbers that matter to an on-call, printed as JSON.
-// - plan loading and decision lookups (pure: how fast the API refuses or routes an alert);
-// - end to end on a real dev server: alert accepted by the API → run rolled back and
-//   verified (the engine's own overhead; the plan's windows are zero here).
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../src/activities';
-import { writeFlagFile } from '../src/adapters/fileFlagStore';
-import { Credentials, Scope } from '../src/api/auth';
-import { buildApp } from '../src/api/app';
-import { readConfig, WorkerEnv } from '../src/config';
+// `npm run bench`: numbers that matter to an on-call, printed as JSON. Each scenario that
+// needs Temporal gets a dev server of its own (bench/world.ts); sizes come from BENCH_*
+// variables (README, "Benchmarks"). BENCH_SCENARIOS picks some, e.g. "storm,nginx".
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { loadPlanDirectory } from '../src/plan/files';
 import { parsePlan } from '../src/plan/parse';
 import { findDecision } from '../src/policy/decide';
-import { activityDeps } from '../src/worker/deps';
-import { deskIdFor, deskQuery } from '../src/workflows/messages';
-import { freePort, startDevServer } from '../scripts/lib/devServer';
+import { endToEnd } from './endToEnd';
+import { nginx } from './nginx';
+import { overhead } from './overhead';
+import { storm } from './storm';
+import { waiting } from './waiting';
 
 const ROOT = resolve(__dirname, '..');
-
-function stats(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { n: sorted.length, p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1]!, mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
-}
 
 function timeIt(iterations: number, work: () => void): { opsPerSecond: number; usPerOp: number } {
   for (let i = 0; i < Math.min(100, iterations); i++) work(); // warm up
@@ -36,7 +23,8 @@ function timeIt(iterations: number, work: () => void): { opsPerSecond: number; u
   return { opsPerSecond: Math.round((iterations * 1e9) / ns), usPerOp: ns / iterations / 1000 };
 }
 
-function pureBenchmarks() {
+/** Plan loading and decision lookups: how fast the API refuses or routes an alert. */
+async function pure() {
   const plans = loadPlanDirectory(resolve(ROOT, 'plans'));
   const lens = plans.get('lens-sprint1-canary')!;
   const genesis = plans.get('genesis-phase4')!;
@@ -48,80 +36,21 @@ function pureBenchmarks() {
   };
 }
 
-async function endToEnd(runs: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'rollback-bench-'));
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = await startDevServer({ port: await freePort(), dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
-  const flags = join(dir, 'flags.json');
-  try {
-    const connection = await NativeConnection.connect({ address: server.address });
-    const { code } = await bundleWorkflowCode({ workflowsPath: resolve(ROOT, 'src/workflows'), logger: new DefaultLogger('ERROR') });
-    const config = readConfig(WorkerEnv, { FLAG_STORE_PATH: flags, STATE_DIR: join(dir, 'state') });
-    const taskQueue = 'bench';
-    const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, activities: createActivities(activityDeps(config, {})) });
-    const running = worker.run();
-    const clientConnection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection: clientConnection });
-    const plan = parsePlan(
-      `
-apiVersion: rollback-orchestrator/v1
-name: bench
-targets: { services: [{ name: checkout }] }
-triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
-decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: rollback } }] }]
-authority: { roles: { oncall: { members: [U0ONCALL001] } }, decide: [{ roles: [oncall] }] }
-levels: [{ level: 1, name: kill switch, steps: [{ type: flag.disable, flag: new_checkout }], checks: [health] }]
-checks: { health: { type: command, command: "true" } }
-adapters: { flags: { type: file, path: ${JSON.stringify(flags)} } }
-`,
-      'bench.yaml',
-    );
-    const token = randomBytes(16).toString('hex');
-    const credentials = Credentials.fromTokens([{ name: 'bench', token, scopes: [Scope.AlertsWrite] }]);
-    const app = buildApp({ client, plans: new Map([[plan.name, plan]]), credentials, taskQueue, now: Date.now });
-    const accept: number[] = [];
-    const total: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      await writeFlagFile(flags, { flags: { new_checkout: { enabled: true } } });
-      const fingerprint = randomBytes(8).toString('hex');
-      const started = performance.now();
-      const res = await app.inject({
-        method: 'POST',
-        url: '/v1/alerts/alertmanager',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        payload: JSON.stringify({
-          version: '4', groupKey: 'g', status: 'firing', receiver: 'r', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am',
-          alerts: [{ status: 'firing', labels: { alertname: 'ServiceDown', service: 'checkout' }, annotations: {}, startsAt: new Date().toISOString(), fingerprint }],
-        }),
-      });
-      if (res.statusCode !== 202) throw new Error(`alert refused: ${res.body}`);
-      accept.push(performance.now() - started);
-      // The desk opens run n for the n-th new alert (each run has closed before the next alert).
-      const desk = client.workflow.getHandle(deskIdFor(plan.name, 'checkout', plan.targets.environment));
-      let view = await desk.query(deskQuery);
-      while (view.runs.length <= i) view = await desk.query(deskQuery);
-      const result = await client.workflow.getHandle(view.runs[i]!.incidentId).result();
-      if (result.outcome !== 'rolled-back') throw new Error(`run ended ${result.outcome}`);
-      total.push(performance.now() - started);
-    }
-    await app.close();
-    worker.shutdown();
-    await running;
-    await clientConnection.close();
-    await connection.close();
-    return { alertAcceptedMs: stats(accept), alertToRolledBackMs: stats(total) };
-  } finally {
-    await server.stop();
-  }
-}
+const SCENARIOS: Record<string, () => Promise<unknown>> = { pure, endToEnd, storm, waiting, overhead, nginx };
 
 async function main() {
-  const runs = Number(process.env.BENCH_RUNS ?? 20);
-  const result = {
-    machine: { node: process.version, cpus: cpus().length },
-    pure: pureBenchmarks(),
-    endToEnd: await endToEnd(runs),
+  const wanted = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').map((s) => s.trim());
+  const unknown = wanted.filter((s) => !(s in SCENARIOS));
+  if (unknown.length > 0) throw new Error(`unknown BENCH_SCENARIOS ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const result: Record<string, unknown> = {
+    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), at: new Date().toISOString() },
   };
+  // One after the other: each scenario has the machine to itself (besides whatever else runs).
+  for (const name of wanted) {
+    const started = performance.now();
+    result[name] = { ...((await SCENARIOS[name]!()) as object), seconds: Math.round((performance.now() - started) / 1000) };
+    process.stderr.write(`bench: ${name} done\n`);
+  }
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
 

@@ -1,0 +1,102 @@
+// One scenario's world: a dev server of its own, a worker on it, a client, and the API
+// (`buildApp`, as `npm start` builds it) with an alerts token. Each scenario gets a fresh
+// server so that its history and load do not spill into the next one.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { createActivities, type Activities } from '../src/activities';
+import { Credentials, Scope } from '../src/api/auth';
+import { buildApp } from '../src/api/app';
+import { readConfig, WorkerEnv } from '../src/config';
+import type { Plan } from '../src/plan/schema';
+import { activityDeps } from '../src/worker/deps';
+import { deskIdFor, deskQuery, type DeskView } from '../src/workflows/messages';
+import { freePort, startDevServer, type DevServer } from '../scripts/lib/devServer';
+
+const ROOT = resolve(__dirname, '..');
+
+export interface World {
+  dir: string;
+  /** The flag file every plan of the bench points at. */
+  flags: string;
+  server: DevServer;
+  client: Client;
+  activities: Activities;
+  /** Starts the API for these plans (call once per world). */
+  api(plans: Plan[]): FastifyInstance;
+  /** POST one Alertmanager webhook; resolves to the HTTP status. */
+  alert(app: FastifyInstance, labels: Record<string, string>, alert: { fingerprint: string; startsAt: string }): Promise<number>;
+  desk(plan: Plan, service: string): Promise<DeskView>;
+  close(): Promise<void>;
+}
+
+let bundle: Promise<string> | undefined;
+
+/** The workflow bundle, built once for all scenarios. */
+function workflowCode(): Promise<string> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  bundle ??= bundleWorkflowCode({ workflowsPath: resolve(ROOT, 'src/workflows'), logger: new DefaultLogger('ERROR') }).then((b) => b.code);
+  return bundle;
+}
+
+export async function startWorld(name: string): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), `rollback-bench-${name}-`));
+  const code = await workflowCode();
+  const server = await startDevServer({ port: await freePort(), dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
+  const flags = join(dir, 'flags.json');
+  const connection = await NativeConnection.connect({ address: server.address });
+  const config = readConfig(WorkerEnv, { FLAG_STORE_PATH: flags, STATE_DIR: join(dir, 'state') });
+  const activities = createActivities(activityDeps(config, {}));
+  const taskQueue = `bench-${name}`;
+  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, activities });
+  const running = worker.run();
+  const clientConnection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection: clientConnection });
+  const token = randomBytes(16).toString('hex');
+  const credentials = Credentials.fromTokens([{ name: 'bench', token, scopes: [Scope.AlertsWrite] }]);
+  const apps: FastifyInstance[] = [];
+  return {
+    dir,
+    flags,
+    server,
+    client,
+    activities,
+    api(plans) {
+      const app = buildApp({ client, plans: new Map(plans.map((p) => [p.name, p])), credentials, taskQueue, now: Date.now });
+      apps.push(app);
+      return app;
+    },
+    async alert(app, labels, alert) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/alerts/alertmanager',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({
+          version: '4', groupKey: 'g', status: 'firing', receiver: 'r', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am',
+          alerts: [{ status: 'firing', labels, annotations: {}, startsAt: alert.startsAt, fingerprint: alert.fingerprint }],
+        }),
+      });
+      return res.statusCode;
+    },
+    desk(plan, service) {
+      return client.workflow.getHandle(deskIdFor(plan.name, service, plan.targets.environment)).query(deskQuery);
+    },
+    async close() {
+      await Promise.all(apps.map((a) => a.close()));
+      worker.shutdown();
+      await running;
+      await clientConnection.close();
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+/** A fresh alert episode: a new fingerprint, starting now. */
+export function newEpisode(): { fingerprint: string; startsAt: string } {
+  return { fingerprint: randomBytes(8).toString('hex'), startsAt: new Date().toISOString() };
+}
