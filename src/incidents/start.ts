@@ -88,11 +88,16 @@ export interface Accepted {
   status: 'accepted';
 }
 
+/** The service desk an alert goes to. */
+export function deskOf(request: AlertRequest): { deskId: string; environment: string } {
+  const environment = request.environment ?? request.plan.targets.environment;
+  return { deskId: deskIdFor(request.plan.name, request.service, environment), environment };
+}
+
 /** Hands an alert to its service desk, starting the desk if it is not running. Durable once this returns. */
 export async function deliverAlert(client: Client, taskQueue: string, request: AlertRequest): Promise<Accepted> {
   const { plan, service, trigger, alert, context } = request;
-  const environment = request.environment ?? plan.targets.environment;
-  const deskId = deskIdFor(plan.name, service, environment);
+  const { deskId, environment } = deskOf(request);
   const delivery: AlertDelivery = { plan, service, trigger, environment, alert, ...(context && Object.keys(context).length ? { context } : {}) };
   await client.workflow.signalWithStart(SERVICE_DESK_WORKFLOW, {
     workflowId: deskId,

@@ -5,6 +5,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
 import { buildApp } from '../../src/api/app';
+import { COALESCE_WINDOW_MS } from '../../src/api/recentDeliveries';
 import { loadPlanFile } from '../../src/plan/files';
 import type { Plan } from '../../src/plan/schema';
 import { deskIdFor } from '../../src/workflows/messages';
@@ -87,6 +88,8 @@ test('a firing alert reaches its desk, which opens one run; a re-sent notificati
   const viaDesk = await eventually(() => incidentStatus(desk), (s) => s.pendingApproval !== undefined);
   expect(viaDesk.incidentId).toBe(run.workflowId);
 
+  // Alertmanager re-sends a group after group_interval, not within the API's coalescing window.
+  await new Promise((r) => setTimeout(r, COALESCE_WINDOW_MS));
   const again = await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fp, value: '5.0%' }));
   expect(again.json().incidents[0]).toMatchObject({ incidentId: desk, status: 'accepted' });
   const view = await eventually(() => deskView(client, desk), (v) => v.episodes[0]?.repeats === 1);

@@ -4,7 +4,8 @@
 // anything was refused (422) or could not be handed on (503, retried: a re-sent alert is a
 // repeat to its desk), and the good alerts of a mixed payload are never lost.
 import type { FastifyPluginAsync } from 'fastify';
-import { deliverAlert } from '../../incidents/start';
+import { deliverAlert, deskOf } from '../../incidents/start';
+import { RecentDeliveries } from '../recentDeliveries';
 import { AlertmanagerPayloadSchema, routeAlert } from '../alertmanager';
 import type { ApiDeps } from '../app';
 import { type FieldIssue, parseBody, RequestError } from '../errors';
@@ -18,6 +19,8 @@ export interface AcceptedAlert {
   plan: string;
   service: string;
   trigger: string;
+  /** An identical notification was handed on moments ago: this one joined it (src/api/recentDeliveries.ts). */
+  coalesced?: true;
 }
 
 export interface RefusedAlert {
@@ -29,6 +32,7 @@ export interface RefusedAlert {
 
 export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
   const { client } = deps;
+  const recent = new RecentDeliveries(deps.now);
 
   return async (app) => {
     app.post('/alerts/alertmanager', async (request, reply) => {
@@ -48,14 +52,20 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
       // Handed on one by one, in payload order; a Temporal outage stops here with a 503 and
       // Alertmanager re-sends the group (what was handed on already becomes a counted repeat).
       for (const { index, routed: r } of routed) {
-        const { incidentId, status } = await deliverAlert(client, deps.taskQueue, {
-          plan: r.plan,
+        const request = { plan: r.plan, service: r.service, trigger: r.trigger.name, alert: r.notification, context: r.context };
+        const { deskId: desk } = deskOf(request);
+        const { fingerprint, startsAt, status } = r.notification;
+        const coalesced = await recent.once(`${desk}|${fingerprint}|${startsAt}|${status}`, () => deliverAlert(client, deps.taskQueue, request));
+        accepted.push({
+          alert: index,
+          fingerprint: fingerprint!,
+          status: 'accepted',
+          incidentId: desk,
+          plan: r.plan.name,
           service: r.service,
           trigger: r.trigger.name,
-          alert: r.notification,
-          context: r.context,
+          ...(coalesced ? { coalesced } : {}),
         });
-        accepted.push({ alert: index, fingerprint: r.notification.fingerprint!, status, incidentId, plan: r.plan.name, service: r.service, trigger: r.trigger.name });
       }
       const truncated = payload.truncatedAlerts ?? 0;
       if (truncated > 0) {
