@@ -29,7 +29,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     for (let i = 0; i < runs; i++) {
       await writeFlagFile(world.flags, { flags: { new_checkout: { enabled: true } } });
       const started = performance.now();
-      const status = await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode());
+      const { status } = await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode());
       if (status !== 202) throw new Error(`alert refused: ${status}`);
       accept.push(performance.now() - started);
       // The desk opens run n for the n-th new alert (each run has closed before the next alert).

@@ -49,7 +49,7 @@ adapters:
     for (let run = 0; run < runs; run++) {
       await router.shift('checkout', 'treatment', 100);
       const sent = Date.now();
-      if ((await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode())) !== 202) throw new Error('alert refused');
+      if ((await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode())).status !== 202) throw new Error('alert refused');
       let view = await world.desk(plan, 'checkout');
       while (view.runs.length <= run) view = await world.desk(plan, 'checkout');
       const handle = world.client.workflow.getHandle(view.runs[run]!.incidentId);

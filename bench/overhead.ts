@@ -36,7 +36,7 @@ adapters: { commands: { cwd: ${JSON.stringify(world.dir)} } }
     const byWorkflow: number[] = [];
     const activitySpan: number[] = [];
     for (let run = 0; run < runs; run++) {
-      if ((await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode())) !== 202) throw new Error('alert refused');
+      if ((await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode())).status !== 202) throw new Error('alert refused');
       let view = await world.desk(plan, 'checkout');
       while (view.runs.length <= run) view = await world.desk(plan, 'checkout');
       const handle = world.client.workflow.getHandle(view.runs[run]!.incidentId);

@@ -34,7 +34,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     const machine = watchMachine({ devServer: world.server.child.pid });
     const started = performance.now();
     await inParallel(names, inFlight, async (service) => {
-      const status = await world.alert(app, { alertname: 'ServiceDown', service }, newEpisode());
+      const { status } = await world.alert(app, { alertname: 'ServiceDown', service }, newEpisode());
       if (status !== 202) throw new Error(`alert for ${service} refused: ${status}`);
     });
     const acceptedSeconds = (performance.now() - started) / 1000;

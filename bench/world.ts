@@ -29,7 +29,8 @@ export interface World {
   /** Starts the API for these plans (call once per world). */
   api(plans: Plan[]): FastifyInstance;
   /** POST one Alertmanager webhook; resolves to the HTTP status. */
-  alert(app: FastifyInstance, labels: Record<string, string>, alert: { fingerprint: string; startsAt: string }): Promise<number>;
+  /** Posts one alert; `coalesced` when the API joined it to an identical delivery moments ago. */
+  alert(app: FastifyInstance, labels: Record<string, string>, alert: { fingerprint: string; startsAt: string }): Promise<{ status: number; coalesced: boolean }>;
   desk(plan: Plan, service: string): Promise<DeskView>;
   close(): Promise<void>;
 }
@@ -80,7 +81,8 @@ export async function startWorld(name: string): Promise<World> {
           alerts: [{ status: 'firing', labels, annotations: {}, startsAt: alert.startsAt, fingerprint: alert.fingerprint }],
         }),
       });
-      return res.statusCode;
+      const body = res.json() as { incidents?: { coalesced?: true }[] };
+      return { status: res.statusCode, coalesced: body.incidents?.[0]?.coalesced === true };
     },
     desk(plan, service) {
       return client.workflow.getHandle(deskIdFor(plan.name, service, plan.targets.environment)).query(deskQuery);
