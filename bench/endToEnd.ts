@@ -12,7 +12,7 @@ export async function endToEnd() {
     const plan = parsePlan(
       `
 apiVersion: rollback-orchestrator/v1
-name: bench
+name: bench-${world.id}
 targets: { services: [{ name: checkout }] }
 triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
 decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: rollback } }] }]

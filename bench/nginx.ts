@@ -29,7 +29,7 @@ export async function nginx() {
     const plan = parsePlan(
       `
 apiVersion: rollback-orchestrator/v1
-name: bench-nginx
+name: bench-nginx-${world.id}
 targets: { services: [{ name: checkout }] }
 triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
 decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: rollback } }] }]
@@ -44,7 +44,7 @@ adapters:
     );
     await writeFlagFile(world.flags, { flags: {} });
     const app = world.api([plan]);
-    const machine = watchMachine({ devServer: world.server.child.pid, nginx: Number(readFileSync(server.pidFile, 'utf8').trim()) });
+    const machine = watchMachine({ devServer: world.serverPid, nginx: Number(readFileSync(server.pidFile, 'utf8').trim()) });
     const endToEnd: number[] = [];
     for (let run = 0; run < runs; run++) {
       await router.shift('checkout', 'treatment', 100);

@@ -16,7 +16,7 @@ export async function overhead() {
     const plan = parsePlan(
       `
 apiVersion: rollback-orchestrator/v1
-name: bench-overhead
+name: bench-overhead-${world.id}
 targets: { services: [{ name: checkout }] }
 triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
 decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: rollback } }] }]
@@ -32,7 +32,7 @@ adapters: { commands: { cwd: ${JSON.stringify(world.dir)} } }
       'bench-overhead.yaml',
     );
     const app = world.api([plan]);
-    const machine = watchMachine({ devServer: world.server.child.pid });
+    const machine = watchMachine({ devServer: world.serverPid });
     const byWorkflow: number[] = [];
     const activitySpan: number[] = [];
     for (let run = 0; run < runs; run++) {

@@ -16,7 +16,7 @@ export async function storm() {
     const plan = parsePlan(
       `
 apiVersion: rollback-orchestrator/v1
-name: bench-storm
+name: bench-storm-${world.id}
 targets: { services: [${names.map((n) => `{ name: ${n} }`).join(', ')}] }
 triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
 decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: ask, window: 1h, default: hold, approvers: [oncall] } }] }]
@@ -35,7 +35,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     const refused: Record<string, number> = {};
     /** Per service: webhooks the API joined to an identical delivery instead of signalling the desk. */
     const coalesced = new Map(names.map((n) => [n, 0]));
-    const machine = watchMachine({ devServer: world.server.child.pid });
+    const machine = watchMachine({ devServer: world.serverPid });
     const started = performance.now();
     await inParallel(webhooks, inFlight, async (service) => {
       const t = performance.now();

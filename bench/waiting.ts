@@ -18,7 +18,7 @@ export async function waiting() {
     const plan = parsePlan(
       `
 apiVersion: rollback-orchestrator/v1
-name: bench-waiting
+name: bench-waiting-${world.id}
 targets: { services: [${names.map((n) => `{ name: ${n} }`).join(', ')}] }
 triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
 decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: ask, window: ${windowSeconds}s, default: rollback, approvers: [oncall], level: 1 } }] }]
@@ -31,7 +31,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     );
     await writeFlagFile(world.flags, { flags: { new_checkout: { enabled: true } } });
     const app = world.api([plan]);
-    const machine = watchMachine({ devServer: world.server.child.pid });
+    const machine = watchMachine({ devServer: world.serverPid });
     const started = performance.now();
     await inParallel(names, inFlight, async (service) => {
       const { status } = await world.alert(app, { alertname: 'ServiceDown', service }, newEpisode());

@@ -1,6 +1,9 @@
 // One scenario's world: a dev server of its own, a worker on it, a client, and the API
 // (`buildApp`, as `npm start` builds it) with an alerts token. Each scenario gets a fresh
-// server so that its history and load do not spill into the next one.
+// server so that its history and load do not spill into the next one — unless
+// TEMPORAL_ADDRESS names a server to measure instead (e.g. the Temporal server on PostgreSQL,
+// ../shared/production-shape.md; BENCH_SERVER_PID lets the bench sample its memory). Names
+// carry a run id, so runs on one long-lived server never meet each other's desks.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +18,7 @@ import { readConfig, WorkerEnv } from '../src/config';
 import type { Plan } from '../src/plan/schema';
 import { activityDeps } from '../src/worker/deps';
 import { deskIdFor, deskQuery, type DeskView } from '../src/workflows/messages';
-import { freePort, startDevServer, type DevServer } from '../scripts/lib/devServer';
+import { freePort, startDevServer } from '../scripts/lib/devServer';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -23,7 +26,10 @@ export interface World {
   dir: string;
   /** The flag file every plan of the bench points at. */
   flags: string;
-  server: DevServer;
+  /** Unique to this world: plan names and the task queue carry it. */
+  id: string;
+  /** The Temporal server's process, when the bench can see it. */
+  serverPid?: number;
   client: Client;
   activities: Activities;
   /** Starts the API for these plans (call once per world). */
@@ -47,15 +53,19 @@ function workflowCode(): Promise<string> {
 export async function startWorld(name: string): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), `rollback-bench-${name}-`));
   const code = await workflowCode();
-  const server = await startDevServer({ port: await freePort(), dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
+  const external = process.env.TEMPORAL_ADDRESS;
+  const server = external ? undefined : await startDevServer({ port: await freePort(), dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
+  const address = external ?? server!.address;
+  const serverPid = server?.child.pid ?? (process.env.BENCH_SERVER_PID ? Number(process.env.BENCH_SERVER_PID) : undefined);
+  const id = randomBytes(3).toString('hex');
   const flags = join(dir, 'flags.json');
-  const connection = await NativeConnection.connect({ address: server.address });
+  const connection = await NativeConnection.connect({ address });
   const config = readConfig(WorkerEnv, { FLAG_STORE_PATH: flags, STATE_DIR: join(dir, 'state') });
   const activities = createActivities(activityDeps(config, {}));
-  const taskQueue = `bench-${name}`;
+  const taskQueue = `bench-${name}-${id}`;
   const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, activities });
   const running = worker.run();
-  const clientConnection = await Connection.connect({ address: server.address });
+  const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection });
   const token = randomBytes(16).toString('hex');
   const credentials = Credentials.fromTokens([{ name: 'bench', token, scopes: [Scope.AlertsWrite] }]);
@@ -63,7 +73,8 @@ export async function startWorld(name: string): Promise<World> {
   return {
     dir,
     flags,
-    server,
+    id,
+    ...(serverPid ? { serverPid } : {}),
     client,
     activities,
     api(plans) {
@@ -93,7 +104,7 @@ export async function startWorld(name: string): Promise<World> {
       await running;
       await clientConnection.close();
       await connection.close();
-      await server.stop();
+      await server?.stop();
     },
   };
 }
