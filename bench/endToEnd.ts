@@ -1,28 +1,14 @@
 // End to end, one run at a time: alert accepted by the API → run rolled back and verified
 // (the engine's own overhead; the plan's windows are zero here).
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
-import { parsePlan } from '../src/plan/parse';
 import { envNumber, summary } from './measure';
-import { newEpisode, startWorld } from './world';
+import { autoRollbackPlan, newEpisode, startWorld } from './world';
 
 export async function endToEnd() {
   const runs = envNumber('BENCH_RUNS', 20);
   const world = await startWorld('end-to-end');
   try {
-    const plan = parsePlan(
-      `
-apiVersion: rollback-orchestrator/v1
-name: bench-${world.id}
-targets: { services: [{ name: checkout }] }
-triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
-decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: rollback } }] }]
-authority: { roles: { oncall: { members: [U0ONCALL001] } }, decide: [{ roles: [oncall] }] }
-levels: [{ level: 1, name: kill switch, steps: [{ type: flag.disable, flag: new_checkout }], checks: [health] }]
-checks: { health: { type: command, command: "true" } }
-adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
-`,
-      'bench.yaml',
-    );
+    const plan = autoRollbackPlan(world, 'bench', ['{ type: flag.disable, flag: new_checkout }'], { flags: { type: 'file', path: world.flags } });
     const app = world.api([plan]);
     const accept: number[] = [];
     const total: number[] = [];

@@ -4,11 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
 import { NginxRouter } from '../src/adapters/traffic/nginx';
-import { parsePlan } from '../src/plan/parse';
 import { recordQuery } from '../src/workflows/messages';
 import { startBackend, startNginx, tally } from '../test/support/servers';
 import { envNumber, median, round, summary, watchMachine } from './measure';
-import { newEpisode, startWorld } from './world';
+import { autoRollbackPlan, newEpisode, startWorld } from './world';
 
 export async function nginx() {
   const runs = envNumber('BENCH_NGINX_RUNS', 20);
@@ -26,22 +25,10 @@ export async function nginx() {
       services: { checkout: { pools: { control: [control.address], treatment: [treatment.address] } } },
     };
     const router = new NginxRouter(adapter);
-    const plan = parsePlan(
-      `
-apiVersion: rollback-orchestrator/v1
-name: bench-nginx-${world.id}
-targets: { services: [{ name: checkout }] }
-triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
-decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: rollback } }] }]
-authority: { roles: { oncall: { members: [U0ONCALL001] } }, decide: [{ roles: [oncall] }] }
-levels: [{ level: 1, name: shift, steps: [{ type: traffic.shift, service: checkout, to: control, percent: 100 }], checks: [health] }]
-checks: { health: { type: command, command: "true" } }
-adapters:
-  flags: { type: file, path: ${JSON.stringify(world.flags)} }
-  traffic: ${JSON.stringify({ type: 'nginx', ...adapter })}
-`,
-      'bench-nginx.yaml',
-    );
+    const plan = autoRollbackPlan(world, 'bench-nginx', ['{ type: traffic.shift, service: checkout, to: control, percent: 100 }'], {
+      flags: { type: 'file', path: world.flags },
+      traffic: { type: 'nginx', ...adapter },
+    });
     await writeFlagFile(world.flags, { flags: {} });
     const app = world.api([plan]);
     const machine = watchMachine({ devServer: world.serverPid, nginx: Number(readFileSync(server.pidFile, 'utf8').trim()) });

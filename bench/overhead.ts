@@ -3,34 +3,17 @@
 // other. The workflow's time per step is the gap between consecutive steps' start times
 // in the run's record, so it holds scheduling, the activity and the workflow task that
 // follows it; a direct step is one awaited runStep call.
-import { parsePlan } from '../src/plan/parse';
 import { recordQuery } from '../src/workflows/messages';
 import { envNumber, median, round, summary, watchMachine } from './measure';
-import { newEpisode, startWorld } from './world';
+import { autoRollbackPlan, newEpisode, startWorld } from './world';
 
 export async function overhead() {
   const steps = envNumber('BENCH_OVERHEAD_STEPS', 10);
   const runs = envNumber('BENCH_OVERHEAD_RUNS', 5);
   const world = await startWorld('overhead');
   try {
-    const plan = parsePlan(
-      `
-apiVersion: rollback-orchestrator/v1
-name: bench-overhead-${world.id}
-targets: { services: [{ name: checkout }] }
-triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
-decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: rollback } }] }]
-authority: { roles: { oncall: { members: [U0ONCALL001] } }, decide: [{ roles: [oncall] }] }
-levels:
-  - level: 1
-    name: commands
-    steps: [${Array.from({ length: steps }, (_, i) => `{ type: command.run, name: step ${i + 1}, command: "true" }`).join(', ')}]
-    checks: [health]
-checks: { health: { type: command, command: "true" } }
-adapters: { commands: { cwd: ${JSON.stringify(world.dir)} } }
-`,
-      'bench-overhead.yaml',
-    );
+    const commands = Array.from({ length: steps }, (_, i) => `{ type: command.run, name: step ${i + 1}, command: "true" }`);
+    const plan = autoRollbackPlan(world, 'bench-overhead', commands, { commands: { cwd: world.dir } });
     const app = world.api([plan]);
     const machine = watchMachine({ devServer: world.serverPid });
     const byWorkflow: number[] = [];

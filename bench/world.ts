@@ -15,6 +15,7 @@ import { createActivities, type Activities } from '../src/activities';
 import { Credentials, Scope } from '../src/api/auth';
 import { buildApp } from '../src/api/app';
 import { readConfig, WorkerEnv } from '../src/config';
+import { parsePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
 import { activityDeps } from '../src/worker/deps';
 import { deskIdFor, deskQuery, type DeskView } from '../src/workflows/messages';
@@ -112,4 +113,26 @@ export async function startWorld(name: string): Promise<World> {
 /** A fresh alert episode: a new fingerprint, starting now. */
 export function newEpisode(): { fingerprint: string; startsAt: string } {
   return { fingerprint: randomBytes(8).toString('hex'), startsAt: new Date().toISOString() };
+}
+
+/**
+ * A plan that rolls `checkout` back without asking when ServiceDown fires: one level of
+ * `steps` (YAML flow mappings) and a health check that always passes, so a scenario measures
+ * the engine and its steps, not a window or a check.
+ */
+export function autoRollbackPlan(world: World, name: string, steps: string[], adapters: Record<string, unknown>): Plan {
+  return parsePlan(
+    `
+apiVersion: rollback-orchestrator/v1
+name: ${name}-${world.id}
+targets: { services: [{ name: checkout }] }
+triggers: [{ name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 1 } }]
+decisions: [{ name: main, triggers: [ServiceDown], rules: [{ outcome: { action: rollback } }] }]
+authority: { roles: { oncall: { members: [U0ONCALL001] } }, decide: [{ roles: [oncall] }] }
+levels: [{ level: 1, name: ${name}, steps: [${steps.join(', ')}], checks: [health] }]
+checks: { health: { type: command, command: "true" } }
+adapters: ${JSON.stringify(adapters)}
+`,
+    `${name}.yaml`,
+  );
 }
