@@ -46,7 +46,7 @@ let bundle: Promise<string> | undefined;
 
 /** The workflow bundle, built once for all scenarios. */
 function workflowCode(): Promise<string> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install(process.env.CORE_TRACE ? { logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: process.env.CORE_TRACE, other: 'WARN' }, console: {} } } } as any : { logger: new DefaultLogger('ERROR') });
   bundle ??= bundleWorkflowCode({ workflowsPath: resolve(ROOT, 'src/workflows'), logger: new DefaultLogger('ERROR') }).then((b) => b.code);
   return bundle;
 }

@@ -7,7 +7,8 @@
 import { ActivityFailure, CancellationScope, condition, patched, TimeoutFailure } from '@temporalio/workflow';
 import type { Delivery } from '../activities';
 import { parseDuration } from '../plan/duration';
-import { DEFAULT_DELIVERY, type Notifications } from '../plan/schema';
+import { DEFAULT_DELIVERY } from '../plan/delivery';
+import type { Notifications } from '../plan/schema';
 import type { IncidentState } from './incidentState';
 import { notifications, notificationsWithin } from './proxies';
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { Duration, EnvVarName, Slug } from './common';
 import { Milestone } from './timing';
+import { DEFAULT_DELIVERY } from '../delivery';
 
 /** Values the engine fills into `{{placeholders}}` of a message template. */
 export const TEMPLATE_FIELDS = [
@@ -26,8 +27,6 @@ export const TEMPLATE_FIELDS = [
   'threshold',
   'metrics',
 ] as const;
-
-export const DEFAULT_DELIVERY = { attemptTimeout: '5s', giveUpAfter: '5m' };
 
 export const NotificationsSchema = z.strictObject({
   slack: z
