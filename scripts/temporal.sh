@@ -20,6 +20,15 @@ SEARCH_ATTRIBUTES=(
   RollbackDrill=Keyword
 )
 
+# Server settings, one file for the dev server and a full server (see its comments).
+DYNAMIC_CONFIG="$ROOT/config/temporal-dynamicconfig.yaml"
+
+# `key: [- value: v]` pairs from that file as start-dev flags (it holds only global values).
+dynamic_config_flags() {
+  awk '/^[A-Za-z][A-Za-z0-9.]*:[[:space:]]*$/ { key = substr($1, 1, length($1) - 1); next }
+       /^[[:space:]]*-[[:space:]]*value:/ && key != "" { sub(/^[[:space:]]*-[[:space:]]*value:[[:space:]]*/, ""); print "--dynamic-config-value"; print key "=" $0; key = "" }' "$DYNAMIC_CONFIG"
+}
+
 find_cli() {
   if [ -n "${TEMPORAL_CLI:-}" ]; then
     [ -x "$TEMPORAL_CLI" ] || { echo "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file" >&2; exit 1; }
@@ -50,6 +59,7 @@ case "${1:-}" in
     cli="$(find_cli)"
     args=()
     for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+    while IFS= read -r flag; do args+=("$flag"); done < <(dynamic_config_flags)
     exec "$cli" server start-dev --ip 127.0.0.1 --log-level warn "${args[@]}" "$@"
     ;;
   *)
