@@ -31,7 +31,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     );
     await writeFlagFile(world.flags, { flags: { new_checkout: { enabled: true } } });
     const app = world.api([plan]);
-    const machine = watchMachine({ devServer: world.serverPid });
+    const machine = watchMachine({ worker: world.workerPid, devServer: world.serverPid });
     const started = performance.now();
     await inParallel(names, inFlight, async (service) => {
       const { status } = await world.alert(app, { alertname: 'ServiceDown', service }, newEpisode());

@@ -1,15 +1,17 @@
-// One scenario's world: a dev server of its own, a worker on it, a client, and the API
+// One scenario's world: a dev server of its own, a worker on it (its own process, as
+// `npm start` runs it, so its memory and CPU are its own), a client, and the API
 // (`buildApp`, as `npm start` builds it) with an alerts token. Each scenario gets a fresh
 // server so that its history and load do not spill into the next one — unless
 // TEMPORAL_ADDRESS names a server to measure instead (e.g. the Temporal server on PostgreSQL,
 // ../shared/production-shape.md; BENCH_SERVER_PID lets the bench sample its memory). Names
 // carry a run id, so runs on one long-lived server never meet each other's desks.
-import { mkdtempSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities, type Activities } from '../src/activities';
 import { Credentials, Scope } from '../src/api/auth';
@@ -19,7 +21,7 @@ import { parsePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
 import { activityDeps } from '../src/worker/deps';
 import { deskIdFor, deskQuery, type DeskView } from '../src/workflows/messages';
-import { freePort, startDevServer } from '../scripts/lib/devServer';
+import { freePort, startDevServer, stopChild } from '../scripts/lib/devServer';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -31,6 +33,7 @@ export interface World {
   id: string;
   /** The Temporal server's process, when the bench can see it. */
   serverPid?: number;
+  workerPid: number;
   client: Client;
   activities: Activities;
   /** Starts the API for these plans (call once per world). */
@@ -44,9 +47,8 @@ export interface World {
 
 let bundle: Promise<string> | undefined;
 
-/** The workflow bundle, built once for all scenarios. */
+/** The workflow bundle, built once for all scenarios (the worker does not bundle at start). */
 function workflowCode(): Promise<string> {
-  Runtime.install(process.env.CORE_TRACE ? { logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: process.env.CORE_TRACE, other: 'WARN' }, console: {} } } } as any : { logger: new DefaultLogger('ERROR') });
   bundle ??= bundleWorkflowCode({ workflowsPath: resolve(ROOT, 'src/workflows'), logger: new DefaultLogger('ERROR') }).then((b) => b.code);
   return bundle;
 }
@@ -60,12 +62,13 @@ export async function startWorld(name: string): Promise<World> {
   const serverPid = server?.child.pid ?? (process.env.BENCH_SERVER_PID ? Number(process.env.BENCH_SERVER_PID) : undefined);
   const id = randomBytes(3).toString('hex');
   const flags = join(dir, 'flags.json');
-  const connection = await NativeConnection.connect({ address });
-  const config = readConfig(WorkerEnv, { FLAG_STORE_PATH: flags, STATE_DIR: join(dir, 'state') });
-  const activities = createActivities(activityDeps(config, {}));
   const taskQueue = `bench-${name}-${id}`;
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, activities });
-  const running = worker.run();
+  const workerEnv = { FLAG_STORE_PATH: flags, STATE_DIR: join(dir, 'state'), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue };
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, code);
+  const worker = await startWorker({ ...workerEnv, WORKFLOW_BUNDLE: bundlePath }, join(dir, 'worker.log'));
+  // The direct-call baselines run the same activities in this process, on the same files.
+  const activities = createActivities(activityDeps(readConfig(WorkerEnv, workerEnv), {}));
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection });
   const token = randomBytes(16).toString('hex');
@@ -76,6 +79,7 @@ export async function startWorld(name: string): Promise<World> {
     flags,
     id,
     ...(serverPid ? { serverPid } : {}),
+    workerPid: worker.pid!,
     client,
     activities,
     api(plans) {
@@ -101,13 +105,32 @@ export async function startWorld(name: string): Promise<World> {
     },
     async close() {
       await Promise.all(apps.map((a) => a.close()));
-      worker.shutdown();
-      await running;
+      await stopChild(worker);
       await clientConnection.close();
-      await connection.close();
       await server?.stop();
     },
   };
+}
+
+/** The worker process (src/worker/main.ts) with `env` on top of ours; resolves once it polls. */
+function startWorker(env: Record<string, string>, logFile: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/worker/main.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((done, fail) => {
+    const listen = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('worker: polling')) done(child);
+    };
+    child.stdout!.on('data', listen);
+    child.stderr!.on('data', listen);
+    child.once('exit', (code) => fail(new Error(`the bench worker exited with ${code} before polling: ${output.slice(-2000)} (log: ${logFile})`)));
+  }).then((started) => {
+    // Keep draining its output, or a chatty worker blocks on a full pipe.
+    const log = (chunk: Buffer) => writeFileSync(logFile, chunk, { flag: 'a' });
+    child.stdout!.on('data', log);
+    child.stderr!.on('data', log);
+    return started as ChildProcess;
+  });
 }
 
 /** A fresh alert episode: a new fingerprint, starting now. */

@@ -32,6 +32,12 @@ export const WorkerEnv = TemporalEnv.extend({
     .optional(),
   /** A workflow bundle built ahead of time (tests build one for all workers). */
   WORKFLOW_BUNDLE: z.string().optional(),
+  /**
+   * Workflows kept in memory between their tasks (the SDK's default follows the heap size,
+   * thousands on a big machine). Fewer: less memory; a workflow not kept is replayed from
+   * its history at its next task. README, "Sizing a worker".
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
 }).refine((env) => env.STEP_GUARD !== 'postgres' || env.STEP_GUARD_DATABASE_URL !== undefined, {
   path: ['STEP_GUARD_DATABASE_URL'],
   message: 'STEP_GUARD=postgres needs STEP_GUARD_DATABASE_URL (postgres://…), the database every worker shares',

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
         ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } }
         : { workflowsPath: require.resolve('../workflows') }),
       activities: createActivities(activityDeps(config, process.env, ledger)),
+      ...(config.WORKER_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }),
     });
     console.log(`worker: polling ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}/${config.TEMPORAL_NAMESPACE}; step guard: ${config.STEP_GUARD}`);
     await worker.run();
