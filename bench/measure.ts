@@ -56,7 +56,7 @@ function treeRssMb(root: number): number {
 export interface Machine {
   /** 1-minute load average: at the end of the run and the highest seen. */
   loadAverage: { end: number; max: number };
-  rssPeakMb: { benchProcess: number; devServer?: number; [other: string]: number | undefined };
+  rssPeakMb: { benchProcess: number; [process: string]: number | undefined };
 }
 
 /** Samples load and RSS every half second until stopped. */

@@ -31,7 +31,7 @@ export async function nginx() {
     });
     await writeFlagFile(world.flags, { flags: {} });
     const app = world.api([plan]);
-    const machine = watchMachine({ worker: world.workerPid, devServer: world.serverPid, nginx: Number(readFileSync(server.pidFile, 'utf8').trim()) });
+    const machine = watchMachine({ worker: world.workerPid, temporalServer: world.serverPid, nginx: Number(readFileSync(server.pidFile, 'utf8').trim()) });
     const endToEnd: number[] = [];
     for (let run = 0; run < runs; run++) {
       await router.shift('checkout', 'treatment', 100);

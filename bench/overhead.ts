@@ -15,7 +15,7 @@ export async function overhead() {
     const commands = Array.from({ length: steps }, (_, i) => `{ type: command.run, name: step ${i + 1}, command: "true" }`);
     const plan = autoRollbackPlan(world, 'bench-overhead', commands, { commands: { cwd: world.dir } });
     const app = world.api([plan]);
-    const machine = watchMachine({ worker: world.workerPid, devServer: world.serverPid });
+    const machine = watchMachine({ worker: world.workerPid, temporalServer: world.serverPid });
     const byWorkflow: number[] = [];
     const activitySpan: number[] = [];
     for (let run = 0; run < runs; run++) {

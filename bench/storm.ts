@@ -35,7 +35,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     const refused: Record<string, number> = {};
     /** Per service: webhooks the API joined to an identical delivery instead of signalling the desk. */
     const coalesced = new Map(names.map((n) => [n, 0]));
-    const machine = watchMachine({ worker: world.workerPid, devServer: world.serverPid });
+    const machine = watchMachine({ worker: world.workerPid, temporalServer: world.serverPid });
     const started = performance.now();
     await inParallel(webhooks, inFlight, async (service) => {
       const t = performance.now();

@@ -31,7 +31,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     );
     await writeFlagFile(world.flags, { flags: { new_checkout: { enabled: true } } });
     const app = world.api([plan]);
-    const machine = watchMachine({ worker: world.workerPid, devServer: world.serverPid });
+    const machine = watchMachine({ worker: world.workerPid, temporalServer: world.serverPid });
     const started = performance.now();
     await inParallel(names, inFlight, async (service) => {
       const { status } = await world.alert(app, { alertname: 'ServiceDown', service }, newEpisode());
@@ -40,12 +40,24 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     const acceptedSeconds = (performance.now() - started) / 1000;
     // A run has started once its desk names it and it asks (its deadline is set).
     const deadlines = new Map<string, string>();
+    // A worker this busy may not answer a query in time; that is counted, then asked again.
+    let queryTimeouts = 0;
+    const patiently = async <T>(ask: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await ask();
+        } catch (err) {
+          if (!/query timed out/.test(String((err as Error).cause ?? err))) throw err;
+          queryTimeouts++;
+        }
+      }
+    };
     await inParallel(names, 10, async (service) => {
-      let view: DeskView = await world.desk(plan, service);
-      while (!view.runs[0]) view = (await sleep(100), await world.desk(plan, service));
+      let view: DeskView = await patiently(() => world.desk(plan, service));
+      while (!view.runs[0]) view = (await sleep(100), await patiently(() => world.desk(plan, service)));
       const run = world.client.workflow.getHandle(view.runs[0].incidentId);
-      let status = await run.query(statusQuery);
-      while (!status.pendingApproval && !status.decision) status = (await sleep(100), await run.query(statusQuery));
+      let status = await patiently(() => run.query(statusQuery));
+      while (!status.pendingApproval && !status.decision) status = (await sleep(100), await patiently(() => run.query(statusQuery)));
       if (!status.pendingApproval) throw new Error(`${run.workflowId} decided before its window was seen: widen BENCH_WAITING_WINDOW_S`);
       deadlines.set(run.workflowId, status.pendingApproval.deadline);
     });
@@ -58,7 +70,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
       const run = world.client.workflow.getHandle(id);
       const result = await run.result();
       outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
-      const record = await run.query(recordQuery);
+      const record = await patiently(() => run.query(recordQuery));
       const due = Date.parse(deadline);
       if (record.decision) decidedLateMs.push(Date.parse(record.decision.at) - due);
       const flag = record.steps.find((s) => s.type === 'flag.disable');
@@ -73,6 +85,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
       flagOffAfterDeadlineMs: summary(flagOffLateMs),
       outcomes,
       flagStepFailures: { count: failures.length, first: failures.slice(0, 3) },
+      queryTimeouts,
       machine: machine.stop(),
     };
   } finally {

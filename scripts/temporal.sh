@@ -3,6 +3,7 @@
 # when none is found, and runs its dev server with this project's search attributes.
 #   scripts/temporal.sh path                 print the CLI's path (building it if needed)
 #   scripts/temporal.sh start-dev [flags…]   exec `temporal server start-dev` with our defaults
+#   scripts/temporal.sh search-attributes    print our search attributes (Name=Type), one a line
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +55,9 @@ case "${1:-}" in
   path)
     find_cli
     ;;
+  search-attributes)
+    printf '%s\n' "${SEARCH_ATTRIBUTES[@]}"
+    ;;
   start-dev)
     shift
     cli="$(find_cli)"
@@ -63,7 +67,7 @@ case "${1:-}" in
     exec "$cli" server start-dev --ip 127.0.0.1 --log-level warn "${args[@]}" "$@"
     ;;
   *)
-    echo "usage: $0 path | start-dev [temporal server start-dev flags…]" >&2
+    echo "usage: $0 path | search-attributes | start-dev [temporal server start-dev flags…]" >&2
     exit 2
     ;;
 esac
