@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities, type Activities } from '../src/activities';
 import { Credentials, Scope } from '../src/api/auth';
@@ -20,6 +20,7 @@ import { readConfig, WorkerEnv } from '../src/config';
 import { parsePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
 import { activityDeps } from '../src/worker/deps';
+import { bundleWorkflows } from '../src/worker/workflowCode';
 import { deskIdFor, deskQuery, type DeskView } from '../src/workflows/messages';
 import { freePort, startDevServer, stopChild } from '../scripts/lib/devServer';
 
@@ -49,7 +50,7 @@ let bundle: Promise<string> | undefined;
 
 /** The workflow bundle, built once for all scenarios (the worker does not bundle at start). */
 function workflowCode(): Promise<string> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: resolve(ROOT, 'src/workflows'), logger: new DefaultLogger('ERROR') }).then((b) => b.code);
+  bundle ??= bundleWorkflows(new DefaultLogger('ERROR'));
   return bundle;
 }
 

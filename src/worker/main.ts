@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { connectionOptions, readConfig, WorkerEnv } from '../config';
 import { activityDeps, stepGuard } from './deps';
+import { workflowInterceptorModules, workflowsPath } from './workflowCode';
 
 async function main(): Promise<void> {
   const config = readConfig(WorkerEnv);
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       ...(config.WORKFLOW_BUNDLE
         ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } }
-        : { workflowsPath: require.resolve('../workflows') }),
+        : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
       activities: createActivities(activityDeps(config, process.env, ledger)),
       ...(config.WORKER_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }),
     });

@@ -44,6 +44,7 @@ import { ask, isPerson } from './people';
 import { actions } from './proxies';
 import { pagePeople, runSteps } from './steps';
 import { runCheck, verify } from './verification';
+import { ONE_UPSERT_PER_TASK } from './interceptors';
 
 const OUTCOME_TEXT: Record<Outcome, string> = {
   [Outcome.RolledBack]: 'rolled back and verified',
@@ -447,6 +448,7 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   });
   setHandler(alertSignal, (alert) => state.recordAlert(alert));
 
+  patched(ONE_UPSERT_PER_TASK); // from here on, one search-attribute write per workflow task (interceptors.ts)
   upsertSearchAttributes([
     { key: SearchAttributes.plan, value: plan.name },
     { key: SearchAttributes.service, value: input.service },

@@ -2,7 +2,7 @@
 // takes the plan's default; only the plan's approvers count.
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
-import { approveSignal, rejectSignal } from '../../src/workflows/messages';
+import { approveSignal, rejectSignal, SearchAttributes } from '../../src/workflows/messages';
 import { connectClient, flagFile, healthEndpoint, keepHistory, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
 import { events, startRun, status, waitForApprovalRequest } from './runs';
@@ -158,4 +158,33 @@ test('the status query shows stage, decision and who made it while the run is op
   await handle.result();
   const after = await status(handle);
   expect(after).toMatchObject({ stage: 'done', decision: { by: APPROVER, action: 'rollback' }, outcome: 'rolled-back' });
+});
+
+test('the Temporal UI finds runs by stage while they wait and by level and outcome when done, with one search-attribute write per workflow task', async () => {
+  const path = await flagFile({ new_checkout: true });
+  const plan = fixturePlan({ healthUrl: health.url, flagStorePath: path, window: '1m' });
+  const handle = await startRun(client, worker.taskQueue, plan, 'ErrorRateHigh');
+  await waitForApprovalRequest(handle);
+  const waiting = (await handle.describe()).typedSearchAttributes;
+  expect(waiting.get(SearchAttributes.stage)).toBe('decide');
+  expect(waiting.get(SearchAttributes.plan)).toBe(plan.name);
+
+  await handle.signal(approveSignal, { by: APPROVER, reason: 'errors still climbing' });
+  expect((await handle.result()).outcome).toBe('rolled-back');
+  const done = (await handle.describe()).typedSearchAttributes;
+  expect(done.get(SearchAttributes.stage)).toBe('done');
+  expect(done.get(SearchAttributes.level)).toBe(1);
+  expect(done.get(SearchAttributes.outcome)).toBe('rolled-back');
+  expect(done.get(SearchAttributes.service)).toBe('checkout');
+
+  // Each workflow task writes our search attributes at most once (a write is a visibility
+  // update); the SDK's own TemporalChangeVersion upserts, one per patch, are not ours.
+  const perTask: string[][] = [];
+  for (const event of (await handle.fetchHistory()).events ?? []) {
+    if (event.workflowTaskCompletedEventAttributes) perTask.push([]);
+    const fields = Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
+    if (fields.some((f) => f.startsWith('Rollback'))) perTask.at(-1)!.push(fields.sort().join(','));
+  }
+  expect(perTask.filter((upserts) => upserts.length > 1)).toEqual([]);
+  expect(perTask[0]).toEqual(['RollbackPlan,RollbackService,RollbackStage']);
 });

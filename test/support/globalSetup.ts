@@ -2,9 +2,9 @@
 // a temp folder) and one workflow bundle for all integration tests.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { join } from 'node:path';
 import { freePort, startDevServer, type DevServer } from '../../scripts/lib/devServer';
+import { bundleWorkflows } from '../../src/worker/workflowCode';
 
 declare global {
   var __temporalDevServer: DevServer | undefined;
@@ -19,10 +19,7 @@ export default async function globalSetup(): Promise<void> {
   });
   globalThis.__temporalDevServer = server;
 
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: resolve(__dirname, '../../src/workflows'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
-  });
+  const code = await bundleWorkflows({ log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error });
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
 
