@@ -246,8 +246,8 @@ test('(c) the quarterly drill in staging: a complete §5 evidence checklist', as
   for (const when of ['before', 'after'] as const) {
     const sampled = record.snapshots[when]!.metrics;
     expect(sampled.map((m) => m.query)).toEqual(capture.map((m) => m.query));
-    expect(sampled.find((m) => m.name === 'critical-api-5xx')?.value).toBeCloseTo(0.034, 6);
-    expect(sampled.find((m) => m.name === 'p95-latency')?.value).toBeCloseTo(0.975, 6);
+    expect(sampled[0]!.value).toBeCloseTo(0.034, 6); // critical-api-5xx
+    expect(sampled[1]!.value).toBeCloseTo(0.975, 6); // p95-latency
   }
   expect(byId['trigger-snapshots']).toContain(`${capture[0]!.query} = 0.03`);
   expect(byId.commands).toContain('[web-portal] → exit 0');
