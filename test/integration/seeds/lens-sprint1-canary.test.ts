@@ -352,7 +352,7 @@ test('nDCG drops at 50 %: QA DRI + Sprint DRI must both approve; one is not enou
   const half = await status(handle);
   expect(half.stage).toBe('decide');
   expect(half.decision).toBeUndefined();
-  expect(half.pendingApproval).toBeDefined();
+  expect(half.pendingApproval).toMatchObject({ roles: ['qa-dri', 'sprint-dri'], default: 'rollback' });
   expect((await tally(nginx.url, 8)).treatment).toBeGreaterThan(0);
 
   await expect(handle.executeUpdate(decideUpdate, { args: [{ verdict: 'approve', by: SPRINT_DRI, reason: 'agreed' }] })).resolves.toEqual({ accepted: true });
