@@ -117,6 +117,22 @@ async function killGroup(pid: number, graceMs: number): Promise<void> {
 }
 
 /**
+ * The command dies with the worker. A worker killed mid-step (SIGKILL, out of memory) would
+ * otherwise leave the command running unseen while Temporal retries the step on another
+ * worker, which runs it a second time beside the first. A guard outside the command's group
+ * reads a pipe from this process: the pipe closes when the process dies, and the guard then
+ * kills the group. A command that ends while its worker lives releases the guard, so what
+ * it left in the background keeps running, as it always did.
+ */
+function guardGroup(pid: number): { release(): void } {
+  const guard = spawn('sh', ['-c', `read _ || kill -9 -${pid} 2>/dev/null`], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  guard.on('error', () => undefined);
+  guard.stdin.on('error', () => undefined);
+  guard.unref();
+  return { release: () => guard.stdin.end('\n') };
+}
+
+/**
  * Keeps the tail of a stream of chunks without holding all of it: enough beyond the
  * limit that masking can still see a secret that straddles the cut.
  */
@@ -227,6 +243,7 @@ export class ShellRunner implements CommandRunner {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      const guard = child.pid === undefined ? undefined : guardGroup(child.pid);
       let timedOut = false;
       let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       let killing: Promise<void> = Promise.resolve();
@@ -239,6 +256,7 @@ export class ShellRunner implements CommandRunner {
         clearTimeout(pipeTimer);
         child.stdout?.destroy();
         child.stderr?.destroy();
+        guard?.release();
         void killing.then(() => resolve(result));
       };
 

@@ -93,7 +93,7 @@ test('a reader reads status but can neither decide nor post alerts', async () =>
   const handle = await waitingRun();
   const read = await app.inject({ method: 'GET', url: `/v1/incidents/${handle.workflowId}`, headers: tokens.auth('reader') });
   expect(read.statusCode).toBe(200);
-  expect(read.json().pendingApproval).toBeDefined();
+  expect(read.json().pendingApproval).toMatchObject({ roles: ['oncall'], people: [APPROVER, OTHER_APPROVER], default: 'hold' });
 
   const decided = await decide(handle.workflowId, tokens.auth('reader'));
   expect(decided.statusCode).toBe(403);

@@ -81,3 +81,10 @@ export async function openRuns(client: Client, plan: string): Promise<string[]> 
   for await (const wf of client.workflow.list({ query: `WorkflowType = 'rollbackWorkflow' AND ExecutionStatus = 'Running' AND RollbackPlan = '${plan}'` })) ids.push(wf.workflowId);
   return ids;
 }
+
+/** Every milestone named was reached (a timestamp), none before the one named ahead of it. */
+export function expectMilestonesInOrder(milestones: Partial<Record<string, string>>, inOrder: readonly string[]): void {
+  const times = inOrder.map((m) => Date.parse(milestones[m] ?? ''));
+  expect({ notReached: inOrder.filter((_, i) => Number.isNaN(times[i])) }).toEqual({ notReached: [] });
+  expect({ beforeThePrevious: inOrder.filter((_, i) => i > 0 && times[i]! < times[i - 1]!) }).toEqual({ beforeThePrevious: [] });
+}

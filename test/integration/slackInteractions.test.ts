@@ -8,6 +8,7 @@ import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/adapters/slack';
 import { buildApp } from '../../src/api/app';
 import { Credentials } from '../../src/api/auth';
 import { slackSignature } from '../../src/api/slackSignature';
+import { SLACK_DOCUMENTED_EXAMPLE } from '../support/contracts/slackDocumentedExample';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
 import { connectClient, eventually, flagFile, healthEndpoint, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
@@ -124,6 +125,27 @@ test('forged and stale requests are refused before anything happens', async () =
   expect(s.decision).toBeUndefined();
   expect(events(s)).not.toContain('approve refused');
   await handle.terminate('test over');
+});
+
+test("Slack's documented example request, signed by Slack itself, passes the route's check; one changed byte does not", async () => {
+  const { secret, timestamp, body, signature } = SLACK_DOCUMENTED_EXAMPLE;
+  // The API's clock at the moment Slack sent the example, so that only the signature is judged.
+  const then = buildApp({ client, plans: new Map(), credentials: Credentials.fromTokens([]), taskQueue: worker.taskQueue, slackSigningSecret: secret, now: () => Number(timestamp) * 1000 });
+  const post = (payload: string) =>
+    then.inject({
+      method: 'POST',
+      url: '/v1/slack/interactions',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature },
+      payload,
+    });
+  // Past the signature: the example is a slash command, not a button click.
+  const genuine = await post(body);
+  expect(genuine.statusCode).toBe(400);
+  expect(genuine.json().error).toContain('an interaction carries a form field "payload"');
+  const altered = await post(body.replace('user_id=U2CERLKJA', 'user_id=U2CERLKJB'));
+  expect(altered.statusCode).toBe(401);
+  expect(altered.json().error).toMatch(/does not match/);
+  await then.close();
 });
 
 test('without a signing secret the API refuses every Slack request', async () => {

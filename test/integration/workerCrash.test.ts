@@ -5,9 +5,10 @@
 // lines the command steps appended, the Slack approval request. Each stage is held open by
 // plan data (decision window, drain wait, a wait step, settle time, monitoring interval), or
 // by a slow service for a health check in flight. Kills fall between steps: a step killed
-// mid-flight is retried after its timeout and its record says `resumed`.
+// mid-flight (its command dies with the worker) is retried by a new worker once the
+// heartbeat stops, and its record says `resumed`.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -294,4 +295,72 @@ test.concurrent.each(ROWS)('worker SIGKILL in $what: the run completes on a new 
   for (const attempt of record.checks[0]!.attempts.slice(0, lost)) expect(attempt.error).toMatch(/^could not check: /);
   expect(events(result).filter((e) => e.startsWith('monitoring cycle'))).toEqual(['monitoring cycle 1/2 clean', 'monitoring cycle 2/2 clean']);
   await nginx.stop();
+});
+
+test('worker SIGKILL in the middle of a step (a command running, no timer): the command dies with it, a new worker runs the step again, the record says resumed', async () => {
+  const taskQueue = uniqueName('crash-mid-step');
+  const world = join(process.env.ROLLBACK_TEST_DIR!, uniqueName('world'));
+  mkdirSync(world, { recursive: true });
+  const flags = await flagFile({ new_checkout: true });
+  const name = uniqueName('mid-step-plan');
+  const plan = parsePlan(
+    `
+apiVersion: rollback-orchestrator/v1
+name: ${name}
+targets: { services: [{ name: checkout }] }
+triggers: [{ name: Outage, kind: health, condition: { check: health, consecutiveFailures: 3 } }]
+decisions: [{ name: main, triggers: [Outage], rules: [{ outcome: { action: rollback, level: 1 } }] }]
+authority: { roles: {}, decide: [{ system: true }] }
+levels:
+  - level: 1
+    name: a deploy that takes a while, then the flag
+    steps:
+      - { type: command.run, name: deploy, command: 'echo "start $$" >> deploy.log; sleep 5; echo "end $$" >> deploy.log', timeout: 1m }
+      - { type: flag.disable, flag: new_checkout }
+    checks: [health]
+checks: { health: { type: http, url: "${health.url}?run=${taskQueue}", attempts: 1, timeout: 5s } }
+adapters:
+  flags: { type: file, path: ${JSON.stringify(flags)} }
+  commands: { cwd: ${JSON.stringify(world)} }
+notifications: { templates: {} }
+`,
+    `${name}.yaml`,
+  );
+  const env = { TEMPORAL_TASK_QUEUE: taskQueue, FLAG_STORE_PATH: flags, STATE_DIR: join(world, 'state') };
+  const deployLog = join(world, 'deploy.log');
+  const lines = () => (existsSync(deployLog) ? readFileSync(deployLog, 'utf8').trim().split('\n') : []);
+
+  const first = spawnWorkerProcess(env);
+  workers.push(first);
+  const handle = await startRun(client, taskQueue, plan, 'Outage');
+  // The deploy has started and not finished: the worker dies in the middle of it.
+  await eventually(async () => lines(), (l) => l.length === 1, 60_000);
+  const gone = exited(first);
+  first.kill('SIGKILL');
+  expect(await gone).toBe('SIGKILL');
+  const firstAttempt = lines()[0]!.split(' ')[1];
+
+  const second = spawnWorkerProcess(env);
+  workers.push(second);
+  const result = await handle.result();
+  const record = await handle.query(recordQuery);
+  second.kill('SIGTERM');
+  await exited(second);
+
+  expect(result.outcome).toBe(Outcome.RolledBack);
+  expect(record.steps.map((s) => [s.type, s.ok])).toEqual([
+    ['command.run', true],
+    ['flag.disable', true],
+  ]);
+  expect(record.steps[0]!.details).toMatchObject({ resumed: true });
+  expect(record.steps[1]!.details?.resumed).toBeUndefined();
+  expect((await readFlagFile(flags)).flags.new_checkout?.enabled).toBe(false);
+  // The step's activity finished on the second worker, as its retry.
+  const history = await handle.fetchHistory();
+  const started = history.events?.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes] : [])) ?? [];
+  const deploy = started.find((a) => a.attempt !== undefined && a.attempt !== null && a.attempt > 1);
+  expect(deploy?.identity).toMatch(new RegExp(`^${second.pid}@`));
+  // The first attempt's command died with its worker (it never ended); the retry ran it from the start, to its end.
+  expect(lines()).toEqual([`start ${firstAttempt}`, expect.stringMatching(/^start \d+$/), expect.stringMatching(/^end \d+$/)]);
+  expect(lines()[2]).toBe(lines()[1]!.replace('start', 'end'));
 });

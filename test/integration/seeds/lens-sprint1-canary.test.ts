@@ -28,7 +28,7 @@ import {
   type PrometheusServer,
   type RedisServer,
 } from '../../support/servers';
-import { events, status } from '../runs';
+import { events, expectMilestonesInOrder, status } from '../runs';
 import { seedPlan } from './seedPlan';
 import { at, startSeedRun } from './seedRuns';
 
@@ -277,9 +277,7 @@ test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock
   const decide = rec.stages.find((s) => s.stage === 'decide')!;
   expect(decide.durationMs).toBeGreaterThanOrEqual(3000);
   expect(rec.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['detect', 'decide', 'announce', 'drain', 'roll-back', 'verify', 'validate-slos', 'monitor', 'report', 'done']));
-  for (const m of ['detected', 'decided', 'announced', 'drained', 'rolled-back', 'verified', 'validated', 'stabilized', 'notified', 'monitored', 'reported'] as const) {
-    expect(rec.milestones[m]).toBeDefined();
-  }
+  expectMilestonesInOrder(rec.milestones, ['detected', 'decided', 'announced', 'drained', 'rolled-back', 'verified', 'validated', 'stabilized', 'notified', 'monitored', 'reported']);
   expect(Date.parse(rec.milestones.drained!)).toBeLessThanOrEqual(Date.parse(rec.milestones['rolled-back']!));
 
   // Scorecard: a clock decision is a manual rollback (decision → traffic reversion < 5 min); the automated targets do not apply.
@@ -299,8 +297,10 @@ test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock
   expect(events(rec)).toContain('Slack approval update sent');
 
   // Slack: #sprint-1-channel heard the emergency stop; engineering and product got Step 5's notifications.
+  // The approval request was updated in place: the clock's default, and no buttons left to click.
   const update = slack.requests.find((r) => r.path === '/api/chat.update' && JSON.stringify(r.body).includes(handle.workflowId));
-  expect(update).toBeDefined();
+  expect(update?.body).toMatchObject({ channel: request!.body.channel, text: ':hourglass: No answer by the deadline: default applied, *roll back*' });
+  expect((update!.body.blocks as { type: string }[]).map((b) => b.type)).not.toContain('actions');
   expect(slackMessages('#sprint-1-channel', 'traffic reverted to control').length).toBeGreaterThan(0);
   const [engineering] = slackMessages('#lens-engineering', 'Rollback of lens-sprint1-canary complete. Trigger NdcgRegression, value 0.5101 vs 0.5184.');
   expect(String(engineering?.body.text)).toContain('ndcg-at-baseline passed: 0.5236 >= 0.5184');
@@ -325,12 +325,16 @@ test('error rate 5 % at 25 %: the plan rolls back at once without asking; the au
   const targets = Object.fromEntries(rec.scorecard.targets.map((t) => [t.name, t]));
   // Trigger 1: < 30 s from trigger to traffic reversion, and the general < 60 s; no manual target.
   expect(Object.keys(targets).sort()).toEqual(['automated', 'automated-critical', 'communication', 'stabilization']);
-  expect(targets['automated-critical']).toMatchObject({ from: 'detected', to: 'drained', within: 30_000, met: true });
-  expect(targets['automated-critical']!.actual).toBeLessThan(30_000);
-  expect(targets.automated).toMatchObject({ within: 60_000, met: true });
-  expect(rec.scorecard.met).toBe(true);
-  // No window: detection to decision is immediate.
-  expect(Date.parse(rec.milestones.decided!) - Date.parse(rec.milestones.detected!)).toBeLessThan(1000);
+  // Each scored on the span the seed names, against its own target (how fast is the benchmark's to measure).
+  const span = (from: 'detected', to: 'drained') => Date.parse(rec.milestones[to]!) - Date.parse(rec.milestones[from]!);
+  expect(targets['automated-critical']).toMatchObject({ from: 'detected', to: 'drained', within: 30_000, actual: span('detected', 'drained') });
+  expect(targets.automated).toMatchObject({ from: 'detected', to: 'drained', within: 60_000, actual: span('detected', 'drained') });
+  const scored = [...rec.scorecard.targets, ...(rec.scorecard.sla ? [rec.scorecard.sla] : [])];
+  for (const t of scored) expect({ name: t.name, met: t.met }).toEqual({ name: t.name, met: t.actual! <= t.within });
+  expect(rec.scorecard.met).toBe(scored.every((t) => t.met));
+  // No window: nobody was asked, and the decision came after detection, before traffic moved.
+  expect(Date.parse(rec.milestones.decided!)).toBeGreaterThanOrEqual(Date.parse(rec.milestones.detected!));
+  expect(Date.parse(rec.milestones.decided!)).toBeLessThanOrEqual(Date.parse(rec.milestones.drained!));
 });
 
 test('nDCG drops at 50 %: QA DRI + Sprint DRI must both approve; one is not enough, an outsider is refused', async () => {
@@ -348,7 +352,7 @@ test('nDCG drops at 50 %: QA DRI + Sprint DRI must both approve; one is not enou
   const half = await status(handle);
   expect(half.stage).toBe('decide');
   expect(half.decision).toBeUndefined();
-  expect(half.pendingApproval).toBeDefined();
+  expect(half.pendingApproval).toMatchObject({ roles: ['qa-dri', 'sprint-dri'], default: 'rollback' });
   expect((await tally(nginx.url, 8)).treatment).toBeGreaterThan(0);
 
   await expect(handle.executeUpdate(decideUpdate, { args: [{ verdict: 'approve', by: SPRINT_DRI, reason: 'agreed' }] })).resolves.toEqual({ accepted: true });

@@ -1,7 +1,8 @@
-// Seed 003 ("Rollback Drill Playbook") end to end on the dev server, in a local copy of the
-// monetization platform's world: a folder with the release tools, a "registry" listing the
-// images that exist, a deploy log, health endpoints, and a real Prometheus for the trigger
-// metric snapshots.
+// Seed 003 ("Rollback Drill Playbook") end to end on the dev server, the plan as shipped, in
+// a local copy of the monetization platform's world: a folder with the release tools the
+// plan calls (image confirmation against a "registry" listing the images that exist, a
+// deploy tool writing a deploy log, the preflight), health endpoints, and a real Prometheus
+// scraping the platform's request counters for the trigger metric snapshots.
 //   (a) immediate trigger: targets confirmed first, agent writes off and agent-service
 //       redeployed, then backend services in dependency waves, the web portal last, after
 //       the backend's stabilization and checks; a missing target stops everything first
@@ -33,11 +34,25 @@ const dirs: string[] = [];
 beforeAll(async () => {
   ({ client, close: closeClient } = await connectClient());
   health = await healthEndpoint(200);
-  // The trigger metrics as the platform exports them while the incident is on.
-  metricsEndpoint = await startMetricsEndpoint(() => 'critical_api_5xx_ratio 0.034\np95_latency_seconds 0.61\n');
+  // The platform's request counters while the incident is on: 3.4 % of critical requests
+  // answer 5xx, and every one takes between 0.5 s and 1 s.
+  const started = Date.now();
+  metricsEndpoint = await startMetricsEndpoint(() => {
+    const n = Date.now() - started;
+    return [
+      `http_requests_total{critical="true",code="500"} ${34 * n}`,
+      `http_requests_total{critical="true",code="200"} ${966 * n}`,
+      `http_request_duration_seconds_bucket{critical="true",le="0.5"} 0`,
+      `http_request_duration_seconds_bucket{critical="true",le="1"} ${n}`,
+      `http_request_duration_seconds_bucket{critical="true",le="+Inf"} ${n}`,
+      '',
+    ].join('\n');
+  });
   prometheus = await startPrometheus([metricsEndpoint.address]);
   const metrics = new PrometheusMetrics({ url: prometheus.url });
-  await waitFor(async () => (await metrics.query('critical_api_5xx_ratio')).value !== undefined, 15_000);
+  // rate() needs two scrapes: wait until the plan's own trigger query has a value.
+  const query = seedPlan('monetization-drill', () => undefined).capture!.metrics[0]!.query;
+  await waitFor(async () => (await metrics.query(query)).value !== undefined, 15_000);
   worker = await startWorker(testDeps({ flagStorePath: await flagFile({}) }));
 });
 
@@ -60,15 +75,34 @@ async function world(): Promise<World> {
   const dir = mkdtempSync(join(process.env.ROLLBACK_TEST_DIR ?? '/tmp', 'monetization-'));
   dirs.push(dir);
   mkdirSync(join(dir, 'tools'));
-  const preflight = join(dir, 'tools/release_preflight.py');
-  writeFileSync(preflight, 'import sys\nassert sys.argv[1:] == ["--quick"], sys.argv\nprint("preflight: login, transactions, invoices ok")\n');
-  chmodSync(preflight, 0o755);
+  const tool = (name: string, text: string) => {
+    writeFileSync(join(dir, 'tools', name), text);
+    chmodSync(join(dir, 'tools', name), 0o755);
+  };
+  tool('release_preflight.py', 'import sys\nassert sys.argv[1:] == ["--quick"], sys.argv\nprint("preflight: login, transactions, invoices ok")\n');
+  // §4.2: is this image in the registry?
+  tool('confirm_rollback_images.sh', '#!/bin/sh\n[ $# -eq 1 ] || exit 2\ngrep -qxF -- "$1" registry.txt || { echo "$1 is not in the registry"; exit 1; }\n');
+  // The deploy tool: a restart, or a deploy of an image, each appended to the deploy log.
+  tool(
+    'deploy.sh',
+    [
+      '#!/bin/sh',
+      '[ "$1" = --service ] || exit 2',
+      'case "$3" in',
+      '  --restart) echo "restart $2" >> deploy.log ;;',
+      '  --image) echo "$2 $4 $(date +%s%3N)" >> deploy.log ;;',
+      '  *) exit 2 ;;',
+      'esac',
+      '',
+    ].join('\n'),
+  );
   const registry = join(dir, 'registry.txt');
   const images = ['auth', 'partner-registry', 'transactions', 'agent-service', 'web-portal'].map((s) => `registry.example.com/monetization/${s}:2025.10.1`);
   writeFileSync(registry, images.join('\n') + '\n');
   return { dir, flags: await flagFile({ AGENT_WRITE_ACTIONS_ENABLED: true }), deployLog: join(dir, 'deploy.log'), registry };
 }
 
+/** The shipped plan in this world: its folder, flag file, Prometheus and endpoints, and seconds for minutes. */
 function monetizationPlan(w: World) {
   return seedPlan('monetization-drill', (doc) => {
     doc.adapters = {
@@ -76,20 +110,6 @@ function monetizationPlan(w: World) {
       commands: { cwd: w.dir },
       metrics: { type: 'prometheus', url: prometheus.url },
     };
-    // §4.2 "confirm image availability": the registry here is a file listing the images.
-    doc.targets.confirm = { command: 'grep -qxF {image} registry.txt', timeout: '5s' };
-    // §5 "Trigger metric snapshots attached": the §2 trigger metrics, captured before acting.
-    doc.capture = {
-      commit: false,
-      metrics: [
-        { name: 'critical-api-5xx', query: 'critical_api_5xx_ratio' },
-        { name: 'p95-latency', query: 'p95_latency_seconds', sampleUnit: 's' },
-      ],
-    };
-    // The seed's deploy tooling: each deploy (and the agent-service redeploy) appends to a log.
-    const firstResponse = [...doc.decisions[0].rules[1].outcome.steps, ...doc.levels[0].steps];
-    for (const step of firstResponse) if (step.type === 'service.restart') step.command = `echo "restart $ROLLBACK_SERVICE" >> deploy.log`;
-    doc.levels[1].steps[0].command = `echo "$ROLLBACK_SERVICE $ROLLBACK_REF $(date +%s%3N)" >> deploy.log`;
     for (const check of Object.values<{ type: string; url?: string; delay?: string }>(doc.checks)) {
       if (check.type === 'http') Object.assign(check, { url: health.url, delay: '1s', timeout: '2s' });
     }
@@ -125,6 +145,9 @@ test('(a) data integrity at risk: targets confirmed, agent writes off, backend r
   const confirmed = record.timeline.find((e) => e.event === 'rollback targets confirmed');
   expect(confirmed?.detail).toContain('web-portal@web-portal-2025.10.1: ok');
   expect(Date.parse(confirmed!.at)).toBeLessThanOrEqual(Date.parse(record.steps[0]!.startedAt));
+  // §5: the trigger metrics snapshotted before the first step and after verification.
+  expect(indexOf(record, 'pre-rollback state captured')).toBeLessThan(indexOf(record, 'rollback targets confirmed'));
+  expect(indexOf(record, 'post-rollback state captured')).toBeGreaterThan(indexOf(record, 'check invoice-endpoints passed'));
 
   // §4.3 then §4.4: agent-service redeployed alone, then backend waves, the portal last.
   const lines = deploys(w);
@@ -218,7 +241,15 @@ test('(c) the quarterly drill in staging: a complete §5 evidence checklist', as
   for (const item of evidence) expect({ id: item.id, done: item.done }).toEqual({ id: item.id, done: item.collect !== 'manual' });
   const byId = Object.fromEntries(evidence.map((e) => [e.id, e.evidence.join('\n')]));
   expect(byId.timestamps).toMatch(/Started .*\nEnded /);
-  expect(byId['trigger-snapshots']).toContain('critical_api_5xx_ratio = 0.034');
+  // The plan's own §2 trigger queries, sampled from Prometheus before the first action and after verification.
+  const capture = plan.capture!.metrics;
+  for (const when of ['before', 'after'] as const) {
+    const sampled = record.snapshots[when]!.metrics;
+    expect(sampled.map((m) => m.query)).toEqual(capture.map((m) => m.query));
+    expect(sampled[0]!.value).toBeCloseTo(0.034, 6); // critical-api-5xx
+    expect(sampled[1]!.value).toBeCloseTo(0.975, 6); // p95-latency
+  }
+  expect(byId['trigger-snapshots']).toContain(`${capture[0]!.query} = 0.03`);
   expect(byId.commands).toContain('[web-portal] → exit 0');
   expect(byId.commands).toContain('web-portal → registry.example.com/monetization/web-portal:2025.10.1');
   expect(byId.validation).toContain('preflight: passed');

@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AlertmanagerAlerts } from '../../../src/adapters/alerts/alertmanager';
 import { RedisCache } from '../../../src/adapters/cache/redis';
 import { PostgresDatabase } from '../../../src/adapters/database/postgres';
-import { RefusedError } from '../../../src/adapters/errors';
+import { RefusedError, UnavailableError } from '../../../src/adapters/errors';
 import { infraAdapters } from '../../../src/adapters/factory';
 import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus';
 import { HaproxyRouter } from '../../../src/adapters/traffic/haproxy';
@@ -41,8 +44,25 @@ describe('infraAdapters', () => {
   });
 
   it('keeps the secret out of errors', async () => {
-    const adapters = infraAdapters(plan, { SHOP_DATABASE_URL: 'mysql://admin:hunter2@db/shop' });
-    const error = await caught(adapters.database!.restore('latest'));
-    expect((error as Error).message).not.toContain('hunter2');
+    // A backup to restore, so that the restore gets as far as reading the URL.
+    const backups = mkdtempSync(join(tmpdir(), 'backups-'));
+    writeFileSync(join(backups, 'shop-2026-11-30.sql'), 'SELECT 1;\n');
+    const withBackups = AdaptersSchema.parse({
+      database: { type: 'postgres', urlEnv: 'SHOP_DATABASE_URL', backups: { dir: backups }, migrations: { table: 'schema_migrations', dir: backups } },
+    });
+    const database = (url: string) => infraAdapters(withBackups, { SHOP_DATABASE_URL: url }).database!;
+
+    // The URL was read (each error is about it), and its password is in none of them.
+    const wrongScheme = await caught(database('mysql://admin:hunter2@db/shop').restore('latest'));
+    expect(wrongScheme).toBeInstanceOf(RefusedError);
+    expect((wrongScheme as Error).message).toContain('must start with postgres://, not mysql://');
+    const malformed = await caught(database('postgres://admin:hunter2@db:port/shop').restore('latest'));
+    expect((malformed as Error).message).toContain('not a valid postgres:// URL');
+    const unreachable = await caught(database('postgres://admin:hunter2@127.0.0.1:1/shop').migrateDown('0'));
+    expect(unreachable).toBeInstanceOf(UnavailableError);
+    expect((unreachable as Error).message).toContain('cannot connect');
+    for (const error of [wrongScheme, malformed, unreachable]) {
+      expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('hunter2');
+    }
   });
 });

@@ -40,8 +40,10 @@ describe('refused before connecting, with exit 2', () => {
   });
 
   it('a phase outside the rollout, and values that are not quantities', async () => {
-    const phase = await run(offline, 'start', '--plan', 'lens-sprint1-canary', '--service', 'lens', '--trigger', 'x', '--phase', '33%');
+    // The plan's own service and trigger: only the phase is wrong.
+    const phase = await run(offline, 'start', '--plan', 'lens-sprint1-canary', '--service', 'lens-search', '--trigger', 'NdcgRegression', '--phase', '33%');
     expect(phase.code).toBe(2);
+    expect(phase.err).toContain('plan lens-sprint1-canary has no phase "33%"; its phases: 5%, 25%, 50%, 100%');
     const value = await run(offline, 'start', '--plan', 'genesis-phase4', '--service', 'genesis-orchestration', '--trigger', 'ErrorRate', '--value', 'lots');
     expect(value.code).toBe(2);
     expect(value.err).toContain('not a quantity');

@@ -61,6 +61,10 @@ describe('rollback plan explain — what each runbook says', () => {
       '+5m: team-lead (U0RESTEAMLD) — reviews and confirms rollback (5-15 minutes)',
       'SLA: detected → verified within 15m',
     ]],
+    ['000 §Quick Rollback (< 30 seconds)', 'reserves-v11', ['--trigger', 'ManualKillSwitch'], [
+      'Level 1 "feature flag kill switch" (kill-switch), target 30s',
+      '    1. flag.disable: ff_reserves_v11',
+    ]],
     ['000 §3 Conservation Violations', 'reserves-v11', ['--trigger', 'ConservationViolations'], [
       'Decision: prepare',
       'note: investigation required',
@@ -77,7 +81,14 @@ describe('rollback plan explain — what each runbook says', () => {
       'check api-health-probe fails > 3 times in a row',
       'Level 1 "feature flag" (1), target 1m',
       'if its checks fail → level 2',
+      'Level 2 "configuration" (2), target 5m',
       'if its checks fail → level 3',
+    ]],
+    ['001 decision matrix: Critical | All users | > 1 hour → Level 3-5, each with its target', 'webapp-5-level', ['--trigger', 'DataIntegrityIssue', '--severity', 'critical', '--impact', '100%', '--time-to-fix', '90m'], [
+      'Level 3 "code" (3), target 15m',
+      'Level 4 "database migrations" (database), target 30m',
+      'Level 4 "database restore from backup" (database-restore), target 30m',
+      'Level 5 "full system" (5), target 1h',
     ]],
     ['002 decision matrix: nDCG drop at 25 %', 'lens-sprint1-canary', ['--trigger', 'NdcgRegression', '--phase', '25%'], [
       'Decision: ask',
@@ -109,6 +120,17 @@ describe('rollback plan explain — what each runbook says', () => {
       'if its checks fail → level emergency',
       'needs approval from dba (U0GENDBA001) within 15m; unanswered: hold',
       'SLA: decided → validated within 15m',
+    ]],
+    ['004 §5 rollback types with their targets; §6.4 emergency recovery pages DevOps and leadership first; §2.4-§2.5 settle and recheck', 'genesis-phase4', ['--trigger', 'P95Latency', '--value', '650ms'], [
+      'Level 1 "feature flag to 0% and traffic drain" (flag), target 2m',
+      'Level 3 "git rollback to the previous commit" (git), target 10m',
+      'Level 3 "restore files from the latest backup" (backup), target 15m',
+      'Level 5 "emergency recovery on a fresh instance" (emergency), target 1h — when all rollback attempts failed, system completely down\n' +
+        '    1. notify.page — immediately page entire DevOps + Leadership team: devops-lead (U0GENDEVOPS), tech-lead (U0GENTECHLD), leadership (U0GENLEAD01, U0GENLEAD02)',
+      'verify after 30s: (on failure wait 60s and check again, 1×)',
+    ]],
+    ['004 §5.4 data corruption: the database restore, its target', 'genesis-phase4', ['--trigger', 'DataCorruption'], [
+      'Level 4 "restore the database from backup" (database), target 30m',
     ]],
     ['004 decision matrix: service down 0-1 min', 'genesis-phase4', ['--trigger', 'ServiceDown', '--held-for', '40s'], [
       'Decision: monitor',

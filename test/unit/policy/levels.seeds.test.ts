@@ -23,37 +23,10 @@ describe('004 §6 Troubleshooting Failed Rollbacks', () => {
   it('004: an automatic rollback starts with the feature flag (§5.1, fastest)', () => {
     expect(levelId(startLevel(plan, decide(plan, { trigger: 'ErrorRate', value: 0.02 })))).toBe('flag');
   });
-  it('004 §5.4: "always consult DBA" — the database restore waits for the DBA, holding if unanswered', () => {
-    const restore = findLevel(plan, 'database')!.steps.find((s) => s.type === 'db.restore')!;
-    expect(restore.approval).toMatchObject({ approvers: ['dba'], default: 'hold' });
-  });
-  it('004 §6.4: emergency recovery pages DevOps and leadership first', () => {
-    expect(findLevel(plan, 'emergency')!.steps[0]).toMatchObject({ type: 'notify.page', roles: ['devops-lead', 'tech-lead', 'leadership'] });
-  });
-  it.each([
-    ['flag', '2m'],
-    ['git', '10m'],
-    ['backup', '15m'],
-    ['database', '30m'],
-  ])('004 §5 rollback types: %s targets %s', (id, target) => {
-    expect(findLevel(plan, id)!.target).toBe(target);
-  });
-  it('004 §2.4-§2.5: settle 30s, recheck once after 60s', () => {
-    expect(plan.verification).toMatchObject({ settle: '30s', recheckAfter: '60s', rechecks: 1 });
-  });
 });
 
 describe('001 levels', () => {
   const plan = seedPlan('webapp-5-level');
-  it.each([
-    [1, '1m'],
-    [2, '5m'],
-    [3, '15m'],
-    [4, '30m'],
-    [5, '1h'],
-  ])('001 §Level %i target', (level, target) => {
-    expect(findLevel(plan, level)!.target).toBe(target);
-  });
   it('001 "Level 3-5": code, database, restore from backup, full system', () => {
     expect(chain(plan, 3, { maxLevel: 5 })).toEqual(['3', 'database', 'database-restore', '5']);
   });
@@ -84,10 +57,5 @@ describe('000 §Database Rollback (if applicable)', () => {
     const db = findLevel(seedPlan('reserves-v11'), 'database')!;
     expect(levelGate(db, 'reversible').run).toBe(true);
     expect(levelGate(db, 'none')).toMatchObject({ run: false, instead: 'stop' });
-  });
-  it('000 §Quick Rollback (< 30 seconds): kill switch flips ff_reserves_v11', () => {
-    const kill = findLevel(seedPlan('reserves-v11'), 1)!;
-    expect(kill.target).toBe('30s');
-    expect(kill.steps[0]).toMatchObject({ type: 'flag.disable', flag: 'ff_reserves_v11' });
   });
 });

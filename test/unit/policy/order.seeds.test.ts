@@ -10,9 +10,6 @@ describe('003 §4.4 Roll back application services', () => {
   it('003: a selection keeps the order of what it leaves out', () => {
     expect(rollbackWaves(plan, ['web-portal', 'auth'])).toEqual([['auth'], ['web-portal']]);
   });
-  it('003: stabilization between waves is plan data', () => {
-    expect(plan.verification.stabilization).toBe('2m');
-  });
 });
 
 describe('001 §Recovery Time Objectives services', () => {
