@@ -2,7 +2,8 @@
 // no clock. What the record proves is filled in; what only a person knows is left blank
 // (`toFill`), the way the runbooks' templates leave "[To be determined]".
 import { parseDuration } from '../plan/duration';
-import type { Level, Plan, Step } from '../plan/schema';
+import type { Plan, Step } from '../plan/schema';
+import { findLevel } from '../policy/levels';
 import { scoreRun, type Milestones, type RunScore, type TargetScore } from '../policy/timing';
 import type { IncidentRecord, Snapshot, StepRecord } from '../workflows/messages';
 import { drillEvidence } from './evidence';
@@ -83,14 +84,6 @@ const PERSON_HINTS: [RegExp, string][] = [
 
 const toFill = (basis?: string): Fill => ({ toFill: true, ...(basis ? { basis } : {}) });
 const computed = (ms: number, basis: string, prefix = ''): Fill => ({ value: `${prefix}${humanDuration(ms)}`, ms, basis, toFill: false });
-
-export function levelKey(level: Level): string {
-  return level.id ?? String(level.level);
-}
-
-export function findLevel(plan: Plan, levelId: string): Level | undefined {
-  return plan.levels.find((l) => levelKey(l) === levelId || String(l.level) === levelId);
-}
 
 function milestoneMarks(record: IncidentRecord): Milestones {
   const marks: Milestones = {};
