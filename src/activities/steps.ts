@@ -16,7 +16,7 @@ import { DEFAULT_KILL_GRACE_MS, maskSecrets, secretValues } from '../adapters/sh
 import { parseDuration } from '../plan/duration';
 import type { Capture } from '../plan/language/capture';
 import { CONFIRM_PLACEHOLDER_PATTERN, type Confirm } from '../plan/language/targets';
-import { compare, parseQuantity, SAMPLE_UNITS, scaled, type QuantityKind, type SampleUnit } from '../plan/quantity';
+import { compare, formatQuantity, parseQuantity, SAMPLE_UNITS, scaled, type SampleUnit } from '../plan/quantity';
 import type { Check, CommandCheck, MetricCheck, Plan, Step } from '../plan/schema';
 import type { Snapshot } from '../workflows/messages';
 import { atBoundary } from './failures';
@@ -184,12 +184,6 @@ export function shellValue(value: string): string {
 export function fillConfirmCommand(command: string, target: TargetToConfirm): string {
   const values: Record<string, string> = { service: target.service, ref: target.ref, image: target.image ?? '' };
   return command.replace(CONFIRM_PLACEHOLDER_PATTERN, (whole, name: string) => (name in values ? shellValue(values[name]!) : whole));
-}
-
-function formatValue(value: number, kind: QuantityKind): string {
-  if (kind === 'fraction') return `${scaled(value, 100)}%`;
-  if (kind === 'time') return `${value}ms`;
-  return String(value);
 }
 
 function errorMessage(err: unknown): string {
@@ -524,8 +518,8 @@ export function createStepActivities(deps: StepDeps) {
       record: {
         ok: passed,
         summary: passed
-          ? `${input.name} passed: ${formatValue(value, threshold.kind)} ${check.op} ${check.threshold}`
-          : `${input.name} failed: ${formatValue(value, threshold.kind)}, wanted ${check.op} ${check.threshold}`,
+          ? `${input.name} passed: ${formatQuantity(value, threshold.kind)} ${check.op} ${check.threshold}`
+          : `${input.name} failed: ${formatQuantity(value, threshold.kind)}, wanted ${check.op} ${check.threshold}`,
         details: { ...details, sample: sample.value, at: sample.at, value },
       },
     };
