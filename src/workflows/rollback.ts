@@ -16,6 +16,7 @@ import {
 import { formatDuration, parseDuration } from '../plan/duration';
 import { parseQuantity } from '../plan/quantity';
 import type { Level, Outcome as PlanOutcome } from '../plan/schema';
+import { peopleInRoles } from '../policy/approvers';
 import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
 import { findDecision, NoDecisionError } from '../policy/decide';
@@ -98,7 +99,7 @@ async function watch(state: IncidentState, context: DecisionContext): Promise<De
     state.question = {
       subject: `raise ${context.trigger} to a rollback`,
       roles,
-      people: roles.flatMap((r) => plan.authority.roles[r]?.members ?? []),
+      people: peopleInRoles(plan, roles),
       deadline: workflowNow(windowMs),
       default: 'hold',
       quorum: authority!.quorum,
