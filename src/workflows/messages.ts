@@ -2,6 +2,7 @@
 // shapes they carry. The API, CLI and tests import this module, never workflow internals.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CheckVerdict } from '../activities/steps';
 import type { ActionRecord, MetricSample } from '../adapters/roles';
 import type { Milestone, Plan } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
@@ -109,7 +110,7 @@ export interface CheckResult {
   check: string;
   ok: boolean;
   /** Failed: the check said no. Error: we could not check. */
-  verdict?: 'passed' | 'failed' | 'error';
+  verdict?: CheckVerdict;
   detail?: string;
   attempts: CheckAttempt[];
 }
