@@ -3,11 +3,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CheckVerdict } from '../activities/steps';
-import type { ActionRecord, MetricSample } from '../adapters/roles';
+import type { ActionRecord, Snapshot } from '../adapters/roles';
 import type { Milestone, Plan } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
 import type { Episode } from '../policy/episodes';
 import type { RunScore } from '../policy/timing';
+
+export type { Snapshot } from '../adapters/roles';
 
 export const TASK_QUEUE = 'rollback-orchestrator';
 
@@ -165,15 +167,6 @@ export interface StepRecord extends ActionRecord {
   name?: string;
   startedAt: string;
   endedAt: string;
-}
-
-/** State captured before the first action and after verification (seed 004 §1.3). */
-export interface Snapshot {
-  at: string;
-  commit?: { commit: string; subject: string };
-  metrics: MetricSample[];
-  /** Recent log lines, trimmed. */
-  logs?: string;
 }
 
 export interface PeopleEscalation {
