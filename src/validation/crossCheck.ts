@@ -1,13 +1,15 @@
 // Rules a field-by-field schema cannot see: references between parts of the plan,
 // dependency cycles, placeholders and secrets. Decision tables have their own module.
+// These rules ask policy (level chains, dependency order, authority, coverage), so plan
+// validation sits above policy; src/plan stays the language that policy reads.
+import { parseDuration } from '../plan/duration';
+import { TEMPLATE_FIELDS, type Level, type Plan } from '../plan/schema';
 import { levelId, nextLevel } from '../policy/levels';
-import { parseDuration } from './duration';
 import { findCycle } from '../policy/order';
 import { checkDecisions } from './decisionChecks';
 import { IssueList, type CrossIssue } from './issues';
-import { TEMPLATE_FIELDS, type Level, type Plan } from './schema';
-import { checkSteps, checkTemplate } from './stepChecks';
 import { findSecrets } from './secrets';
+import { checkSteps, checkTemplate } from './stepChecks';
 
 export type { CrossIssue } from './issues';
 
