@@ -3,6 +3,7 @@
 // (`toFill`), the way the runbooks' templates leave "[To be determined]".
 import { parseDuration } from '../plan/duration';
 import type { Plan, Step } from '../plan/schema';
+import { decisionMode } from '../policy/deciders';
 import { findLevel } from '../policy/levels';
 import { scoreRun, type Milestones, type RunScore, type TargetScore } from '../policy/timing';
 import type { IncidentRecord, Snapshot, StepRecord } from '../workflows/messages';
@@ -252,8 +253,7 @@ export function buildReport(plan: Plan, record: IncidentRecord): IncidentReport 
   const trigger = plan.triggers.find((t) => t.name === record.trigger);
   const timeline = buildTimeline(plan, record);
   const marks = milestoneMarks(record);
-  const decisionMode = record.decision && ['plan', 'clock'].includes(record.decision.by) ? 'automated' : 'manual';
-  const score: RunScore = record.scorecard ?? scoreRun(plan, marks, { mode: decisionMode, trigger: record.trigger });
+  const score: RunScore = record.scorecard ?? scoreRun(plan, marks, { mode: decisionMode(record.decision?.by), trigger: record.trigger });
   const levels = levelsRun(plan, record);
 
   // Rollback duration: the SLA's span (seed 004's ROLLBACK_DURATION), else decided → completed.

@@ -19,6 +19,7 @@ import type { Level, Outcome as PlanOutcome } from '../plan/schema';
 import { peopleInRoles } from '../policy/approvers';
 import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
+import { isPerson } from '../policy/deciders';
 import { findDecision, NoDecisionError } from '../policy/decide';
 import { escalationSchedule } from '../policy/escalation';
 import { findLevel, levelGate, levelId, type MigrationQuestion, nextLevel, startLevel } from '../policy/levels';
@@ -41,7 +42,7 @@ import {
 } from './messages';
 import { reach } from './milestones';
 import { chooseNotifierMode, failureMessage, page, postToSlack, settleNotifications, whenDelivered } from './notify';
-import { ask, isPerson } from './people';
+import { ask } from './people';
 import { actions } from './proxies';
 import { pagePeople, runSteps } from './steps';
 import { runCheck, verify } from './verification';
