@@ -6,7 +6,7 @@ import type { Plan, Step } from '../plan/schema';
 import { decisionMode } from '../policy/deciders';
 import { findLevel } from '../policy/levels';
 import { scoreRun, type Milestones, type RunScore, type TargetScore } from '../policy/timing';
-import type { IncidentRecord, Snapshot, StepRecord } from '../workflows/messages';
+import { type IncidentRecord, OUTCOME_TEXT, type Snapshot, type StepRecord } from '../workflows/messages';
 import { drillEvidence } from './evidence';
 import { between, dateOf, earliest, humanDuration, latest, titleCase, whoIs } from './format';
 import type {
@@ -44,14 +44,6 @@ export const DEFAULT_FIELDS: readonly string[] = [
   'improvements',
   'lessons learned',
 ];
-
-const OUTCOME_TEXT: Record<string, string> = {
-  'rolled-back': 'rolled back and verified',
-  'rollback-unverified': 'rolled back, but verification still fails',
-  'rollback-failed': 'a rollback step failed',
-  rejected: 'rollback rejected',
-  held: 'no rollback (held)',
-};
 
 const ACTION_TEXT: Record<string, string> = {
   rollback: 'roll back',
@@ -315,7 +307,7 @@ export function buildReport(plan: Plan, record: IncidentRecord): IncidentReport 
     `${record.trigger} on ${record.service} in ${record.environment}${trigger?.description ? ` (${trigger.description})` : ''}.`,
     lastDecision ? `Decision: ${ACTION_TEXT[lastDecision.action] ?? lastDecision.action}, by ${whoIs(plan, lastDecision.by)} — ${lastDecision.reason}.` : 'No decision yet.',
     levels.length ? `Levels run: ${levels.map((l) => l.levelId).join(' → ')}.` : '',
-    record.outcome ? `Outcome: ${OUTCOME_TEXT[record.outcome] ?? record.outcome}.` : `Still open (stage ${record.stage}).`,
+    record.outcome ? `Outcome: ${OUTCOME_TEXT[record.outcome]}.` : `Still open (stage ${record.stage}).`,
   ];
   const summary = summaryParts.filter(Boolean).join(' ');
 

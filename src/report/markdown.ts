@@ -1,15 +1,8 @@
 // The report as Markdown that reads like the runbooks' own incident reports (seed 001's
 // Lessons Learned template and Rollback Metrics, seed 004 §4.3, seed 003 §5), filled in.
+import { OUTCOME_TEXT } from '../workflows/messages';
 import { TO_FILL } from './format';
 import type { Fill, IncidentReport, ReportScore, ReportSection, ReportSnapshot } from './types';
-
-const OUTCOME_WORDS: Record<string, string> = {
-  'rolled-back': 'rolled back and verified',
-  'rollback-unverified': 'rolled back, verification still failing',
-  'rollback-failed': 'a rollback step failed',
-  rejected: 'rollback rejected',
-  held: 'no rollback',
-};
 
 const fillText = (f: Fill, blank = TO_FILL): string => (f.toFill || f.value === undefined ? blank : f.value);
 
@@ -110,7 +103,7 @@ export function renderMarkdown(r: IncidentReport): string {
     `- **Severity:** ${fillText(r.severity)}`,
     `- **Duration:** ${fillText(r.duration)}${r.duration.basis && !r.duration.toFill ? ` (${r.duration.basis}${slaNote})` : ''}`,
     `- **Impact:** users affected: ${fillText(r.impact.usersAffected)}`,
-    `- **Outcome:** ${r.outcome ? `${r.outcome}${OUTCOME_WORDS[r.outcome] ? ` (${OUTCOME_WORDS[r.outcome]})` : ''}` : `open (stage ${r.stage})`}`,
+    `- **Outcome:** ${r.outcome ? `${r.outcome} (${OUTCOME_TEXT[r.outcome]})` : `open (stage ${r.stage})`}`,
   );
   if (r.drill) out.push(`- **Drill:** ${r.drill.name} (${r.drill.mode})`);
   out.push('');

@@ -43,6 +43,16 @@ export const Outcome = {
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
+/** Each outcome in words, the same in Slack, the run's summary, the report and the CLI. */
+export const OUTCOME_TEXT: Record<Outcome, string> = {
+  [Outcome.RolledBack]: 'rolled back and verified',
+  [Outcome.RollbackUnverified]: 'rolled back, but verification failed',
+  [Outcome.RollbackFailed]: 'rollback failed',
+  [Outcome.Rejected]: 'rollback rejected',
+  [Outcome.Held]: 'no rollback (held)',
+  [Outcome.FixForward]: 'no destructive rollback: fix forward',
+};
+
 export interface AlertNotification {
   status: 'firing' | 'resolved';
   receivedAt: string;

@@ -34,6 +34,7 @@ import {
   type IncidentInput,
   type IncidentResult,
   Outcome,
+  OUTCOME_TEXT,
   recordQuery,
   rejectSignal,
   SearchAttributes,
@@ -46,15 +47,6 @@ import { ask } from './people';
 import { actions } from './proxies';
 import { pagePeople, runSteps } from './steps';
 import { runCheck, verify } from './verification';
-
-const OUTCOME_TEXT: Record<Outcome, string> = {
-  [Outcome.RolledBack]: 'rolled back and verified',
-  [Outcome.RollbackUnverified]: 'rolled back, but verification failed',
-  [Outcome.RollbackFailed]: 'rollback failed',
-  [Outcome.Rejected]: 'rollback rejected',
-  [Outcome.Held]: 'no rollback (held)',
-  [Outcome.FixForward]: 'no destructive rollback: fix forward',
-};
 
 function enterStage(state: IncidentState, stage: Stage, detail?: string): void {
   state.enterStage(stage);
