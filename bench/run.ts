@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { loadPlanDirectory } from '../src/plan/files';
-import { parsePlan } from '../src/plan/parse';
+import { loadPlanDirectory } from '../src/validation/files';
+import { parsePlan } from '../src/validation/parse';
 import { findDecision } from '../src/policy/decide';
 import { endToEnd } from './endToEnd';
 import { nginx } from './nginx';

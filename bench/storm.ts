@@ -2,7 +2,7 @@
 // in random order, C in flight, through the API. The plan asks people with a long window,
 // so each service's run stays open and every repeat must land on it: exactly S runs, and
 // every webhook counted by a desk or joined by the API to an identical delivery (none lost).
-import { parsePlan } from '../src/plan/parse';
+import { parsePlan } from '../src/validation/parse';
 import { envNumber, inParallel, round, sleep, summary, watchMachine } from './measure';
 import { newEpisode, startWorld } from './world';
 

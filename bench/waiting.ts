@@ -3,7 +3,7 @@
 // deadline (`pendingApproval.deadline` in the run's status) each default was decided
 // (`decision.at` in the run's record) and the flag step finished.
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
-import { parsePlan } from '../src/plan/parse';
+import { parsePlan } from '../src/validation/parse';
 import { recordQuery, statusQuery, type DeskView } from '../src/workflows/messages';
 import { envNumber, inParallel, round, sleep, summary, watchMachine } from './measure';
 import { newEpisode, startWorld } from './world';

@@ -17,7 +17,7 @@ import { createActivities, type Activities } from '../src/activities';
 import { Credentials, Scope } from '../src/api/auth';
 import { buildApp } from '../src/api/app';
 import { readConfig, WorkerEnv } from '../src/config';
-import { parsePlan } from '../src/plan/parse';
+import { parsePlan } from '../src/validation/parse';
 import type { Plan } from '../src/plan/schema';
 import { activityDeps } from '../src/worker/deps';
 import { bundleWorkflows } from '../src/worker/workflowCode';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { loadPlanFile } from '../../src/plan/files';
+import { loadPlanFile } from '../../src/validation/files';
 
 export interface DemoTokens {
   /** For API_TOKENS_FILE. */

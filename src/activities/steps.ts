@@ -11,14 +11,13 @@ import type { FlagChange, FlagStore } from '../adapters/flagStore';
 import type { InfraAdapters } from '../adapters/factory';
 import { isRelativeRef } from '../adapters/git';
 import { stepGuardKey, type IdempotencyStore, type StepLedgerEntry } from '../adapters/idempotencyLedger';
-import type { ActionRecord, CommandRunner, MetricSample, MetricSource, SourceControl } from '../adapters/roles';
+import type { ActionRecord, CommandRunner, MetricSample, MetricSource, Snapshot, SourceControl } from '../adapters/roles';
 import { DEFAULT_KILL_GRACE_MS, maskSecrets, secretValues } from '../adapters/shell';
 import { parseDuration } from '../plan/duration';
 import type { Capture } from '../plan/language/capture';
 import { CONFIRM_PLACEHOLDER_PATTERN, type Confirm } from '../plan/language/targets';
-import { compare, parseQuantity, SAMPLE_UNITS, scaled, type QuantityKind, type SampleUnit } from '../plan/quantity';
+import { compare, formatQuantity, parseQuantity, SAMPLE_UNITS, scaled, type SampleUnit } from '../plan/quantity';
 import type { Check, CommandCheck, MetricCheck, Plan, Step } from '../plan/schema';
-import type { Snapshot } from '../workflows/messages';
 import { atBoundary } from './failures';
 import { heartbeating } from './heartbeat';
 import { cacheReadBack, checkoutReadBack, flagReadBack, migrationsReadBack, restoreReadBack, trafficReadBack, type ReadBack } from './readBack';
@@ -184,12 +183,6 @@ export function shellValue(value: string): string {
 export function fillConfirmCommand(command: string, target: TargetToConfirm): string {
   const values: Record<string, string> = { service: target.service, ref: target.ref, image: target.image ?? '' };
   return command.replace(CONFIRM_PLACEHOLDER_PATTERN, (whole, name: string) => (name in values ? shellValue(values[name]!) : whole));
-}
-
-function formatValue(value: number, kind: QuantityKind): string {
-  if (kind === 'fraction') return `${scaled(value, 100)}%`;
-  if (kind === 'time') return `${value}ms`;
-  return String(value);
 }
 
 function errorMessage(err: unknown): string {
@@ -524,8 +517,8 @@ export function createStepActivities(deps: StepDeps) {
       record: {
         ok: passed,
         summary: passed
-          ? `${input.name} passed: ${formatValue(value, threshold.kind)} ${check.op} ${check.threshold}`
-          : `${input.name} failed: ${formatValue(value, threshold.kind)}, wanted ${check.op} ${check.threshold}`,
+          ? `${input.name} passed: ${formatQuantity(value, threshold.kind)} ${check.op} ${check.threshold}`
+          : `${input.name} failed: ${formatQuantity(value, threshold.kind)}, wanted ${check.op} ${check.threshold}`,
         details: { ...details, sample: sample.value, at: sample.at, value },
       },
     };

@@ -70,6 +70,18 @@ export interface MetricSample {
   query: string;
 }
 
+/**
+ * What the roles read at one moment, before the first action and after verification (seed
+ * 004 §1.3). Activities capture it; the workflow keeps it in the incident record.
+ */
+export interface Snapshot {
+  at: string;
+  commit?: Commit;
+  metrics: MetricSample[];
+  /** Recent log lines, trimmed. */
+  logs?: string;
+}
+
 export interface MetricSource {
   query(query: string): Promise<MetricSample>;
 }
@@ -79,8 +91,13 @@ export interface AlertSource {
   activeAlerts(service?: string): Promise<string[]>;
 }
 
+export interface Commit {
+  commit: string;
+  subject: string;
+}
+
 export interface SourceControl {
-  currentCommit(): Promise<{ commit: string; subject: string }>;
+  currentCommit(): Promise<Commit>;
   refExists(ref: string): Promise<boolean>;
   checkout(ref: string, paths?: string[]): Promise<ActionRecord>;
   /** Files (under `paths`, or anywhere) whose working-tree content differs from `commit`. */

@@ -2,7 +2,7 @@
 // lazily: the API starts, and /healthz answers, while Temporal is still down.
 import { Client } from '@temporalio/client';
 import { ApiEnv, readConfig } from '../config';
-import { loadPlanDirectory } from '../plan/files';
+import { loadPlanDirectory } from '../validation/files';
 import { buildApp } from './app';
 import { lazyTemporalConnection } from './temporal';
 import { apiCredentials } from './tokensFile';

@@ -7,11 +7,11 @@ import { Command, Option } from 'commander';
 import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
 import { type Accepted, deliverAlert, type StartResult, startIncident } from '../incidents/start';
 import { incidentRecord, planOfRun, incidentStatus, UnknownIncidentError } from '../incidents/runs';
-import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../plan/files';
-import { formatIssue, PlanError } from '../plan/parse';
+import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../validation/files';
+import { formatIssue, PlanError } from '../validation/parse';
 import type { Plan } from '../plan/schema';
 import { buildReport, renderMarkdown } from '../report';
-import type { AlertNotification, IncidentContext, IncidentStatus, Verdict } from '../workflows/messages';
+import { type AlertNotification, type IncidentContext, type IncidentStatus, OUTCOME_TEXT, type Verdict } from '../workflows/messages';
 import { apiFromEnv, postJson } from './apiClient';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { CliExit, EXIT, type CliIo } from './io';
@@ -201,7 +201,7 @@ export function formatStatus(s: IncidentStatus): string {
     const p = s.pendingApproval;
     lines.push(`waiting   for ${[...p.roles, ...p.people].join(', ')} until ${p.deadline} (then ${p.default})`);
   }
-  if (s.outcome) lines.push(`outcome   ${s.outcome}`);
+  if (s.outcome) lines.push(`outcome   ${s.outcome} (${OUTCOME_TEXT[s.outcome]})`);
   if (s.checks.length) {
     lines.push('checks');
     for (const c of s.checks) lines.push(`  ${c.ok ? 'ok    ' : 'FAILED'} ${c.check} (${c.attempts.length} attempt${c.attempts.length === 1 ? '' : 's'})`);

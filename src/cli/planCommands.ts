@@ -1,7 +1,7 @@
 // `rollback plan validate` and `rollback plan explain`.
 import { Command } from 'commander';
-import { loadPlanFile } from '../plan/files';
-import { formatIssue, PlanError, type PlanIssue } from '../plan/parse';
+import { loadPlanFile } from '../validation/files';
+import { formatIssue, PlanError, type PlanIssue } from '../validation/parse';
 import type { Plan } from '../plan/schema';
 import { NoDecisionError } from '../policy/decide';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';

@@ -2,6 +2,7 @@
 // can never be read in the wrong unit. Values are normalised to one base unit per kind:
 // a fraction for percentages (0.5% → 0.005), milliseconds for times, a plain number
 // (a ratio or a count) when no unit is written. Pure: imported by workflows too.
+import { formatDuration } from './duration';
 
 export type QuantityKind = 'fraction' | 'time' | 'number';
 
@@ -39,6 +40,16 @@ export function parseQuantity(text: string | number): Quantity {
  */
 export function scaled(value: number, factor: number): number {
   return Number((value * factor).toPrecision(12));
+}
+
+/**
+ * A value in its kind's base unit, written the way plans write it: 0.005 → "0.5%",
+ * 120000 → "2m", 232 → "232ms". Check results and decision-table holes both say values so.
+ */
+export function formatQuantity(value: number, kind: QuantityKind): string {
+  if (kind === 'fraction') return `${scaled(value, 100)}%`;
+  if (kind === 'time') return Number.isInteger(value) ? formatDuration(value) : `${scaled(value, 1)}ms`;
+  return String(scaled(value, 1));
 }
 
 /** Units a metric source may report raw samples in; converted to the base unit. */

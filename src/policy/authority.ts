@@ -2,7 +2,7 @@
 // roles an `ask` outcome names; and whether the votes cast so far settle the question.
 import type { Outcome, Plan, Quorum } from '../plan/schema';
 import { findTrigger, matchesWhen, type DecisionContext } from './context';
-import { peopleInRoles } from './approvers';
+import { peopleInRoles, rolesHeldBy } from './approvers';
 
 export interface DecisionAuthority {
   /** The system decides alone; nobody may approve or reject. */
@@ -36,7 +36,7 @@ export function mayDecide(plan: Plan, context: DecisionContext, person: string, 
   const authority = authorityFor(plan, context, ask);
   if (!authority) return { allowed: false, roles: [], reason: `nobody is given authority over ${context.trigger}` };
   if (authority.system) return { allowed: false, roles: [], reason: `${context.trigger} is decided by the system alone` };
-  const roles = authority.roles.filter((role) => plan.authority.roles[role]?.members.includes(person));
+  const roles = rolesHeldBy(plan, person, authority.roles);
   return roles.length > 0
     ? { allowed: true, roles, reason: `${person} holds ${roles.join(', ')}` }
     : { allowed: false, roles: [], reason: `only ${authority.roles.join(', ')} may decide ${context.trigger}` };
@@ -57,8 +57,6 @@ export function tally(plan: Plan, authority: DecisionAuthority, votes: readonly 
   const valid = votes.filter((v) => peopleInRoles(plan, authority.roles).includes(v.person));
   if (authority.quorum === 'any') return valid[0]?.choice;
   if (valid.some((v) => v.choice === 'hold')) return 'hold';
-  const agreed = authority.roles.every((role) =>
-    valid.some((v) => v.choice === 'rollback' && plan.authority.roles[role]?.members.includes(v.person)),
-  );
+  const agreed = authority.roles.every((role) => valid.some((v) => v.choice === 'rollback' && rolesHeldBy(plan, v.person, [role]).length > 0));
   return agreed ? 'rollback' : undefined;
 }

@@ -2,9 +2,8 @@
 // is split into cells at the boundaries its rules use (each listed value; each range
 // end, the points between them and beyond them); within a cell every rule either
 // always or never matches, so trying one point per cell finds every hole. Pure.
-import { parseRange, type QuantityKind } from '../plan/quantity';
+import { formatQuantity, parseRange, type QuantityKind } from '../plan/quantity';
 import { Migration, type DecisionTable, type Plan } from '../plan/schema';
-import { formatDuration } from '../plan/duration';
 import {
   dimensionsOf,
   findTrigger,
@@ -43,18 +42,12 @@ function listedDomain(plan: Plan, dimension: (typeof LISTED_DIMENSIONS)[number])
   }
 }
 
-export function formatValue(value: number, kind: QuantityKind): string {
-  if (kind === 'fraction') return `${Number((value * 100).toPrecision(6))}%`;
-  if (kind === 'time') return formatDuration(Math.round(value));
-  return String(Number(value.toPrecision(6)));
-}
-
 /** The cell in words, naming only the facts the trigger's own rules look at. */
 function describe(context: DecisionContext, kinds: Map<Dimension, QuantityKind>, relevant: ReadonlySet<string>): string {
   return Object.entries(context)
     .filter(([key]) => key === 'trigger' || relevant.has(key))
     .map(([key, value]) =>
-      typeof value === 'number' ? `${key}=${formatValue(value, kinds.get(key as Dimension) ?? 'number')}` : `${key}=${value}`,
+      typeof value === 'number' ? `${key}=${formatQuantity(value, kinds.get(key as Dimension) ?? 'number')}` : `${key}=${value}`,
     )
     .join(', ');
 }

@@ -14,14 +14,16 @@ export interface Sample {
   series?: string;
 }
 
-export interface CheckResult {
+/** One run of a health check, as a health trigger counts it (the incident record's CheckResult says more). */
+export interface CheckSample {
+  /** Epoch milliseconds. */
   at: number;
   ok: boolean;
 }
 
 export type TriggerInput =
   | { samples: readonly Sample[]; baseline?: number | Readonly<Record<string, number>> }
-  | { results: readonly CheckResult[] }
+  | { results: readonly CheckSample[] }
   | { declaredAt: number; by?: string };
 
 export interface Evidence {
@@ -142,7 +144,7 @@ function evaluateMetric(
   return results.filter((r) => r.fired).sort(byLongest)[0] ?? results.sort(byLongest)[0]!;
 }
 
-function evaluateHealth(condition: HealthCondition, results: readonly CheckResult[]): TriggerEvaluation {
+function evaluateHealth(condition: HealthCondition, results: readonly CheckSample[]): TriggerEvaluation {
   const run = trailingRun(results, (r) => !r.ok);
   if (run.length === 0) return { fired: false, reason: results.length ? `${condition.check} passes` : 'no check results' };
   const since = run[0]!.at;

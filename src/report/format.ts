@@ -1,5 +1,6 @@
 // Small, pure text helpers for reports.
 import type { Plan } from '../plan/schema';
+import { rolesHeldBy } from '../policy/approvers';
 
 /** "12m 30s", "45s", "1h 5m", "24h", "850ms" — the way people write durations in incident reports. */
 export function humanDuration(ms: number): string {
@@ -47,8 +48,6 @@ export const TO_FILL = '_to be filled_';
 export function whoIs(plan: Plan, by: string): string {
   if (by === 'plan') return "the plan's decision table";
   if (by === 'clock') return 'the clock (nobody answered in time; the default applied)';
-  const titles = Object.values(plan.authority.roles)
-    .filter((role) => role.members.includes(by))
-    .map((role) => role.title);
+  const titles = rolesHeldBy(plan, by).map((role) => plan.authority.roles[role]!.title);
   return titles.length ? `${by} (${titles.join(', ')})` : by;
 }

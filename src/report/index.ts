@@ -1,5 +1,7 @@
 // Incident and drill reports: pure functions from a plan and a run's record.
-export { buildReport, DEFAULT_FIELDS, DEFAULT_METRICS } from './build';
+export { buildReport } from './build';
+export { DEFAULT_METRICS } from './facts';
+export { DEFAULT_FIELDS } from './narrative';
 export { drillEvidence } from './evidence';
 export { renderMarkdown } from './markdown';
 export type * from './types';

@@ -1,15 +1,8 @@
 // The report as Markdown that reads like the runbooks' own incident reports (seed 001's
 // Lessons Learned template and Rollback Metrics, seed 004 §4.3, seed 003 §5), filled in.
+import { OUTCOME_TEXT } from '../workflows/messages';
 import { TO_FILL } from './format';
-import type { Fill, IncidentReport, ReportScore, ReportSection, ReportSnapshot } from './types';
-
-const OUTCOME_WORDS: Record<string, string> = {
-  'rolled-back': 'rolled back and verified',
-  'rollback-unverified': 'rolled back, verification still failing',
-  'rollback-failed': 'a rollback step failed',
-  rejected: 'rollback rejected',
-  held: 'no rollback',
-};
+import type { Fill, IncidentReport, ReportObjective, ReportObjectiveScore, ReportScore, ReportSection, ReportSnapshot } from './types';
 
 const fillText = (f: Fill, blank = TO_FILL): string => (f.toFill || f.value === undefined ? blank : f.value);
 
@@ -26,6 +19,27 @@ function fenced(text: string, info = ''): string[] {
 function scoreRow(s: ReportScore, name = cell(s.name)): string {
   const result = s.status === 'met' ? '✅ met' : s.status === 'missed' ? '❌ missed' : '⏳ open';
   return `| ${name} | ${s.from} → ${s.to} | ${s.target} | ${s.actual ?? '—'} | ${result} |`;
+}
+
+const STATUS_MARK = { met: '✅', missed: '❌', open: '⏳' } as const;
+
+function objectiveCell(s: ReportObjectiveScore | undefined, withBasis: boolean): string {
+  if (!s) return '—';
+  const measured = `${STATUS_MARK[s.status]} ${s.actual ?? 'not measured'}`;
+  return cell(withBasis || s.status === 'open' ? `${measured} (${s.basis})` : measured);
+}
+
+/** Seed 001's Recovery Time Objectives: each service the run acted on, target against measured. */
+function objectiveLines(objectives: readonly ReportObjective[]): string[] {
+  if (!objectives.length) return [];
+  const lines = ['## Recovery Objectives', '', '| Service | Priority | RTO | Recovered in | RPO | Data given up |', '|---|---|---|---|---|---|'];
+  for (const o of objectives) {
+    lines.push(
+      `| ${cell(o.service)} | ${o.priority ?? '—'} | ${o.rto?.target ?? '—'} | ${objectiveCell(o.rto, false)} | ${o.rpo?.target ?? '—'} | ${objectiveCell(o.rpo, true)} |`,
+    );
+  }
+  lines.push('', 'Recovered in: detection until every check of the level passed (validated).', '');
+  return lines;
 }
 
 function snapshotLines(title: string, s: ReportSnapshot | undefined): string[] {
@@ -110,7 +124,7 @@ export function renderMarkdown(r: IncidentReport): string {
     `- **Severity:** ${fillText(r.severity)}`,
     `- **Duration:** ${fillText(r.duration)}${r.duration.basis && !r.duration.toFill ? ` (${r.duration.basis}${slaNote})` : ''}`,
     `- **Impact:** users affected: ${fillText(r.impact.usersAffected)}`,
-    `- **Outcome:** ${r.outcome ? `${r.outcome}${OUTCOME_WORDS[r.outcome] ? ` (${OUTCOME_WORDS[r.outcome]})` : ''}` : `open (stage ${r.stage})`}`,
+    `- **Outcome:** ${r.outcome ? `${r.outcome} (${OUTCOME_TEXT[r.outcome]})` : `open (stage ${r.stage})`}`,
   );
   if (r.drill) out.push(`- **Drill:** ${r.drill.name} (${r.drill.mode})`);
   out.push('');
@@ -175,6 +189,8 @@ export function renderMarkdown(r: IncidentReport): string {
     for (const s of r.stages) out.push(`| ${s.stage} | ${s.startedAt} | ${s.endedAt ?? '—'} | ${s.duration ?? '—'} |`);
     out.push('');
   }
+
+  out.push(...objectiveLines(r.objectives));
 
   out.push('## Steps', '');
   if (r.levels.length) out.push(`Levels run: ${r.levels.map((l) => `${l.levelId} (level ${l.level}${l.name ? `, ${l.name}` : ''}) ${l.ok ? '✅' : '❌'}`).join(' → ')}`, '');

@@ -1,7 +1,7 @@
 // The incident report as data: what `GET /v1/incidents/:id/report` answers and what the
 // Markdown is rendered from. Facts the engine knows are filled in; what only a person
 // knows (root cause, users affected, revenue impact…) is marked `toFill`.
-import type { Milestone, Plan } from '../plan/schema';
+import type { Milestone, Plan, Service } from '../plan/schema';
 import type { CheckResult, DecisionAction, NotificationRecord, Outcome, Stage } from '../workflows/messages';
 
 export const REPORT_VERSION = 1;
@@ -62,6 +62,27 @@ export interface ReportScore {
   actualMs?: number;
   actual?: string;
   status: ScoreStatus;
+}
+
+/** One recovery objective of a service against what the run measured. */
+export interface ReportObjectiveScore {
+  targetMs: number;
+  target: string;
+  actualMs?: number;
+  actual?: string;
+  status: ScoreStatus;
+  /** How it was measured ("detected → validated", "backup of … restored at …"), or why it was not. */
+  basis: string;
+}
+
+/** A service the run acted on, with the recovery objectives its plan entry gives (`targets.services[]`). */
+export interface ReportObjective {
+  service: string;
+  priority?: NonNullable<Service['priority']>;
+  /** Recovery time: detection until the service was restored (validated). */
+  rto?: ReportObjectiveScore;
+  /** Recovery point: the data the run gave up (a restore: what was written after its backup). */
+  rpo?: ReportObjectiveScore;
 }
 
 export interface ReportStage {
@@ -145,6 +166,8 @@ export interface IncidentReport {
   /** Levels in the order they ran (an escalation git → backup reads as two entries). */
   levels: { level: number; levelId: string; name?: string; ok: boolean }[];
   scorecard: { sla?: ReportScore; targets: ReportScore[]; met?: boolean };
+  /** RTO and RPO of each service the run acted on that has them, target against measured. */
+  objectives: ReportObjective[];
   stages: ReportStage[];
   steps: ReportStep[];
   checks: CheckResult[];

@@ -1,6 +1,7 @@
 // The run's long-lived state in one place: what the status and record queries show and
 // what the result reports. Deterministic: timestamps come from the workflow clock.
 import type { Milestone } from '../plan/schema';
+import { decisionMode } from '../policy/deciders';
 import { type Milestones, scoreRun } from '../policy/timing';
 import type {
   AbsorbedAlert,
@@ -228,8 +229,6 @@ export class IncidentState {
 
   fullRecord(): IncidentRecord {
     const drill = this.input.drill ? this.input.plan.drills?.find((d) => d.name === this.input.drill) : undefined;
-    // Seed 002 times automated and manual rollbacks differently; a run that asked is manual.
-    const mode = this.decision?.by === 'plan' ? 'automated' : 'manual';
     return {
       ...this.status(),
       environment: this.environment,
@@ -240,7 +239,7 @@ export class IncidentState {
       escalations: this.escalations,
       steps: this.steps,
       snapshots: this.snapshots,
-      scorecard: scoreRun(this.input.plan, this.marks(), { mode, trigger: this.input.trigger }),
+      scorecard: scoreRun(this.input.plan, this.marks(), { mode: decisionMode(this.decision?.by), trigger: this.input.trigger }),
       followUps: this.followUps,
     };
   }

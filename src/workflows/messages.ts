@@ -2,11 +2,14 @@
 // shapes they carry. The API, CLI and tests import this module, never workflow internals.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { ActionRecord, MetricSample } from '../adapters/roles';
+import type { CheckVerdict } from '../activities/steps';
+import type { ActionRecord, Snapshot } from '../adapters/roles';
 import type { Milestone, Plan } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
 import type { Episode } from '../policy/episodes';
 import type { RunScore } from '../policy/timing';
+
+export type { Snapshot } from '../adapters/roles';
 
 export const TASK_QUEUE = 'rollback-orchestrator';
 
@@ -39,6 +42,16 @@ export const Outcome = {
   FixForward: 'fix-forward',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+/** Each outcome in words, the same in Slack, the run's summary, the report and the CLI. */
+export const OUTCOME_TEXT: Record<Outcome, string> = {
+  [Outcome.RolledBack]: 'rolled back and verified',
+  [Outcome.RollbackUnverified]: 'rolled back, but verification failed',
+  [Outcome.RollbackFailed]: 'rollback failed',
+  [Outcome.Rejected]: 'rollback rejected',
+  [Outcome.Held]: 'no rollback (held)',
+  [Outcome.FixForward]: 'no destructive rollback: fix forward',
+};
 
 export interface AlertNotification {
   status: 'firing' | 'resolved';
@@ -109,7 +122,7 @@ export interface CheckResult {
   check: string;
   ok: boolean;
   /** Failed: the check said no. Error: we could not check. */
-  verdict?: 'passed' | 'failed' | 'error';
+  verdict?: CheckVerdict;
   detail?: string;
   attempts: CheckAttempt[];
 }
@@ -164,15 +177,6 @@ export interface StepRecord extends ActionRecord {
   name?: string;
   startedAt: string;
   endedAt: string;
-}
-
-/** State captured before the first action and after verification (seed 004 §1.3). */
-export interface Snapshot {
-  at: string;
-  commit?: { commit: string; subject: string };
-  metrics: MetricSample[];
-  /** Recent log lines, trimmed. */
-  logs?: string;
 }
 
 export interface PeopleEscalation {

@@ -2,10 +2,10 @@
 // validated, …): when first reached they are timestamped for the scorecard and the plan's
 // announcements for them go out.
 import type { Milestone } from '../plan/schema';
+import { isPerson } from '../policy/deciders';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
 import { fillTemplate, page, postToSlack, type Sent, whenDelivered } from './notify';
-import { isPerson } from './people';
 
 /** What the checks and the post-rollback snapshot saw, for `{{metrics}}`. */
 function metricsText(state: IncidentState): string | undefined {

@@ -6,6 +6,7 @@ import { parseDuration } from '../plan/duration';
 import type { Plan } from '../plan/schema';
 import { peopleInRoles } from '../policy/approvers';
 import { tally } from '../policy/authority';
+import { isPerson } from '../policy/deciders';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
 import { send, type Sent } from './notify';
@@ -24,10 +25,6 @@ export interface Answer {
   /** The person who settled it, or "clock". */
   by: string;
   reason: string;
-}
-
-export function isPerson(by: string): boolean {
-  return by !== 'plan' && by !== 'clock';
 }
 
 function approvalDecision(answer: Answer): ApprovalDecision {

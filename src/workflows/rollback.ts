@@ -16,8 +16,10 @@ import {
 import { formatDuration, parseDuration } from '../plan/duration';
 import { parseQuantity } from '../plan/quantity';
 import type { Level, Outcome as PlanOutcome } from '../plan/schema';
+import { peopleInRoles } from '../policy/approvers';
 import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
+import { isPerson } from '../policy/deciders';
 import { findDecision, NoDecisionError } from '../policy/decide';
 import { escalationSchedule } from '../policy/escalation';
 import { findLevel, levelGate, levelId, type MigrationQuestion, nextLevel, startLevel } from '../policy/levels';
@@ -32,6 +34,7 @@ import {
   type IncidentInput,
   type IncidentResult,
   Outcome,
+  OUTCOME_TEXT,
   recordQuery,
   rejectSignal,
   SearchAttributes,
@@ -40,20 +43,11 @@ import {
 } from './messages';
 import { reach } from './milestones';
 import { chooseNotifierMode, failureMessage, page, postToSlack, settleNotifications, whenDelivered } from './notify';
-import { ask, isPerson } from './people';
+import { ask } from './people';
 import { actions } from './proxies';
 import { pagePeople, runSteps } from './steps';
 import { runCheck, verify } from './verification';
 import { ONE_UPSERT_PER_TASK } from './interceptors';
-
-const OUTCOME_TEXT: Record<Outcome, string> = {
-  [Outcome.RolledBack]: 'rolled back and verified',
-  [Outcome.RollbackUnverified]: 'rolled back, but verification failed',
-  [Outcome.RollbackFailed]: 'rollback failed',
-  [Outcome.Rejected]: 'rollback rejected',
-  [Outcome.Held]: 'no rollback (held)',
-  [Outcome.FixForward]: 'no destructive rollback: fix forward',
-};
 
 function enterStage(state: IncidentState, stage: Stage, detail?: string): void {
   state.enterStage(stage);
@@ -99,7 +93,7 @@ async function watch(state: IncidentState, context: DecisionContext): Promise<De
     state.question = {
       subject: `raise ${context.trigger} to a rollback`,
       roles,
-      people: roles.flatMap((r) => plan.authority.roles[r]?.members ?? []),
+      people: peopleInRoles(plan, roles),
       deadline: workflowNow(windowMs),
       default: 'hold',
       quorum: authority!.quorum,

@@ -4,6 +4,7 @@ import { sleep } from '@temporalio/workflow';
 import type { ActionRecord } from '../adapters/roles';
 import { parseDuration } from '../plan/duration';
 import type { Level, Step } from '../plan/schema';
+import { peopleInRoles } from '../policy/approvers';
 import { levelId } from '../policy/levels';
 import { rollbackWaves } from '../policy/order';
 import { workflowNow } from './clock';
@@ -90,7 +91,7 @@ async function runInWorkflow(state: IncidentState, step: Step, place: StepPlace)
 
 export async function pagePeople(state: IncidentState, roles: string[], template?: string): Promise<void> {
   const { plan } = state.input;
-  const people = roles.flatMap((r) => plan.authority.roles[r]?.members ?? []);
+  const people = peopleInRoles(plan, roles);
   const text = template && plan.notifications.templates[template] ? fillTemplate(plan.notifications.templates[template], templateValues(state)) : `${state.input.incidentId} needs you`;
   await postToSlack(state, `Page ${roles.join(', ')}`, `${people.map((p) => `<@${p}>`).join(' ')} ${text}`);
 }

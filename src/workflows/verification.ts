@@ -109,7 +109,3 @@ export async function verify(state: IncidentState, names: readonly string[], ver
   }
   return false;
 }
-
-export function stageOfCheck(state: IncidentState, name: string): 'verify' | 'validate-slos' {
-  return state.input.plan.checks[name]?.stage ?? 'verify';
-}

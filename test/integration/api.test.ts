@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
 import { buildApp } from '../../src/api/app';
 import { COALESCE_WINDOW_MS } from '../../src/api/recentDeliveries';
-import { loadPlanFile } from '../../src/plan/files';
+import { loadPlanFile } from '../../src/validation/files';
 import type { Plan } from '../../src/plan/schema';
 import { deskIdFor } from '../../src/workflows/messages';
 import { decider, LEGACY, testCredentials } from '../support/apiCredentials';

@@ -8,7 +8,7 @@ import { buildApp } from '../../src/api/app';
 import { runCli } from '../../src/cli/main';
 import type { IncidentCommandDeps } from '../../src/cli/incidentCommands';
 import { runInput } from '../../src/incidents/runs';
-import { DEFAULT_PLANS_DIR } from '../../src/plan/files';
+import { DEFAULT_PLANS_DIR } from '../../src/validation/files';
 import type { Plan } from '../../src/plan/schema';
 import type { AlertDelivery } from '../../src/workflows/messages';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { parsePlan } from '../../src/plan/parse';
+import { parsePlan } from '../../src/validation/parse';
 import { recordQuery } from '../../src/workflows/messages';
 import { createRepo, type TestRepo } from '../support/gitRepo';
 import { connectClient, temporalAddress, uniqueName } from '../support/harness';

@@ -1,6 +1,6 @@
 // Plans for the integration tests: real plan YAML through the real loader, with short
 // windows and delays given as plan data (no test-only code paths).
-import { parsePlan } from '../../src/plan/parse';
+import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { uniqueName } from '../support/harness';
 

@@ -2,7 +2,7 @@
 // nothing about the service, so it never re-opens a verified rollback one level deeper; a
 // check that ran and said no does.
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
-import { parsePlan } from '../../src/plan/parse';
+import { parsePlan } from '../../src/validation/parse';
 import { connectClient, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker, uniqueName } from '../support/harness';
 import { events, startRun } from './runs';
 import type { Client } from '@temporalio/client';

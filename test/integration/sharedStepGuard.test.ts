@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { DEFAULT_GUARD_TABLE } from '../../src/adapters/idempotencyLedgerPostgres';
-import { parsePlan } from '../../src/plan/parse';
+import { parsePlan } from '../../src/validation/parse';
 import { recordQuery } from '../../src/workflows/messages';
 import { createRepo } from '../support/gitRepo';
 import { connectClient, eventually, flagFile, healthEndpoint, spawnWorkerProcess, uniqueName } from '../support/harness';

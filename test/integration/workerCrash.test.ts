@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
-import { parsePlan } from '../../src/plan/parse';
+import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { approveSignal, type IncidentStatus, Outcome, recordQuery, Stage } from '../../src/workflows/messages';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';

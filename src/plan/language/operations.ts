@@ -77,6 +77,10 @@ export const ReportSchema = z.strictObject({
   followUps: z.array(z.string().min(1)).default([]),
 });
 
+/**
+ * The runbook's own checklists, kept with the plan for people to read. Documentation only:
+ * the engine runs none of them (what runs is the levels' steps and checks).
+ */
 export const ChecklistsSchema = z.strictObject({
   pre: z.array(z.string().min(1)).default([]),
   during: z.array(z.string().min(1)).default([]),

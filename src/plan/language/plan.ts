@@ -59,6 +59,7 @@ export const PlanSchema = z.strictObject({
   freeze: FreezeSchema.optional(),
   drills: z.array(DrillSchema).default([]),
   report: ReportSchema.optional(),
+  /** Documentation only: the runbook's pre/during/post checklists, for people. */
   checklists: ChecklistsSchema.optional(),
   /** State recorded before the first action and after verification (seed 004 §1.3). */
   capture: CaptureSchema.optional(),

@@ -74,6 +74,3 @@ export const StepSchema = z.discriminatedUnion(
 
 export type Step = z.infer<typeof StepSchema>;
 export type StepType = Step['type'];
-
-/** Steps that destroy or overwrite data: refused when a migration is irreversible. */
-export const DESTRUCTIVE_STEPS: readonly StepType[] = ['db.migrateDown', 'db.restore'];

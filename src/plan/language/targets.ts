@@ -8,8 +8,11 @@ export const ServiceSchema = z.strictObject({
   /** Services this one needs; they are rolled back (and stabilise) before it. */
   dependsOn: z.array(Slug).default([]),
   lastKnownGood: z.strictObject({ ref: z.string().min(1), image: z.string().optional() }).optional(),
+  /** Recovery time objective: the report scores detection → restored (validated) against it. */
   rto: Duration.optional(),
+  /** Recovery point objective: the report scores the data a run gave up against it (after a restore, what was written since its backup). */
   rpo: Duration.optional(),
+  /** Shown beside the service's objectives in the report. Documentation only otherwise: rollback order follows `dependsOn`. */
   priority: z.enum(['critical', 'high', 'medium', 'low']).optional(),
   /** Checks that say the service is stable after its wave. */
   checks: z.array(z.string()).default([]),

@@ -19,7 +19,7 @@ export const MILESTONES = [
 export const Milestone = z.enum(MILESTONES);
 export type Milestone = z.infer<typeof Milestone>;
 
-/** How the rollback was decided: without people, or by a person. */
+/** How the rollback was decided: automated (the decision table, or a window's default when nobody answered) or manual (a person). */
 export const DecisionMode = z.enum(['automated', 'manual']);
 export type DecisionMode = z.infer<typeof DecisionMode>;
 

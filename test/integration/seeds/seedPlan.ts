@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { parsePlan } from '../../../src/plan/parse';
+import { parsePlan } from '../../../src/validation/parse';
 import type { Plan } from '../../../src/plan/schema';
 
 const PLANS = resolve(__dirname, '../../../plans');

@@ -1,8 +1,8 @@
 // Plans that must be refused, each with the field path, the line and a message a
 // person can act on. Fixtures: test/fixtures/plans/invalid/.
 import { join } from 'node:path';
-import { loadPlanFile } from '../../../src/plan/files';
-import { PlanError, type PlanIssue } from '../../../src/plan/parse';
+import { loadPlanFile } from '../../../src/validation/files';
+import { PlanError, type PlanIssue } from '../../../src/validation/parse';
 
 const dir = join(__dirname, '../../fixtures/plans/invalid');
 

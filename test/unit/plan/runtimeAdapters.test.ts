@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { loadPlanFile } from '../../../src/plan/files';
+import { loadPlanFile } from '../../../src/validation/files';
 import { parseByteSize } from '../../../src/plan/language/runtimeAdapters';
-import { parsePlan, PlanError, type PlanIssue } from '../../../src/plan/parse';
+import { parsePlan, PlanError, type PlanIssue } from '../../../src/validation/parse';
 
 const minimal = readFileSync(join(__dirname, '../../fixtures/plans/valid-minimal.yaml'), 'utf8');
 

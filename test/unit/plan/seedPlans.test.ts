@@ -1,7 +1,7 @@
 // Every plan under plans/ loads and validates, and each seed has its plan.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../../../src/plan/files';
+import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../../../src/validation/files';
 
 const files = readdirSync(DEFAULT_PLANS_DIR).filter((f) => f.endsWith('.yaml'));
 

@@ -1,5 +1,5 @@
 // The seed plans, loaded once for the policy tests.
-import { DEFAULT_PLANS_DIR, loadPlanDirectory } from '../../../src/plan/files';
+import { DEFAULT_PLANS_DIR, loadPlanDirectory } from '../../../src/validation/files';
 import type { Plan } from '../../../src/plan/schema';
 
 const plans = loadPlanDirectory(DEFAULT_PLANS_DIR);

@@ -2,9 +2,9 @@
 // library knows it, the line, so that a CI pipeline can point at the offending line.
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { PlanSchema, type Plan } from '../plan/schema';
 import { crossCheckPlan } from './crossCheck';
 import { formatPath } from './issues';
-import { PlanSchema, type Plan } from './schema';
 
 export interface PlanIssue {
   path: string;

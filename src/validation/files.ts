@@ -1,8 +1,8 @@
-// Reading plan files from disk: the only I/O of src/plan.
+// Reading plan files from disk: the only I/O of plan loading.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Plan } from '../plan/schema';
 import { parsePlan } from './parse';
-import type { Plan } from './schema';
 
 export function loadPlanFile(path: string): Plan {
   return parsePlan(readFileSync(path, 'utf8'), path);

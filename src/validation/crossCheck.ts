@@ -1,13 +1,15 @@
 // Rules a field-by-field schema cannot see: references between parts of the plan,
 // dependency cycles, placeholders and secrets. Decision tables have their own module.
-import { levelId, nextLevel } from '../policy/levels';
-import { parseDuration } from './duration';
+// These rules ask policy (level chains, dependency order, authority, coverage), so plan
+// validation sits above policy; src/plan stays the language that policy reads.
+import { parseDuration } from '../plan/duration';
+import { TEMPLATE_FIELDS, type Level, type Plan } from '../plan/schema';
+import { findLevel, levelId, nextLevel } from '../policy/levels';
 import { findCycle } from '../policy/order';
 import { checkDecisions } from './decisionChecks';
 import { IssueList, type CrossIssue } from './issues';
-import { TEMPLATE_FIELDS, type Level, type Plan } from './schema';
-import { checkSteps, checkTemplate } from './stepChecks';
 import { findSecrets } from './secrets';
+import { checkSteps, checkTemplate } from './stepChecks';
 
 export type { CrossIssue } from './issues';
 
@@ -51,7 +53,7 @@ function checkTriggers(plan: Plan, issues: IssueList): void {
 }
 
 function checkLevels(plan: Plan, issues: IssueList): void {
-  const ids = plan.levels.map((l) => l.id ?? String(l.level));
+  const ids = plan.levels.map(levelId);
   const dup = duplicates(ids);
   plan.levels.forEach((level, i) => {
     if (dup.has(ids[i]!)) {
@@ -61,8 +63,7 @@ function checkLevels(plan: Plan, issues: IssueList): void {
     checkSteps(plan, level.steps, ['levels', i, 'steps'], issues);
     const next = level.onFailure;
     if (next !== undefined && next !== 'stop') {
-      const found = ids.includes(String(next)) || (typeof next === 'number' && plan.levels.some((l) => l.level === next));
-      if (!found) issues.add(['levels', i, 'onFailure'], `level "${next}" is not defined in levels`);
+      if (!findLevel(plan, next)) issues.add(['levels', i, 'onFailure'], `level "${next}" is not defined in levels`);
       else if (String(next) === ids[i]) issues.add(['levels', i, 'onFailure'], 'a level cannot follow itself');
     }
   });
@@ -98,7 +99,7 @@ function checkOperations(plan: Plan, issues: IssueList): void {
   if (plan.report?.template) checkTemplate(plan, plan.report.template, ['report', 'template'], issues);
   plan.drills.forEach((drill, i) =>
     drill.levels.forEach((ref, j) => {
-      if (!plan.levels.some((l) => (l.id ?? String(l.level)) === String(ref) || l.level === ref)) {
+      if (!findLevel(plan, ref)) {
         issues.add(['drills', i, 'levels', j], `level "${ref}" is not defined in levels`);
       }
     }),

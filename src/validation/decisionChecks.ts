@@ -1,12 +1,12 @@
 // Decision tables must be whole: every trigger decided by exactly one table, every
 // name they use defined, no context left without a rule, asks addressed to people who
 // may decide, and value bands in the unit of the trigger they test.
+import { parseQuantity, parseRange } from '../plan/quantity';
+import type { DecisionRule, DecisionTable, Outcome, Plan } from '../plan/schema';
 import { authorityFor } from '../policy/authority';
 import { findHoles } from '../policy/coverage';
-import { checkSteps } from './stepChecks';
 import type { IssueList, Segments } from './issues';
-import { parseQuantity, parseRange } from './quantity';
-import type { DecisionRule, DecisionTable, Outcome, Plan } from './schema';
+import { checkSteps } from './stepChecks';
 
 function checkListed(plan: Plan, rule: DecisionRule, at: Segments, issues: IssueList): void {
   const { phase, severity } = rule.when;

@@ -1,6 +1,6 @@
 // Steps appear in levels and in decision outcomes; both are checked the same way.
 import type { IssueList, Segments } from './issues';
-import type { Plan, Step } from './schema';
+import type { Plan, Step } from '../plan/schema';
 
 export function checkTemplate(plan: Plan, name: string, segments: Segments, issues: IssueList): void {
   if (!(name in plan.notifications.templates)) issues.add(segments, `template "${name}" is not defined in notifications.templates`);

@@ -1,0 +1,16 @@
+// Who decided a run: a person (their Slack user id), the plan's decision table ("plan"), or
+// the clock ("clock": a decision window ran out and its default applied). Pure.
+import type { DecisionMode } from '../plan/schema';
+
+export function isPerson(by: string): boolean {
+  return by !== 'plan' && by !== 'clock';
+}
+
+/**
+ * How a run was decided, for time targets with a `mode`: automated unless a person decided,
+ * so the plan's table and a window's default are both automated. While nothing is decided
+ * yet (people are being asked) it counts as manual.
+ */
+export function decisionMode(by: string | undefined): DecisionMode {
+  return by !== undefined && !isPerson(by) ? 'automated' : 'manual';
+}
