@@ -5,7 +5,7 @@
 // decided, and the order the timeline tells.
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
-import { parsePlan } from '../../src/plan/parse';
+import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { alertSignal, approveSignal, recordQuery } from '../../src/workflows/messages';
 import { connectClient, eventually, flagFile, healthEndpoint, startWorker, testDeps, uniqueName, type TestWorker } from '../support/harness';

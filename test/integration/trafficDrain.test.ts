@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { HaproxyRouter } from '../../src/adapters/traffic/haproxy';
-import { parsePlan } from '../../src/plan/parse';
+import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { type IncidentRecord, recordQuery } from '../../src/workflows/messages';
 import { connectClient, eventually, flagFile, healthEndpoint, startWorker, testDeps, uniqueName, type TestWorker } from '../support/harness';
