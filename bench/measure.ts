@@ -1,6 +1,6 @@
 // What every scenario prints: percentiles of its samples, and what the machine did meanwhile
-// (load average, peak RSS of this process, which hosts the worker, the API and the client
-// alike, and of the dev server's process tree).
+// (load average; peak RSS and CPU seconds of this process — the API and the client — and of
+// the worker's and the Temporal server's process trees).
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
@@ -27,8 +27,8 @@ export function round(n: number, digits = 1): number {
   return Math.round(n * f) / f;
 }
 
-/** Resident memory of a process and its descendants, in MB (Linux /proc). */
-function treeRssMb(root: number): number {
+/** A process and its descendants (Linux /proc). */
+function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -40,33 +40,55 @@ function treeRssMb(root: number): number {
       // the process ended while we looked
     }
   }
-  let kb = 0;
+  const tree: number[] = [];
   const visit = (pid: number) => {
-    try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // ended
-    }
+    tree.push(pid);
     for (const child of children.get(pid) ?? []) visit(child);
   };
   visit(root);
-  return kb / 1024;
+  return tree;
 }
+
+/** Sums `read(pid)` over a process tree; a process that ended meanwhile counts 0. */
+function overTree(root: number, read: (pid: number) => number): number {
+  let total = 0;
+  for (const pid of processTree(root)) {
+    try {
+      total += read(pid);
+    } catch {
+      // ended
+    }
+  }
+  return total;
+}
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+/** User + system CPU time in seconds (clock ticks are 1/100 s on Linux). */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 
 export interface Machine {
   /** 1-minute load average: at the end of the run and the highest seen. */
   loadAverage: { end: number; max: number };
   rssPeakMb: { benchProcess: number; [process: string]: number | undefined };
+  /** CPU seconds each used during the run: who was busy (2 cores give 2 s per second). */
+  cpuSeconds: { benchProcess: number; [process: string]: number | undefined };
+  seconds: number;
 }
 
 /** Samples load and RSS every half second until stopped. */
 export function watchMachine(pids: Record<string, number | undefined> = {}): { stop(): Machine } {
+  const watched = { benchProcess: process.pid, ...pids };
+  const cpuNow = () => Object.fromEntries(Object.entries(watched).flatMap(([name, pid]) => (pid ? [[name, overTree(pid, cpuSeconds)]] : [])));
+  const cpuAtStart = cpuNow();
+  const startedAt = performance.now();
   let maxLoad = 0;
-  const peak: Record<string, number> = { benchProcess: 0 };
+  const peak: Record<string, number> = {};
   const sample = () => {
     maxLoad = Math.max(maxLoad, loadavg()[0]!);
-    peak.benchProcess = Math.max(peak.benchProcess!, process.memoryUsage().rss / 2 ** 20);
-    for (const [name, pid] of Object.entries(pids)) if (pid) peak[name] = Math.max(peak[name] ?? 0, treeRssMb(pid));
+    for (const [name, pid] of Object.entries(watched)) if (pid) peak[name] = Math.max(peak[name] ?? 0, overTree(pid, rssMb));
   };
   sample();
   const timer = setInterval(sample, 500);
@@ -74,8 +96,14 @@ export function watchMachine(pids: Record<string, number | undefined> = {}): { s
     stop() {
       clearInterval(timer);
       sample();
-      const rssPeakMb = Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, round(v)])) as Machine['rssPeakMb'];
-      return { loadAverage: { end: round(loadavg()[0]!, 2), max: round(maxLoad, 2) }, rssPeakMb };
+      const cpuAtEnd = cpuNow();
+      const rounded = (figures: Record<string, number>) => Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v)]));
+      return {
+        loadAverage: { end: round(loadavg()[0]!, 2), max: round(maxLoad, 2) },
+        rssPeakMb: rounded(peak) as Machine['rssPeakMb'],
+        cpuSeconds: rounded(Object.fromEntries(Object.entries(cpuAtEnd).map(([k, v]) => [k, v - (cpuAtStart[k] ?? 0)]))) as Machine['cpuSeconds'],
+        seconds: round((performance.now() - startedAt) / 1000),
+      };
     },
   };
 }

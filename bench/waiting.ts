@@ -62,6 +62,8 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
       deadlines.set(run.workflowId, status.pendingApproval.deadline);
     });
     const allAskingSeconds = (performance.now() - started) / 1000;
+    // From here on the runs only wait, then their defaults fall due: who is busy then.
+    const duringDecisions = watchMachine({ worker: world.workerPid, temporalServer: world.serverPid });
     const decidedLateMs: number[] = [];
     const flagOffLateMs: number[] = [];
     const outcomes: Record<string, number> = {};
@@ -86,6 +88,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
       outcomes,
       flagStepFailures: { count: failures.length, first: failures.slice(0, 3) },
       queryTimeouts,
+      machineDuringDecisions: duringDecisions.stop(),
       machine: machine.stop(),
     };
   } finally {
