@@ -3,9 +3,34 @@
 // other. The workflow's time per step is the gap between consecutive steps' start times
 // in the run's record, so it holds scheduling, the activity and the workflow task that
 // follows it; a direct step is one awaited runStep call.
+import type { WorkflowHandle } from '@temporalio/client';
 import { recordQuery } from '../src/workflows/messages';
 import { envNumber, median, round, summary, watchMachine } from './measure';
 import { autoRollbackPlan, newEpisode, startWorld } from './world';
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+const eventMs = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
+
+/**
+ * The phases of each step: the activity waiting to start, running (to its completion on the
+ * server), then the workflow task it causes waiting for the worker and being worked.
+ */
+function historyPhases(events: HistoryEvent[]): Record<string, number[]> {
+  const phases: Record<string, number[]> = { activityScheduleToStart: [], activityStartToClose: [], workflowTaskScheduleToStart: [], workflowTaskStartToClose: [] };
+  const at = new Map(events.map((e) => [Number(e.eventId), eventMs(e)]));
+  for (const e of events) {
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) phases.activityScheduleToStart!.push(eventMs(e) - at.get(Number(started.scheduledEventId))!);
+    const closed = e.activityTaskCompletedEventAttributes;
+    if (closed) phases.activityStartToClose!.push(eventMs(e) - at.get(Number(closed.startedEventId))!);
+    const wftStarted = e.workflowTaskStartedEventAttributes;
+    if (wftStarted) phases.workflowTaskScheduleToStart!.push(eventMs(e) - at.get(Number(e.eventId) - 1)!);
+    const wftDone = e.workflowTaskCompletedEventAttributes;
+    if (wftDone) phases.workflowTaskStartToClose!.push(eventMs(e) - at.get(Number(wftDone.startedEventId))!);
+  }
+  return phases;
+}
 
 export async function overhead() {
   const steps = envNumber('BENCH_OVERHEAD_STEPS', 10);
@@ -18,6 +43,7 @@ export async function overhead() {
     const machine = watchMachine({ worker: world.workerPid, temporalServer: world.serverPid });
     const byWorkflow: number[] = [];
     const activitySpan: number[] = [];
+    const phases: Record<string, number[]> = {};
     for (let run = 0; run < runs; run++) {
       if ((await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode())).status !== 202) throw new Error('alert refused');
       let view = await world.desk(plan, 'checkout');
@@ -29,6 +55,7 @@ export async function overhead() {
       if (done.length !== steps) throw new Error(`expected ${steps} command steps, record has ${done.length}`);
       for (let i = 0; i + 1 < done.length; i++) byWorkflow.push(Date.parse(done[i + 1]!.startedAt) - Date.parse(done[i]!.startedAt));
       for (const s of done) activitySpan.push(Date.parse(s.endedAt) - Date.parse(s.startedAt));
+      for (const [phase, ms] of Object.entries(historyPhases((await handle.fetchHistory()).events ?? []))) (phases[phase] ??= []).push(...ms);
     }
     const direct: number[] = [];
     const level = plan.levels[0]!;
@@ -51,6 +78,8 @@ export async function overhead() {
       sizes: { steps, runs },
       workflowStepMs: summary(byWorkflow),
       workflowActivitySpanMs: summary(activitySpan),
+      // Where a step's time goes, from the run's history (event times are the server's).
+      historyPhasesMs: Object.fromEntries(Object.entries(phases).map(([phase, ms]) => [phase, summary(ms)])),
       directStepMs: summary(direct),
       addedPerStepMs: round(median(byWorkflow) - median(direct)),
       machine: machine.stop(),
