@@ -3,7 +3,14 @@
 // handlers receive parsed input and never parse it themselves.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { type FastifyPluginAsyncZod, hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  type FastifyPluginAsyncZod,
+  hasZodFastifySchemaValidationErrors,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Plan } from '../plan/schema';
 import { authenticate, type Credentials, requireScope, Scope } from './auth';
 import { incidentRefusal, RequestError, validationRefusal } from './errors';
@@ -51,7 +58,7 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
     return reply.status(500).send({ error: 'internal error' });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.withTypeProvider<ZodTypeProvider>().get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   // Each group of routes demands one scope of the caller's credential.
   const scoped: [Scope, FastifyPluginAsyncZod][] = [
