@@ -4,6 +4,7 @@
 // Notifications go through one activity, `notify`, to the Notifier the plan's target names.
 import type { HttpProbe, HttpProbeResult } from '../adapters/httpCheck';
 import { type NotifierClients, notifierFor } from '../adapters/notifiers';
+import type { PagerDutySeverity } from '../adapters/pagerduty';
 import type { Delivery, Notice, NotifierTarget } from '../adapters/roles';
 import { type ApprovalDecision, type ApprovalRequest, decisionBlocks, decisionText } from '../adapters/slack';
 import { atBoundary } from './failures';
@@ -20,7 +21,7 @@ export interface PagerDutyEventInput {
   incidentId: string;
   action: 'trigger' | 'acknowledge' | 'resolve';
   routingKeyEnv: string;
-  severity: 'critical' | 'error' | 'warning' | 'info';
+  severity: PagerDutySeverity;
   summary: string;
   source: string;
 }

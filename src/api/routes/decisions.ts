@@ -9,7 +9,7 @@ import { RequestError } from '../errors';
 import { refusals } from '../schemas';
 import { IncidentParams } from './incidents';
 
-export const DecisionBody = z.strictObject({
+const DecisionBody = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   reason: z.string().min(1, 'say why').max(2000),
   /** Optional, and only ever the token's own person: older clients sent it. */

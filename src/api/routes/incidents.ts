@@ -12,7 +12,7 @@ export const IncidentParams = z.object({ id: z.string().regex(/^[A-Za-z0-9._:-]{
  * The run's status (IncidentStatus in src/workflows/messages.ts): the fields that name the
  * run are promised here; the rest passes as the workflow reports it.
  */
-export const IncidentStatusBody = answerOf<IncidentStatus>()({
+const IncidentStatusBody = answerOf<IncidentStatus>()({
   incidentId: z.string(),
   plan: z.string(),
   service: z.string(),
