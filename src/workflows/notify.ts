@@ -129,7 +129,7 @@ export function fillTemplate(template: string, values: Record<string, string | u
 }
 
 /** The plan's incident channel, or the channel given; undefined when the plan has no chat. */
-export function channelTarget(plan: Plan, channel?: string): Extract<NotifierTarget, { notifier: 'slack' }> | undefined {
+export function channelTarget(plan: Plan, channel?: string): NotifierTarget | undefined {
   const target = channel ?? plan.notifications.slack?.channel;
   return target ? { notifier: 'slack', channel: target } : undefined;
 }
@@ -147,22 +147,21 @@ function recipient(to: NotifierTarget): string {
 }
 
 /**
- * Runs recorded before the `notifier-role` patch scheduled one activity per vendor; they
- * replay only with the same activity types.
+ * Schedules one notice: the activity `notify` (the worker picks the vendor's Notifier from
+ * the target) since the `notifier-role` patch; in runs recorded before it, the activity each
+ * vendor had, so that they replay.
  */
-function recordedActivity(activities: NotificationActivities, what: string, to: NotifierTarget, notice: Notice): Promise<Delivery> {
+export function scheduleNotice(activities: NotificationActivities, notifierRole: boolean, what: string, to: NotifierTarget, notice: Notice): Promise<Delivery> {
+  if (notifierRole) return activities.notify.executeWithOptions({ summary: `${what} → ${recipient(to)}` }, [{ to, notice }]);
   if (to.notifier === 'slack') return activities.postSlackMessage.executeWithOptions({ summary: `${what} → ${to.channel}` }, [{ channel: to.channel, text: notice.text }]);
   const { dedupKey, routingKeyEnv, severity, source } = to;
   return activities.pagerdutyEvent.executeWithOptions({ summary: what }, [{ incidentId: dedupKey, action: notice.event, routingKeyEnv, severity, summary: notice.text, source }]);
 }
 
-/** Sends `notice` to `to` through the Notifier the target names; nothing when the plan configures no such target. */
-export async function tell(state: IncidentState, what: string, to: NotifierTarget | undefined, notice: Notice): Promise<Sent> {
+/** Sends `notice` to `to`; nothing when the plan configures no such target. */
+async function tell(state: IncidentState, what: string, to: NotifierTarget | undefined, notice: Notice): Promise<Sent> {
   if (!to) return { delivery: Promise.resolve(undefined) };
-  const who = recipient(to);
-  return send(state, what, who, (activities) =>
-    state.notifierRole ? activities.notify.executeWithOptions({ summary: `${what} → ${who}` }, [{ to, notice }]) : recordedActivity(activities, what, to, notice),
-  );
+  return send(state, what, recipient(to), (activities) => scheduleNotice(activities, state.notifierRole, what, to, notice));
 }
 
 /** A message to the plan's incident channel, or to the channel given. */

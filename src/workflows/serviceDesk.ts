@@ -30,7 +30,7 @@ import {
   SearchAttributes,
   type TimelineEntry,
 } from './messages';
-import { channelTarget } from './notify';
+import { channelTarget, scheduleNotice } from './notify';
 import { notifications } from './proxies';
 import { rollbackWorkflow } from './rollback';
 
@@ -187,13 +187,8 @@ function firingAfterClose(desk: Desk, delivery: AlertDelivery, episode: Episode)
   const roles = plan.authority.escalation[0]?.roles ?? [];
   const people = peopleInRoles(plan, roles).map((p) => `<@${p}>`).join(' ');
   const notice = { event: 'trigger', text: `${people ? `${people} ` : ''}:warning: ${plan.name}/${delivery.service}: ${text}` } as const;
-  const summary = `Still firing after close → ${to.channel}`;
   desk.pending++;
-  // Desks recorded before the `notifier-role` patch scheduled Slack's own activity.
-  (patched('notifier-role')
-    ? notifications.notify.executeWithOptions({ summary }, [{ to, notice }])
-    : notifications.postSlackMessage.executeWithOptions({ summary }, [{ channel: to.channel, text: notice.text }])
-  )
+  scheduleNotice(notifications, patched('notifier-role'), 'Still firing after close', to, notice)
     .then((d) => desk.record(d.sent ? 'people told: still firing after close' : 'still-firing notice skipped', d.reason))
     .catch((err: Error) => desk.record('still-firing notice failed', err.message))
     .finally(() => desk.pending--);
