@@ -10,9 +10,12 @@ export function refusals<const S extends readonly number[]>(...statuses: S): Rec
 /**
  * The schema of a large answer whose type lives elsewhere (a workflow's status, a report):
  * `shape` promises the fields that name it, checked against `T` at compile time and against
- * the answer when it is sent; every other field passes as `T` has it.
+ * the answer when it is sent. The answer is sent as it is: every other field, and the
+ * producer's field order, stay.
  */
 export function answerOf<T>() {
-  return <S extends z.ZodRawShape>(shape: S & (T extends z.output<z.ZodObject<S>> ? unknown : never)): z.ZodType<T> =>
-    z.looseObject(shape) as unknown as z.ZodType<T>;
+  return <S extends z.ZodRawShape>(shape: S & (T extends z.output<z.ZodObject<S>> ? unknown : never)): z.ZodType<T> => {
+    const promised = z.looseObject(shape);
+    return z.custom<T>((answer) => promised.safeParse(answer).success, { message: 'the answer lacks a promised field' });
+  };
 }
