@@ -1,53 +1,50 @@
 // Thin activities: each resolves the adapter the plan names and calls it. All are safe to
 // retry: flag disabling is idempotent, PagerDuty de-duplicates on dedup_key, and Slack
 // posts are the only non-idempotent calls (a retried post can repeat a message, never an action).
+// Notifications go through one activity, `notify`, to the Notifier the plan's target names.
 import type { HttpProbe, HttpProbeResult } from '../adapters/httpCheck';
-import type { PagerDutyClient } from '../adapters/pagerduty';
-import { type ApprovalDecision, type ApprovalRequest, decisionBlocks, decisionText, type SlackNotifier } from '../adapters/slack';
+import { type NotifierClients, notifierFor } from '../adapters/notifiers';
+import type { PagerDutySeverity } from '../adapters/pagerduty';
+import type { Delivery, Notice, NotifierTarget } from '../adapters/roles';
+import { type ApprovalDecision, type ApprovalRequest, decisionBlocks, decisionText } from '../adapters/slack';
 import { atBoundary } from './failures';
 import { createStepActivities, type PlanAdapters, type StepDeps } from './steps';
 
-export interface ActivityDeps extends StepDeps {
-  /** Absent when no Slack token is configured: notifications are then recorded as skipped. */
-  slack?: SlackNotifier;
-  pagerduty: PagerDutyClient;
-  /** Reads a secret by the environment-variable name the plan gives. */
-  secret(name: string): string | undefined;
+export type { Delivery } from '../adapters/roles';
+
+export interface ActivityDeps extends StepDeps, NotifierClients {
   probeHttp(probe: HttpProbe): Promise<HttpProbeResult>;
 }
 
-export interface Delivery {
-  sent: boolean;
-  reason?: string;
-  channel?: string;
-  ts?: string;
-}
-
+/** What runs recorded before the `notifier-role` patch send by the activity `pagerdutyEvent`. */
 export interface PagerDutyEventInput {
   incidentId: string;
   action: 'trigger' | 'acknowledge' | 'resolve';
   routingKeyEnv: string;
-  severity: 'critical' | 'error' | 'warning' | 'info';
+  severity: PagerDutySeverity;
   summary: string;
   source: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  /** Tells one target the plan configures, through the Notifier its vendor has. */
+  const notify = (input: { to: NotifierTarget; notice: Notice }): Promise<Delivery> => atBoundary(() => notifierFor(input.to, deps).notify(input.notice));
+
   return {
+    notify,
+
+    // Runs recorded before the `notifier-role` patch schedule these two by name: they go
+    // through the same notifiers.
     async pagerdutyEvent(input: PagerDutyEventInput): Promise<Delivery> {
-      const routingKey = deps.secret(input.routingKeyEnv);
-      if (!routingKey) return { sent: false, reason: `${input.routingKeyEnv} is not set on the worker` };
-      return atBoundary(async () => {
-        await deps.pagerduty.sendEvent({
-          routingKey,
-          action: input.action,
-          dedupKey: input.incidentId,
-          summary: input.summary,
-          source: input.source,
-          severity: input.severity,
-        });
-        return { sent: true };
+      const { incidentId, action, routingKeyEnv, severity, summary, source } = input;
+      return notify({
+        to: { notifier: 'pagerduty', routingKeyEnv, severity, dedupKey: incidentId, source },
+        notice: { event: action, text: summary },
       });
+    },
+
+    async postSlackMessage(input: { channel: string; text: string }): Promise<Delivery> {
+      return notify({ to: { notifier: 'slack', channel: input.channel }, notice: { event: 'trigger', text: input.text } });
     },
 
     async requestApproval(input: { channel: string; request: ApprovalRequest }): Promise<Delivery> {
@@ -65,12 +62,6 @@ export function createActivities(deps: ActivityDeps) {
         sent: true,
         ...(await slack.updateMessage(channel, ts, decisionText(request, decision), decisionBlocks(request, decision))),
       }));
-    },
-
-    async postSlackMessage(input: { channel: string; text: string }): Promise<Delivery> {
-      const slack = deps.slack;
-      if (!slack) return { sent: false, reason: 'SLACK_BOT_TOKEN is not set on the worker' };
-      return atBoundary(async () => ({ sent: true, ...(await slack.postMessage(input.channel, input.text)) }));
     },
 
     async httpCheck(probe: HttpProbe): Promise<HttpProbeResult> {

@@ -2,6 +2,7 @@
 // trigger/acknowledge/resolve idempotent on PagerDuty's side, so Temporal may retry freely.
 import { request } from 'undici';
 import { describeNetworkFailure, RateLimitedError, RejectedError, UnavailableError } from './errors';
+import type { Delivery, Notice, Notifier, NotifierTarget } from './roles';
 
 const VENDOR = 'pagerduty';
 const DEFAULT_BASE_URL = 'https://events.pagerduty.com';
@@ -14,7 +15,7 @@ const DEFAULT_RATE_LIMIT_RETRY_AFTER_MS = 60_000;
 /** PagerDuty refuses a longer summary, which would lose the page; truncating keeps it. */
 const SUMMARY_MAX = 1024;
 
-export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
+export type PagerDutySeverity = Extract<NotifierTarget, { notifier: 'pagerduty' }>['severity'];
 
 interface EventBase {
   /** The 32-character integration key of the PagerDuty service (a secret: never logged). */
@@ -131,5 +132,24 @@ export class PagerDutyClient {
     }
     if (statusCode >= 500) throw new UnavailableError(VENDOR, parsed.message ?? `HTTP ${statusCode}`, statusCode);
     throw new RejectedError(VENDOR, statusCode, rejectionDetail(parsed, statusCode));
+  }
+}
+
+/**
+ * The Notifier for a PagerDuty service: a notice is an event on the run's incident (the
+ * dedup key). Without the integration key on the worker it skips, naming the variable.
+ */
+export class PagerDutyNotifier implements Notifier {
+  constructor(
+    private readonly client: PagerDutyClient,
+    private readonly routingKey: string | undefined,
+    private readonly target: Extract<NotifierTarget, { notifier: 'pagerduty' }>,
+  ) {}
+
+  async notify(notice: Notice): Promise<Delivery> {
+    const { routingKeyEnv, dedupKey, source, severity } = this.target;
+    if (!this.routingKey) return { sent: false, reason: `${routingKeyEnv} is not set on the worker` };
+    await this.client.sendEvent({ routingKey: this.routingKey, action: notice.event, dedupKey, summary: notice.text, source, severity });
+    return { sent: true };
   }
 }

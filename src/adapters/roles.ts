@@ -1,6 +1,7 @@
 // One interface per role an adapter plays; one file per vendor implements it (nginx and
 // HAProxy are TrafficRouters, Redis a Cache, PostgreSQL a Database, Prometheus a
-// MetricSource, Alertmanager an AlertSource). Activities only see these interfaces.
+// MetricSource, Alertmanager an AlertSource, Slack and PagerDuty Notifiers). Activities only
+// see these interfaces.
 
 /** What one action did, for the incident record: commands with exit codes and trimmed output. */
 export interface ActionRecord {
@@ -106,4 +107,39 @@ export interface SourceControl {
 
 export interface CommandRunner {
   run(command: string, options?: { timeoutMs?: number; env?: Record<string, string> }): Promise<ActionRecord>;
+}
+
+/** How a notification went: delivered (`sent`), or skipped with the reason (nothing configured to send it). */
+export interface Delivery {
+  sent: boolean;
+  reason?: string;
+  channel?: string;
+  ts?: string;
+}
+
+/**
+ * Where a notification goes, as the plan configures it; the notifier factory
+ * (src/adapters/notifiers.ts) picks the vendor's Notifier from `notifier`.
+ */
+export type NotifierTarget =
+  | { notifier: 'slack'; channel: string }
+  | {
+      notifier: 'pagerduty';
+      /** Environment variable holding the integration key (a secret: read on the worker only). */
+      routingKeyEnv: string;
+      severity: 'critical' | 'error' | 'warning' | 'info';
+      /** One incident per run on PagerDuty's side: its open, acknowledge and resolve share the key. */
+      dedupKey: string;
+      source: string;
+    };
+
+/** What people are told, and where the incident stands with it. */
+export interface Notice {
+  /** The on-call lifecycle: `trigger` opens (or adds to) the incident, `acknowledge` says a person has it, `resolve` closes it. */
+  event: 'trigger' | 'acknowledge' | 'resolve';
+  text: string;
+}
+
+export interface Notifier {
+  notify(notice: Notice): Promise<Delivery>;
 }

@@ -13,6 +13,7 @@ import {
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
 import { fetch as undiciFetch } from 'undici';
 import { describeNetworkFailure, RateLimitedError, RejectedError, UnavailableError, type AdapterError } from './errors';
+import type { Delivery, Notice, Notifier } from './roles';
 
 const VENDOR = 'slack';
 const DEFAULT_API_URL = 'https://slack.com/api/';
@@ -245,4 +246,17 @@ export class SlackNotifier {
 function postedMessage(channel: string | undefined, ts: string | undefined): PostedMessage {
   if (!channel || !ts) throw new UnavailableError(VENDOR, 'ok response without channel and ts', 200);
   return { channel, ts };
+}
+
+/** The Notifier for a Slack channel: every notice is a message there. Without a bot token it skips, saying why. */
+export class SlackChannelNotifier implements Notifier {
+  constructor(
+    private readonly slack: SlackNotifier | undefined,
+    private readonly channel: string,
+  ) {}
+
+  async notify(notice: Notice): Promise<Delivery> {
+    if (!this.slack) return { sent: false, reason: 'SLACK_BOT_TOKEN is not set on the worker' };
+    return { sent: true, ...(await this.slack.postMessage(this.channel, notice.text)) };
+  }
 }

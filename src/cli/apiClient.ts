@@ -54,3 +54,13 @@ export async function postJson(session: ApiSession, path: string, payload: unkno
   }
   return { status: res.statusCode, body };
 }
+
+/**
+ * Why the API refused, in its words: every refusal names the field at fault and the reason
+ * apart (`issues`, src/api/errors.ts), so the reason is read as it is, never cut out of `error`.
+ */
+export function refusalReason(answer: ApiAnswer): string {
+  const issues = answer.body.issues as { message?: unknown }[] | undefined;
+  const reason = issues?.[0]?.message ?? answer.body.error;
+  return typeof reason === 'string' && reason ? reason : 'no reason given';
+}

@@ -2,7 +2,7 @@
 // start, drill, status and report talk to Temporal with the worker's and the API's settings;
 // approve and reject go through the API with the caller's own token (see apiClient.ts).
 import { existsSync } from 'node:fs';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
 import { type Accepted, deliverAlert, type StartResult, startIncident } from '../incidents/start';
@@ -12,7 +12,7 @@ import { formatIssue, PlanError } from '../validation/parse';
 import type { Plan } from '../plan/schema';
 import { buildReport, renderMarkdown } from '../report';
 import { type AlertNotification, type IncidentContext, type IncidentStatus, OUTCOME_TEXT, type Verdict } from '../workflows/messages';
-import { apiFromEnv, postJson } from './apiClient';
+import { apiFromEnv, postJson, refusalReason } from './apiClient';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { CliExit, EXIT, type CliIo } from './io';
 
@@ -186,7 +186,7 @@ async function decide(io: CliIo, deps: IncidentCommandDeps, verdict: Verdict, in
   const accepted = answer.status === 202;
   if (options.json) io.out(JSON.stringify({ incidentId, verdict, accepted, ...answer.body }, null, 2) + '\n');
   else if (accepted) io.out(`${verdict} by ${String(answer.body.by)} counted for ${incidentId}\n`);
-  else io.err(`${verdict} did not count for ${incidentId} (${answer.status}): ${String(answer.body.error ?? 'no reason given').replace(/^(params\.id|by|decision|headers\.authorization): /, '')}\n`);
+  else io.err(`${verdict} did not count for ${incidentId} (${answer.status}): ${refusalReason(answer)}\n`);
   return accepted ? INCIDENT_EXIT.ok : INCIDENT_EXIT.refused;
 }
 
@@ -225,7 +225,6 @@ async function status(io: CliIo, deps: IncidentCommandDeps, incidentId: string, 
       return await incidentStatus(client, incidentId);
     } catch (error) {
       if (error instanceof UnknownIncidentError) throw new CliExit(INCIDENT_EXIT.refused, error.message);
-      if (error instanceof WorkflowNotFoundError) throw new CliExit(INCIDENT_EXIT.refused, `no incident "${incidentId}"`);
       throw error;
     }
   });

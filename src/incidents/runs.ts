@@ -37,11 +37,17 @@ export async function resolveIncident(client: Client, incidentId: string): Promi
 /**
  * A run's status as an on-call reads it: its alerts with how often each repeated and when it
  * was last seen. Repeats are counted by the service desk (the run never hears them), so they
- * are read from there; without the desk the run's own counts stand.
+ * are read from there; without the desk the run's own counts stand. Throws
+ * UnknownIncidentError for an id with no run.
  */
 export async function incidentStatus(client: Client, incidentId: string): Promise<IncidentStatus> {
   const runId = await resolveIncident(client, incidentId);
-  const status = await client.workflow.getHandle(runId).query(statusQuery);
+  const status = await client.workflow
+    .getHandle(runId)
+    .query(statusQuery)
+    .catch((err: unknown) => {
+      throw err instanceof WorkflowNotFoundError ? new UnknownIncidentError(incidentId) : err;
+    });
   if (!status.deskId || !status.alerts?.length) return status;
   const desk = await client.workflow
     .getHandle(status.deskId)

@@ -45,6 +45,8 @@ export class IncidentState {
   levelRuns = 0;
   /** Runs started since the notifier patch send notifications beside the run (see notify.ts). */
   notifiersBeside = false;
+  /** Runs started since the `notifier-role` patch notify through one activity, whatever the vendor (see notify.ts). */
+  notifierRole = false;
   /** Every notification and how it went, for status and report. */
   readonly notifications: NotificationRecord[] = [];
   /** The last notification per destination: messages to one place go out in order. */

@@ -4,11 +4,14 @@
 // within the plan's `notifications.delivery` bounds, and messages to one destination keep
 // their order (PagerDuty's trigger before its resolve, a Slack post before its update).
 // Runs recorded before the patch await each notification, as they did, so they replay.
+// Since the `notifier-role` patch every notification is the one activity `notify` with a
+// target the plan configures; the worker picks the vendor's Notifier from the target.
 import { ActivityFailure, CancellationScope, condition, patched, TimeoutFailure } from '@temporalio/workflow';
 import type { Delivery } from '../activities';
+import type { Notice, NotifierTarget } from '../adapters/roles';
 import { parseDuration } from '../plan/duration';
 import { DEFAULT_DELIVERY } from '../plan/delivery';
-import type { Notifications } from '../plan/schema';
+import type { Notifications, Plan } from '../plan/schema';
 import type { IncidentState } from './incidentState';
 import { notifications, notificationsWithin } from './proxies';
 
@@ -35,9 +38,13 @@ function deliveryFailure(state: IncidentState, err: unknown): string {
   return err.retryState === 'TIMEOUT' ? `gave up after ${giveUpAfter}; last error: ${last}` : last;
 }
 
-/** Decided once, when the run starts: replays of older runs keep awaiting their notifications. */
+/**
+ * Decided once, when the run starts: replays of older runs keep awaiting their notifications,
+ * and keep the activity they scheduled per vendor.
+ */
 export function chooseNotifierMode(state: IncidentState): void {
   state.notifiersBeside = patched('notifiers-beside-the-run');
+  state.notifierRole = patched('notifier-role');
 }
 
 type NotificationActivities = typeof notifications;
@@ -48,8 +55,8 @@ export interface Sent {
 }
 
 /**
- * Sends one notification to `to` (a Slack channel or "pagerduty"). Resolves at once for runs
- * beside (the delivery settles later), after the delivery for older runs.
+ * Sends one notification to `to` (a channel or a pager). Resolves at once for runs beside
+ * (the delivery settles later), after the delivery for older runs.
  */
 export async function send(state: IncidentState, what: string, to: string, deliver: (activities: NotificationActivities) => Promise<Delivery>): Promise<Sent> {
   const entry = state.queueNotification(what, to);
@@ -121,19 +128,48 @@ export function fillTemplate(template: string, values: Record<string, string | u
   return template.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-export async function postToSlack(state: IncidentState, what: string, text: string, channel?: string): Promise<Sent> {
-  const target = channel ?? state.input.plan.notifications.slack?.channel;
-  if (!target) return { delivery: Promise.resolve(undefined) };
-  return send(state, what, target, (activities) => activities.postSlackMessage.executeWithOptions({ summary: `${what} → ${target}` }, [{ channel: target, text }]));
+/** The plan's incident channel, or the channel given; undefined when the plan has no chat. */
+export function channelTarget(plan: Plan, channel?: string): NotifierTarget | undefined {
+  const target = channel ?? plan.notifications.slack?.channel;
+  return target ? { notifier: 'slack', channel: target } : undefined;
 }
 
-export async function page(state: IncidentState, action: 'trigger' | 'acknowledge' | 'resolve', summary: string): Promise<Sent> {
-  const { plan, incidentId } = state.input;
-  const pagerduty = plan.notifications.pagerduty;
-  if (!pagerduty) return { delivery: Promise.resolve(undefined) };
-  return send(state, `PagerDuty ${action}`, 'pagerduty', (activities) =>
-    activities.pagerdutyEvent.executeWithOptions({ summary: `PagerDuty ${action}` }, [
-      { incidentId, action, routingKeyEnv: pagerduty.routingKeyEnv, severity: pagerduty.severity, summary, source: `rollback-orchestrator/${plan.name}` },
-    ]),
-  );
+/** The plan's pager for one run (one incident on its side per run); undefined when it has none. */
+function pagerTarget(plan: Plan, incidentId: string): NotifierTarget | undefined {
+  const pager = plan.notifications.pagerduty;
+  if (!pager) return undefined;
+  return { notifier: 'pagerduty', routingKeyEnv: pager.routingKeyEnv, severity: pager.severity, dedupKey: incidentId, source: `rollback-orchestrator/${plan.name}` };
+}
+
+/** Who a target is in the record: the channel, or the pager's name. */
+function recipient(to: NotifierTarget): string {
+  return to.notifier === 'slack' ? to.channel : to.notifier;
+}
+
+/**
+ * Schedules one notice: the activity `notify` (the worker picks the vendor's Notifier from
+ * the target) since the `notifier-role` patch; in runs recorded before it, the activity each
+ * vendor had, so that they replay.
+ */
+export function scheduleNotice(activities: NotificationActivities, notifierRole: boolean, what: string, to: NotifierTarget, notice: Notice): Promise<Delivery> {
+  if (notifierRole) return activities.notify.executeWithOptions({ summary: `${what} → ${recipient(to)}` }, [{ to, notice }]);
+  if (to.notifier === 'slack') return activities.postSlackMessage.executeWithOptions({ summary: `${what} → ${to.channel}` }, [{ channel: to.channel, text: notice.text }]);
+  const { dedupKey, routingKeyEnv, severity, source } = to;
+  return activities.pagerdutyEvent.executeWithOptions({ summary: what }, [{ incidentId: dedupKey, action: notice.event, routingKeyEnv, severity, summary: notice.text, source }]);
+}
+
+/** Sends `notice` to `to`; nothing when the plan configures no such target. */
+async function tell(state: IncidentState, what: string, to: NotifierTarget | undefined, notice: Notice): Promise<Sent> {
+  if (!to) return { delivery: Promise.resolve(undefined) };
+  return send(state, what, recipient(to), (activities) => scheduleNotice(activities, state.notifierRole, what, to, notice));
+}
+
+/** A message to the plan's incident channel, or to the channel given. */
+export function tellChannel(state: IncidentState, what: string, text: string, channel?: string): Promise<Sent> {
+  return tell(state, what, channelTarget(state.input.plan, channel), { event: 'trigger', text });
+}
+
+/** An event on the run's incident with the plan's pager. */
+export function page(state: IncidentState, event: Notice['event'], summary: string): Promise<Sent> {
+  return tell(state, `PagerDuty ${event}`, pagerTarget(state.input.plan, state.input.incidentId), { event, text: summary });
 }

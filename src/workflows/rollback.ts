@@ -42,7 +42,7 @@ import {
   statusQuery,
 } from './messages';
 import { reach } from './milestones';
-import { chooseNotifierMode, failureMessage, page, postToSlack, settleNotifications, whenDelivered } from './notify';
+import { chooseNotifierMode, failureMessage, page, tellChannel, settleNotifications, whenDelivered } from './notify';
 import { ask } from './people';
 import { actions } from './proxies';
 import { pagePeople, runSteps } from './steps';
@@ -301,7 +301,7 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
   enterStage(state, Stage.Announce, `decision by ${decided.decision.by}`);
   if (isPerson(decided.decision.by)) await page(state, 'acknowledge', `${decided.decision.by} decided ${decided.decision.action}`);
   if (!plan.notifications.announce.some((a) => a.at === 'decided' || a.at === 'announced')) {
-    await postToSlack(state, 'Slack announcement', `:rotating_light: ROLLBACK INITIATED — ${plan.name}/${state.input.service}: ${context.trigger} (${decided.decision.reason})`);
+    await tellChannel(state, 'Slack announcement', `:rotating_light: ROLLBACK INITIATED — ${plan.name}/${state.input.service}: ${context.trigger} (${decided.decision.reason})`);
   }
   const notReady = await prepareRollback(state);
   await reach(state, 'announced');
@@ -487,7 +487,7 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   for (const followUp of plan.report?.followUps ?? []) state.followUps.push(followUp);
   const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (decision ${state.decision?.action} by ${state.decision?.by})`;
   if (!plan.notifications.announce.some((a) => a.at === 'validated' || a.at === 'reported')) {
-    await whenDelivered(state, [await postToSlack(state, 'Slack outcome', summary)], () => reach(state, 'notified'));
+    await whenDelivered(state, [await tellChannel(state, 'Slack outcome', summary)], () => reach(state, 'notified'));
   }
   // Resolve only when nothing is left for a person to do; otherwise the page stays open.
   if (outcome === Outcome.RolledBack || outcome === Outcome.Rejected) await page(state, 'resolve', summary);

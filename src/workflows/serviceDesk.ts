@@ -9,6 +9,7 @@ import {
   continueAsNew,
   type ChildWorkflowHandle,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -29,6 +30,7 @@ import {
   SearchAttributes,
   type TimelineEntry,
 } from './messages';
+import { channelTarget, scheduleNotice } from './notify';
 import { notifications } from './proxies';
 import { rollbackWorkflow } from './rollback';
 
@@ -180,13 +182,13 @@ function firingAfterClose(desk: Desk, delivery: AlertDelivery, episode: Episode)
   const text = `${describe(delivery)} is still firing after ${episode.incidentId} closed (${run.outcome}); no new rollback was started for the same alert`;
   desk.record('still firing after close', text);
   const { plan } = delivery;
-  const channel = plan.notifications.slack?.channel;
-  if (!channel) return;
+  const to = channelTarget(plan);
+  if (!to) return;
   const roles = plan.authority.escalation[0]?.roles ?? [];
   const people = peopleInRoles(plan, roles).map((p) => `<@${p}>`).join(' ');
+  const notice = { event: 'trigger', text: `${people ? `${people} ` : ''}:warning: ${plan.name}/${delivery.service}: ${text}` } as const;
   desk.pending++;
-  notifications.postSlackMessage
-    .executeWithOptions({ summary: `Still firing after close → ${channel}` }, [{ channel, text: `${people ? `${people} ` : ''}:warning: ${plan.name}/${delivery.service}: ${text}` }])
+  scheduleNotice(notifications, patched('notifier-role'), 'Still firing after close', to, notice)
     .then((d) => desk.record(d.sent ? 'people told: still firing after close' : 'still-firing notice skipped', d.reason))
     .catch((err: Error) => desk.record('still-firing notice failed', err.message))
     .finally(() => desk.pending--);

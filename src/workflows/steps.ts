@@ -10,7 +10,7 @@ import { rollbackWaves } from '../policy/order';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
 import { Stage } from './messages';
-import { failureMessage, fillTemplate, page, postToSlack } from './notify';
+import { failureMessage, fillTemplate, page, tellChannel } from './notify';
 import { reach, templateValues } from './milestones';
 import { ask } from './people';
 import { actions, stepActions } from './proxies';
@@ -75,7 +75,7 @@ async function runInWorkflow(state: IncidentState, step: Step, place: StepPlace)
     }
     case 'notify.slack': {
       const template = plan.notifications.templates[step.template] ?? step.template;
-      await postToSlack(state, `Slack ${step.template}`, fillTemplate(template, templateValues(state)), step.channel && (plan.notifications.slack?.channels[step.channel] ?? step.channel));
+      await tellChannel(state, `Slack ${step.template}`, fillTemplate(template, templateValues(state)), step.channel && (plan.notifications.slack?.channels[step.channel] ?? step.channel));
       return { ok: true, summary: `${besideNote(state, 'posted')} ${step.template}` };
     }
     case 'notify.pagerduty':
@@ -93,7 +93,7 @@ export async function pagePeople(state: IncidentState, roles: string[], template
   const { plan } = state.input;
   const people = peopleInRoles(plan, roles);
   const text = template && plan.notifications.templates[template] ? fillTemplate(plan.notifications.templates[template], templateValues(state)) : `${state.input.incidentId} needs you`;
-  await postToSlack(state, `Page ${roles.join(', ')}`, `${people.map((p) => `<@${p}>`).join(' ')} ${text}`);
+  await tellChannel(state, `Page ${roles.join(', ')}`, `${people.map((p) => `<@${p}>`).join(' ')} ${text}`);
 }
 
 async function runOne(state: IncidentState, step: Step, place: StepPlace): Promise<boolean> {

@@ -162,6 +162,7 @@ test('decisions through the API: an outsider gets 403, an approver gets 202 and 
 
   const late = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: asApprover, payload: { decision: 'reject', reason: 'too late' } });
   expect(late.statusCode).toBe(409);
+  expect(late.json().issues[0]).toEqual({ field: 'params.id', message: `incident "${id}" is closed (completed); nothing waits for a decision` });
 });
 
 test('one bad alert in a group refuses only itself: the good ones are accepted, the answer lists the bad one', async () => {

@@ -107,3 +107,15 @@ test('PagerDuty 429 is retried; a refused event (bad routing key) is not, and th
   // One request per event, no retries of a 400.
   expect(pagerduty.requests.length - before).toBe(2);
 });
+
+test('a run tells Slack and PagerDuty through the one notify activity: the workflow schedules no vendor by name', async () => {
+  const handle = await startRun(client, worker.taskQueue, plan(), 'ServiceDown');
+  const result = await handle.result();
+  expect(events(result)).toEqual(expect.arrayContaining(['Slack announcement sent', 'PagerDuty trigger sent', 'Slack outcome sent', 'PagerDuty resolve sent']));
+  const history = (await handle.fetchHistory()).events ?? [];
+  const scheduled = history.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  // Announcement, trigger, outcome and resolve: four notices, each through the Notifier role.
+  expect(scheduled.filter((name) => name === 'notify')).toHaveLength(4);
+  expect(scheduled).not.toEqual(expect.arrayContaining([expect.stringMatching(/slack|pagerduty/i)]));
+  expect(pagerduty.incidents.get(handle.workflowId)).toMatchObject({ opened: 1, status: 'resolved' });
+});

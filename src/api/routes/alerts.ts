@@ -3,40 +3,49 @@
 // their field errors. Alertmanager retries a 5xx and never a 4xx, so the status says whether
 // anything was refused (422) or could not be handed on (503, retried: a re-sent alert is a
 // repeat to its desk), and the good alerts of a mixed payload are never lost.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { deliverAlert, deskOf } from '../../incidents/start';
 import { RecentDeliveries } from '../recentDeliveries';
 import { AlertmanagerPayloadSchema, routeAlert } from '../alertmanager';
 import type { ApiDeps } from '../app';
-import { type FieldIssue, parseBody, RequestError } from '../errors';
+import { FieldIssue, RequestError } from '../errors';
+import { refusals } from '../schemas';
 
-export interface AcceptedAlert {
-  alert: number;
-  fingerprint: string;
-  status: 'accepted';
+const AcceptedAlert = z.object({
+  alert: z.number(),
+  fingerprint: z.string(),
+  status: z.literal('accepted'),
   /** The service desk's id: as an incident id it names the plan and service's open (or latest) run. */
-  incidentId: string;
-  plan: string;
-  service: string;
-  trigger: string;
+  incidentId: z.string(),
+  plan: z.string(),
+  service: z.string(),
+  trigger: z.string(),
   /** An identical notification was handed on moments ago: this one joined it (src/api/recentDeliveries.ts). */
-  coalesced?: true;
-}
+  coalesced: z.literal(true).optional(),
+});
+type AcceptedAlert = z.infer<typeof AcceptedAlert>;
 
-export interface RefusedAlert {
-  alert: number;
-  fingerprint: string;
-  error: string;
-  issues: FieldIssue[];
-}
+const RefusedAlert = z.object({ alert: z.number(), fingerprint: z.string(), error: z.string(), issues: z.array(FieldIssue) });
+type RefusedAlert = z.infer<typeof RefusedAlert>;
 
-export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
+/** 202 when every alert was handed on, 422 (with `error`, `issues` and `refused`) when any was refused. */
+const AlertsAnswer = z.object({
+  incidents: z.array(AcceptedAlert),
+  error: z.string().optional(),
+  issues: z.array(FieldIssue).optional(),
+  refused: z.array(RefusedAlert).optional(),
+  warning: z.string().optional(),
+});
+
+export function alertRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   const { client } = deps;
   const recent = new RecentDeliveries(deps.now);
 
   return async (app) => {
-    app.post('/alerts/alertmanager', async (request, reply) => {
-      const payload = parseBody(AlertmanagerPayloadSchema, request.body);
+    const schema = { body: AlertmanagerPayloadSchema, response: { 202: AlertsAnswer, 422: AlertsAnswer, ...refusals(400, 415, 503) } };
+    app.post('/alerts/alertmanager', { schema }, async (request, reply) => {
+      const payload = request.body;
       const receivedAt = new Date().toISOString();
       const accepted: AcceptedAlert[] = [];
       const refused: RefusedAlert[] = [];
