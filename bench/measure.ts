@@ -3,6 +3,7 @@
 // the worker's and the Temporal server's process trees).
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import type { WorkflowHandle } from '@temporalio/client';
 
 export interface Summary {
   count: number;
@@ -80,15 +81,17 @@ export interface Machine {
 
 /** Samples load and RSS every half second until stopped. */
 export function watchMachine(pids: Record<string, number | undefined> = {}): { stop(): Machine } {
+  // The bench process alone (the worker and a dev server are its children); the others with their children.
+  const read = (name: string, pid: number, what: (pid: number) => number) => (name === 'benchProcess' ? what(pid) : overTree(pid, what));
   const watched = { benchProcess: process.pid, ...pids };
-  const cpuNow = () => Object.fromEntries(Object.entries(watched).flatMap(([name, pid]) => (pid ? [[name, overTree(pid, cpuSeconds)]] : [])));
+  const cpuNow = () => Object.fromEntries(Object.entries(watched).flatMap(([name, pid]) => (pid ? [[name, read(name, pid, cpuSeconds)]] : [])));
   const cpuAtStart = cpuNow();
   const startedAt = performance.now();
   let maxLoad = 0;
   const peak: Record<string, number> = {};
   const sample = () => {
     maxLoad = Math.max(maxLoad, loadavg()[0]!);
-    for (const [name, pid] of Object.entries(watched)) if (pid) peak[name] = Math.max(peak[name] ?? 0, overTree(pid, rssMb));
+    for (const [name, pid] of Object.entries(watched)) if (pid) peak[name] = Math.max(peak[name] ?? 0, read(name, pid, rssMb));
   };
   sample();
   const timer = setInterval(sample, 500);
@@ -127,4 +130,33 @@ export function envNumber(name: string, fallback: number): number {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+const eventMs = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
+
+/**
+ * Where a run's time went, from its history (event times are the server's): a fired timer
+ * until a worker works on it, each activity waiting to start and running (to its completion
+ * on the server), each workflow task waiting for a worker and being worked.
+ */
+export function historyPhases(events: HistoryEvent[]): Record<string, number[]> {
+  const phases: Record<string, number[]> = { timerFiredToTaskStart: [], activityScheduleToStart: [], activityStartToClose: [], workflowTaskScheduleToStart: [], workflowTaskStartToClose: [] };
+  let firedAt: number | undefined;
+  const at = new Map(events.map((e) => [Number(e.eventId), eventMs(e)]));
+  for (const e of events) {
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) phases.activityScheduleToStart!.push(eventMs(e) - at.get(Number(started.scheduledEventId))!);
+    const closed = e.activityTaskCompletedEventAttributes;
+    if (closed) phases.activityStartToClose!.push(eventMs(e) - at.get(Number(closed.startedEventId))!);
+    const wftStarted = e.workflowTaskStartedEventAttributes;
+    if (wftStarted) phases.workflowTaskScheduleToStart!.push(eventMs(e) - at.get(Number(e.eventId) - 1)!);
+    if (wftStarted && firedAt !== undefined) phases.timerFiredToTaskStart!.push(eventMs(e) - firedAt);
+    if (wftStarted) firedAt = undefined;
+    if (e.timerFiredEventAttributes) firedAt = eventMs(e);
+    const wftDone = e.workflowTaskCompletedEventAttributes;
+    if (wftDone) phases.workflowTaskStartToClose!.push(eventMs(e) - at.get(Number(wftDone.startedEventId))!);
+  }
+  return phases;
 }

@@ -3,34 +3,9 @@
 // other. The workflow's time per step is the gap between consecutive steps' start times
 // in the run's record, so it holds scheduling, the activity and the workflow task that
 // follows it; a direct step is one awaited runStep call.
-import type { WorkflowHandle } from '@temporalio/client';
 import { recordQuery } from '../src/workflows/messages';
-import { envNumber, median, round, summary, watchMachine } from './measure';
+import { envNumber, historyPhases, median, round, summary, watchMachine } from './measure';
 import { autoRollbackPlan, newEpisode, startWorld } from './world';
-
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
-
-const eventMs = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
-
-/**
- * The phases of each step: the activity waiting to start, running (to its completion on the
- * server), then the workflow task it causes waiting for the worker and being worked.
- */
-function historyPhases(events: HistoryEvent[]): Record<string, number[]> {
-  const phases: Record<string, number[]> = { activityScheduleToStart: [], activityStartToClose: [], workflowTaskScheduleToStart: [], workflowTaskStartToClose: [] };
-  const at = new Map(events.map((e) => [Number(e.eventId), eventMs(e)]));
-  for (const e of events) {
-    const started = e.activityTaskStartedEventAttributes;
-    if (started) phases.activityScheduleToStart!.push(eventMs(e) - at.get(Number(started.scheduledEventId))!);
-    const closed = e.activityTaskCompletedEventAttributes;
-    if (closed) phases.activityStartToClose!.push(eventMs(e) - at.get(Number(closed.startedEventId))!);
-    const wftStarted = e.workflowTaskStartedEventAttributes;
-    if (wftStarted) phases.workflowTaskScheduleToStart!.push(eventMs(e) - at.get(Number(e.eventId) - 1)!);
-    const wftDone = e.workflowTaskCompletedEventAttributes;
-    if (wftDone) phases.workflowTaskStartToClose!.push(eventMs(e) - at.get(Number(wftDone.startedEventId))!);
-  }
-  return phases;
-}
 
 export async function overhead() {
   const steps = envNumber('BENCH_OVERHEAD_STEPS', 10);

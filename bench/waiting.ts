@@ -5,7 +5,7 @@
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
 import { parsePlan } from '../src/validation/parse';
 import { recordQuery, statusQuery, type DeskView } from '../src/workflows/messages';
-import { envNumber, inParallel, round, sleep, summary, watchMachine } from './measure';
+import { envNumber, historyPhases, inParallel, round, sleep, summary, watchMachine } from './measure';
 import { newEpisode, startWorld } from './world';
 
 export async function waiting() {
@@ -68,11 +68,13 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     const flagOffLateMs: number[] = [];
     const outcomes: Record<string, number> = {};
     const failures: string[] = [];
+    const phases: Record<string, number[]> = {};
     await inParallel([...deadlines], 10, async ([id, deadline]) => {
       const run = world.client.workflow.getHandle(id);
       const result = await run.result();
       outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
       const record = await patiently(() => run.query(recordQuery));
+      for (const [phase, ms] of Object.entries(historyPhases((await run.fetchHistory()).events ?? []))) (phases[phase] ??= []).push(...ms);
       const due = Date.parse(deadline);
       if (record.decision) decidedLateMs.push(Date.parse(record.decision.at) - due);
       const flag = record.steps.find((s) => s.type === 'flag.disable');
@@ -85,6 +87,8 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
       startedPerSecond: round(incidents / allAskingSeconds),
       decidedAfterDeadlineMs: summary(decidedLateMs),
       flagOffAfterDeadlineMs: summary(flagOffLateMs),
+      // Where the time after the deadline went, from the runs' histories.
+      historyPhasesMs: Object.fromEntries(Object.entries(phases).map(([phase, ms]) => [phase, summary(ms)])),
       outcomes,
       flagStepFailures: { count: failures.length, first: failures.slice(0, 3) },
       queryTimeouts,
