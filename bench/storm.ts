@@ -7,7 +7,7 @@ import { envNumber, inParallel, round, sleep, summary, watchMachine } from './me
 import { newEpisode, startWorld } from './world';
 
 export async function storm() {
-  const services = envNumber('BENCH_STORM_SERVICES', 20);
+  const services = envNumber('BENCH_STORM_SERVICES', 100);
   const repeats = envNumber('BENCH_STORM_REPEATS', 100);
   const inFlight = envNumber('BENCH_STORM_IN_FLIGHT', 50);
   const world = await startWorld('storm');

@@ -7,6 +7,8 @@
 // carry a run id, so runs on one long-lived server never meet each other's desks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -132,6 +134,14 @@ function startWorker(env: Record<string, string>, logFile: string): Promise<Chil
     child.stderr!.on('data', log);
     return started as ChildProcess;
   });
+}
+
+/** A health endpoint that always answers 200, for plans whose checks should cost nothing. */
+export function healthEndpoint(): Promise<{ url: string; close(): void }> {
+  const server = createServer((_req, res) => res.end('ok'));
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () => done({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`, close: () => server.close() })),
+  );
 }
 
 /** A fresh alert episode: a new fingerprint, starting now. */
