@@ -171,6 +171,7 @@ test('the Temporal UI finds runs by stage while they wait and by level and outco
 
   await handle.signal(approveSignal, { by: APPROVER, reason: 'errors still climbing' });
   expect((await handle.result()).outcome).toBe('rolled-back');
+  await keepHistory(handle, 'approved-one-upsert-per-task');
   const done = (await handle.describe()).typedSearchAttributes;
   expect(done.get(SearchAttributes.stage)).toBe('done');
   expect(done.get(SearchAttributes.level)).toBe(1);
