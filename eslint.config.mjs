@@ -1,5 +1,6 @@
 // The house rules a machine can check (DESIGN.md, "Lint"): promises are awaited or marked,
-// type-only imports say so, modules do not import each other in a circle, and workflow and
+// type-only imports say so, a module is imported once per file, modules do not import each
+// other in a circle, and workflow and
 // policy code never reaches for Node's built-ins or randomness.
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -19,6 +20,7 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'import-x/no-cycle': 'error',
+      'import-x/no-duplicates': ['error', { 'prefer-inline': true }],
     },
   },
   {

@@ -3,8 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { FlagChange, FlagStore } from './flagStore';
-import { UnknownFlagError } from './flagStore';
+import { type FlagChange, type FlagStore, UnknownFlagError } from './flagStore';
 
 export interface FlagRecord {
   enabled: boolean;

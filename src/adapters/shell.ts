@@ -9,8 +9,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Writable } from 'node:stream';
 import { join } from 'node:path';
-import type { CommandsAdapter } from '../plan/language/runtimeAdapters';
-import { parseByteSize } from '../plan/language/runtimeAdapters';
+import { type CommandsAdapter, parseByteSize } from '../plan/language/runtimeAdapters';
 import type { ActionRecord, CommandRunner } from './roles';
 
 export const DEFAULT_OUTPUT_LIMIT = 4 * 1024;

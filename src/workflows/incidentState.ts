@@ -3,29 +3,28 @@
 import type { Milestone } from '../plan/schema';
 import { decisionMode } from '../policy/deciders';
 import { type Milestones, scoreRun } from '../policy/timing';
-import type {
-  AbsorbedAlert,
-  AlertNotification,
-  CheckResult,
-  DecisionRecord,
-  DecisionReply,
-  DecisionSignal,
-  IncidentInput,
-  IncidentRecord,
-  IncidentStatus,
-  NotificationRecord,
-  Outcome,
-  PeopleEscalation,
-  PendingApproval,
-  Refusal,
-  Snapshot,
-  Stage,
-  StageRecord,
-  StepRecord,
-  TimelineEntry,
-  Verdict,
+import {
+  type AbsorbedAlert,
+  type AlertNotification,
+  type CheckResult,
+  type DecisionRecord,
+  type DecisionReply,
+  type DecisionSignal,
+  type IncidentInput,
+  type IncidentRecord,
+  type IncidentStatus,
+  type NotificationRecord,
+  type Outcome,
+  type PeopleEscalation,
+  type PendingApproval,
+  type Refusal,
+  type Snapshot,
+  type Stage,
+  type StageRecord,
+  type StepRecord,
+  type TimelineEntry,
+  type Verdict, parseDeskId
 } from './messages';
-import { parseDeskId } from './messages';
 
 /** A question put to people: the run's decision, or one step's extra approval. */
 export interface OpenQuestion extends PendingApproval {

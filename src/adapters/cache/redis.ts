@@ -4,8 +4,7 @@
 // kept in the other databases of the same server.
 import { createClient } from 'redis';
 import type { CacheAdapterConfig } from '../../plan/language/adapters';
-import { describeNetworkFailure, UnavailableError } from '../errors';
-import { RefusedError } from '../errors';
+import { describeNetworkFailure, UnavailableError, RefusedError } from '../errors';
 import type { ActionRecord, Cache } from '../roles';
 
 const VENDOR = 'redis';

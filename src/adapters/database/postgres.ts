@@ -13,8 +13,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Client } from 'pg';
-import { describeNetworkFailure, UnavailableError } from '../errors';
-import { RefusedError } from '../errors';
+import { describeNetworkFailure, UnavailableError, RefusedError } from '../errors';
 import { execTool, tail } from '../exec';
 import type { ActionRecord, Database, DatabaseState } from '../roles';
 

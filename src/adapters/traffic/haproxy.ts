@@ -5,8 +5,7 @@
 // brings back the file's weights, which the record says so the on-call can follow up.
 import { connect } from 'node:net';
 import type { HaproxyTrafficConfig } from '../../plan/language/adapters';
-import { describeNetworkFailure, UnavailableError } from '../errors';
-import { RefusedError } from '../errors';
+import { describeNetworkFailure, UnavailableError, RefusedError } from '../errors';
 import type { ActionRecord, TrafficRouter, TrafficState } from '../roles';
 import { checkPercent, splitPercent, toPercent } from './weights';
 

@@ -1,7 +1,6 @@
 // HaproxyRouter against a real HAProxy: runtime weights change and traffic follows.
 import { HaproxyRouter } from '../../../src/adapters/traffic/haproxy';
-import { RefusedError } from '../../../src/adapters/errors';
-import { UnavailableError } from '../../../src/adapters/errors';
+import { RefusedError, UnavailableError } from '../../../src/adapters/errors';
 import { caught } from '../../support/caught';
 import { startBackend, startHaproxy, stopAll, tally, waitFor, type Backend, type HaproxyServer } from '../../support/servers';
 

@@ -1,8 +1,7 @@
 // RedisCache against a real redis-server: FLUSHDB empties the mapped database only.
 import { createClient } from 'redis';
 import { RedisCache } from '../../../src/adapters/cache/redis';
-import { UnavailableError } from '../../../src/adapters/errors';
-import { RefusedError } from '../../../src/adapters/errors';
+import { UnavailableError, RefusedError } from '../../../src/adapters/errors';
 import { caught } from '../../support/caught';
 import { freePort } from '../../support/servers/process';
 import { startRedis, stopAll, type RedisServer } from '../../support/servers';
