@@ -1,7 +1,7 @@
 // The house rules a machine can check (DESIGN.md, "Lint"): promises are awaited or marked,
 // type-only imports say so, a module is imported once per file, modules do not import each
-// other in a circle, and workflow and
-// policy code never reaches for Node's built-ins or randomness.
+// other in a circle, and workflow and policy code never reaches for Node's built-ins or
+// randomness.
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
