@@ -142,7 +142,13 @@ export const eventMs = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 
  * on the server), each workflow task waiting for a worker and being worked.
  */
 export function historyPhases(events: HistoryEvent[]): Record<string, number[]> {
-  const phases: Record<string, number[]> = { timerFiredToTaskStart: [], activityScheduleToStart: [], activityStartToClose: [], workflowTaskScheduleToStart: [], workflowTaskStartToClose: [] };
+  const phases: Record<string, number[]> = {
+    timerFiredToTaskStart: [],
+    activityScheduleToStart: [],
+    activityStartToClose: [],
+    workflowTaskScheduleToStart: [],
+    workflowTaskStartToClose: [],
+  };
   let firedAt: number | undefined;
   const at = new Map(events.map((e) => [Number(e.eventId), eventMs(e)]));
   for (const e of events) {

@@ -43,7 +43,13 @@ async function main() {
   const unknown = wanted.filter((s) => !(s in SCENARIOS));
   if (unknown.length > 0) throw new Error(`unknown BENCH_SCENARIOS ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const result: Record<string, unknown> = {
-    machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), at: new Date().toISOString() },
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      at: new Date().toISOString(),
+    },
   };
   // One after the other: each scenario has the machine to itself (besides whatever else runs).
   for (const name of wanted) {

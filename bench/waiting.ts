@@ -70,7 +70,9 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
       const events = (await run.fetchHistory()).events ?? [];
       // The plan's one step is the flag step: done when its activity completed on the server.
       const flagStep = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runStep')?.eventId;
-      const flagDone = events.find((e) => e.activityTaskCompletedEventAttributes && Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(flagStep));
+      const flagDone = events.find(
+        (e) => e.activityTaskCompletedEventAttributes && Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === Number(flagStep),
+      );
       if (flagDone) flagOffLateMs.push(eventMs(flagDone) - due);
       for (const [phase, ms] of Object.entries(historyPhases(events))) (phases[phase] ??= []).push(...ms);
     });

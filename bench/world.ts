@@ -43,7 +43,11 @@ export interface World {
   api(plans: Plan[]): FastifyInstance;
   /** POST one Alertmanager webhook; resolves to the HTTP status. */
   /** Posts one alert; `coalesced` when the API joined it to an identical delivery moments ago. */
-  alert(app: FastifyInstance, labels: Record<string, string>, alert: { fingerprint: string; startsAt: string }): Promise<{ status: number; coalesced: boolean }>;
+  alert(
+    app: FastifyInstance,
+    labels: Record<string, string>,
+    alert: { fingerprint: string; startsAt: string },
+  ): Promise<{ status: number; coalesced: boolean }>;
   desk(plan: Plan, service: string): Promise<DeskView>;
   close(): Promise<void>;
 }
@@ -60,7 +64,9 @@ export async function startWorld(name: string): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), `rollback-bench-${name}-`));
   const code = await workflowCode();
   const external = process.env.TEMPORAL_ADDRESS;
-  const server = external ? undefined : await startDevServer({ port: await freePort(), dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
+  const server = external
+    ? undefined
+    : await startDevServer({ port: await freePort(), dbFile: join(dir, 'temporal.sqlite'), logFile: join(dir, 'temporal.log') });
   const address = external ?? server!.address;
   const serverPid = server?.child.pid ?? (process.env.BENCH_SERVER_PID ? Number(process.env.BENCH_SERVER_PID) : undefined);
   const id = randomBytes(3).toString('hex');
@@ -96,7 +102,14 @@ export async function startWorld(name: string): Promise<World> {
         url: '/v1/alerts/alertmanager',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         payload: JSON.stringify({
-          version: '4', groupKey: 'g', status: 'firing', receiver: 'r', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am',
+          version: '4',
+          groupKey: 'g',
+          status: 'firing',
+          receiver: 'r',
+          groupLabels: {},
+          commonLabels: {},
+          commonAnnotations: {},
+          externalURL: 'http://am',
           alerts: [{ status: 'firing', labels, annotations: {}, startsAt: alert.startsAt, fingerprint: alert.fingerprint }],
         }),
       });
@@ -117,7 +130,11 @@ export async function startWorld(name: string): Promise<World> {
 
 /** The worker process (src/worker/main.ts) with `env` on top of ours; resolves once it polls. */
 function startWorker(env: Record<string, string>, logFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/worker/main.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'src/worker/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   return new Promise((done, fail) => {
     const listen = (chunk: Buffer) => {

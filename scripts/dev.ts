@@ -40,8 +40,7 @@ async function main(): Promise<void> {
   const temporal = new Supervised({
     name: 'Temporal dev server',
     log,
-    start: async () =>
-      (await startDevServer({ port, uiPort, dbFile: resolve(DATA, 'temporal.sqlite'), logFile: resolve(DATA, 'temporal.log') })).child,
+    start: async () => (await startDevServer({ port, uiPort, dbFile: resolve(DATA, 'temporal.sqlite'), logFile: resolve(DATA, 'temporal.log') })).child,
   });
   const node = (name: string, entry: string) =>
     new Supervised({ name, log, start: async () => spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: 'inherit' }) });

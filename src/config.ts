@@ -18,7 +18,10 @@ export const TemporalEnv = z.object({
 });
 
 export const WorkerEnv = TemporalEnv.extend({
-  SLACK_BOT_TOKEN: z.string().regex(/^xox[a-z]-/, 'a Slack bot token starts with xoxb-').optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[a-z]-/, 'a Slack bot token starts with xoxb-')
+    .optional(),
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
   PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com'),
   FLAG_STORE_PATH: z.string().default(resolve(ROOT, '.data/flags.json')),

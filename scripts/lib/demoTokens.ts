@@ -27,11 +27,20 @@ export function writeDemoTokens(dataDir: string, demoPlanFile: string): DemoToke
   const entries = [
     { name: 'alertmanager', scopes: ['alerts:write'], file: tokenFile(dir, 'alertmanager'), use: 'post alerts' },
     { name: 'reader', scopes: ['incidents:read'], file: tokenFile(dir, 'reader'), use: 'read status, reports, freeze' },
-    ...approvers.map((person) => ({ name: person, person, scopes: ['incidents:read', 'incidents:decide'], file: tokenFile(dir, person), use: `decide as ${person}` })),
+    ...approvers.map((person) => ({
+      name: person,
+      person,
+      scopes: ['incidents:read', 'incidents:decide'],
+      file: tokenFile(dir, person),
+      use: `decide as ${person}`,
+    })),
   ];
   const tokensFile = join(dataDir, 'api-tokens.yaml');
   const yaml = entries
-    .map((e) => `  - name: ${e.name}\n${'person' in e ? `    person: ${e.person}\n` : ''}    scopes: [${e.scopes.join(', ')}]\n    tokenFile: ${relative(dataDir, e.file)}\n`)
+    .map(
+      (e) =>
+        `  - name: ${e.name}\n${'person' in e ? `    person: ${e.person}\n` : ''}    scopes: [${e.scopes.join(', ')}]\n    tokenFile: ${relative(dataDir, e.file)}\n`,
+    )
     .join('');
   writeFileSync(tokensFile, `# Written by npm start for the demo plan (${relative(process.cwd(), demoPlanFile)}); see README "API".\ntokens:\n${yaml}`);
   const shown = (file: string) => relative(process.cwd(), file);

@@ -48,7 +48,10 @@ export function checkoutReadBack(ref: string, commit: string, head: string, path
   if (paths?.length) {
     return {
       holds: differing.length === 0,
-      says: differing.length === 0 ? `git says ${paths.join(', ')} match ${ref} (${short(commit)})` : `git says ${differing.join(', ')} differ from ${ref} (${short(commit)})`,
+      says:
+        differing.length === 0
+          ? `git says ${paths.join(', ')} match ${ref} (${short(commit)})`
+          : `git says ${differing.join(', ')} differ from ${ref} (${short(commit)})`,
       state: { ref, commit, head, paths: [...paths], differing: [...differing] },
     };
   }

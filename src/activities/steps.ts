@@ -321,7 +321,11 @@ export function createStepActivities(deps: StepDeps) {
       }
       case 'cache.flush': {
         const cache = need(infra(adapters).cache, step.type, 'cache');
-        return { what: `flush cache ${step.cache}`, act: () => cache.flush(step.cache), readBack: async () => cacheReadBack(step.cache, await cache.size(step.cache)) };
+        return {
+          what: `flush cache ${step.cache}`,
+          act: () => cache.flush(step.cache),
+          readBack: async () => cacheReadBack(step.cache, await cache.size(step.cache)),
+        };
       }
       case 'db.migrateDown': {
         const database = need(infra(adapters).database, step.type, 'database');
@@ -410,7 +414,8 @@ export function createStepActivities(deps: StepDeps) {
       throw err;
     }
     if (planned.readBack) record = confirmed(record, planned, await readTarget(planned.readBack, pinnedRef));
-    if (previous?.status === 'started' || note) record = { ...record, details: { ...record.details, resumed: true, ...(note ? { guard: note } : {}), ...pinned } };
+    if (previous?.status === 'started' || note)
+      record = { ...record, details: { ...record.details, resumed: true, ...(note ? { guard: note } : {}), ...pinned } };
     else if (pinnedRef) record = { ...record, details: { ...record.details, ...pinned } };
     await settle({ status: 'done', record });
     return record;
@@ -433,16 +438,32 @@ export function createStepActivities(deps: StepDeps) {
     const read = 'error' in target ? undefined : target;
     const readBack = 'error' in target ? { error: target.error } : target.state;
     if (read?.holds === false) {
-      return { note: earlier ? `the guard recorded "${earlier.summary}" but ${read.says}: acted again` : `an earlier attempt ended without a result and ${read.says}: acted again` };
+      return {
+        note: earlier
+          ? `the guard recorded "${earlier.summary}" but ${read.says}: acted again`
+          : `an earlier attempt ended without a result and ${read.says}: acted again`,
+      };
     }
     if (earlier) return { record: { ...earlier, details: { ...earlier.details, replayed: true, readBack, ...pinned } } };
     if (read?.holds === true) {
-      return { record: { ok: true, summary: `${planned.what}: done by an earlier attempt that ended without a result; ${read.says}`, details: { resumed: true, readBack, ...pinned } } };
+      return {
+        record: {
+          ok: true,
+          summary: `${planned.what}: done by an earlier attempt that ended without a result; ${read.says}`,
+          details: { resumed: true, readBack, ...pinned },
+        },
+      };
     }
     // The earlier attempt died mid-step and the target cannot tell whether it took.
     if (planned.repeatable === false) {
       const says = 'error' in target ? `the target cannot be read: ${target.error}` : target.says;
-      return { record: { ok: false, summary: `${planned.what}: an earlier attempt ended without a result and nothing tells whether it took (${says}); not repeated`, details: { resumed: true, readBack } } };
+      return {
+        record: {
+          ok: false,
+          summary: `${planned.what}: an earlier attempt ended without a result and nothing tells whether it took (${says}); not repeated`,
+          details: { resumed: true, readBack },
+        },
+      };
     }
     return {}; // repeating is harmless: act again (resumed)
   }
@@ -621,7 +642,12 @@ export function createStepActivities(deps: StepDeps) {
               results.push({ service: target.service, ref: target.ref, exists: false, detail: output || record.summary, error: record.summary });
             } else {
               const exists = record.exitCode === 0;
-              results.push({ service: target.service, ref: target.ref, exists, detail: output || (exists ? 'confirmed (exit 0)' : `not confirmed (exit ${record.exitCode})`) });
+              results.push({
+                service: target.service,
+                ref: target.ref,
+                exists,
+                detail: output || (exists ? 'confirmed (exit 0)' : `not confirmed (exit ${record.exitCode})`),
+              });
             }
           }
           return results;

@@ -30,4 +30,3 @@ export function execTool(binary: string, args: string[], options: { env?: NodeJS
     });
   });
 }
-

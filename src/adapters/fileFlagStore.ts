@@ -21,7 +21,10 @@ const queues = new Map<string, Promise<unknown>>();
 function serialized<T>(path: string, work: () => Promise<T>): Promise<T> {
   const previous = queues.get(path) ?? Promise.resolve();
   const next = previous.then(work, work);
-  queues.set(path, next.catch(() => undefined));
+  queues.set(
+    path,
+    next.catch(() => undefined),
+  );
   return next;
 }
 
@@ -42,7 +45,10 @@ export async function writeFlagFile(path: string, content: FlagFile): Promise<vo
 }
 
 export class FileFlagStore implements FlagStore {
-  constructor(readonly path: string, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    readonly path: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   get location(): string {
     return `the flag file ${this.path}`;

@@ -16,7 +16,10 @@ export interface FlagStore {
 
 export class UnknownFlagError extends Error {
   readonly type = 'UnknownFlag';
-  constructor(readonly flag: string, readonly store: string) {
+  constructor(
+    readonly flag: string,
+    readonly store: string,
+  ) {
     super(`flag "${flag}" does not exist in ${store}`);
     this.name = 'UnknownFlagError';
   }

@@ -35,7 +35,10 @@ function checkRef(ref: string): void {
 /** The configured repository is not there (yet): a mount missing, a path mistyped. */
 export class RepositoryUnavailableError extends Error {
   readonly type = 'Unavailable';
-  constructor(readonly repo: string, detail: string) {
+  constructor(
+    readonly repo: string,
+    detail: string,
+  ) {
     super(`git repository ${repo} is not usable: ${detail}`);
     this.name = 'RepositoryUnavailableError';
   }
@@ -44,7 +47,10 @@ export class RepositoryUnavailableError extends Error {
 export class GitSourceControl implements SourceControl {
   private client: SimpleGit | undefined;
 
-  constructor(readonly repo: string, private readonly options: GitOptions = {}) {}
+  constructor(
+    readonly repo: string,
+    private readonly options: GitOptions = {},
+  ) {}
 
   /** Opened on first use, so that configuring a repository never fails by itself. */
   private get git(): SimpleGit {

@@ -88,7 +88,13 @@ export function takenOver(existing: StepLedgerEntry, request: ClaimRequest): Ste
 }
 
 export function freshClaim(request: ClaimRequest): StepLedgerEntry {
-  return { status: 'started', owner: request.owner, attempt: request.attempt, startedAt: request.startedAt, ...(request.pinnedRef ? { pinnedRef: request.pinnedRef } : {}) };
+  return {
+    status: 'started',
+    owner: request.owner,
+    attempt: request.attempt,
+    startedAt: request.startedAt,
+    ...(request.pinnedRef ? { pinnedRef: request.pinnedRef } : {}),
+  };
 }
 
 /** Claim and settle by read-decide-write over get/put, one key at a time in this process (a single worker's stores). */
@@ -141,7 +147,10 @@ interface LedgerFile {
 
 export class LedgerKeyCollisionError extends Error {
   readonly type = 'LedgerKeyCollision';
-  constructor(readonly key: string, readonly file: string) {
+  constructor(
+    readonly key: string,
+    readonly file: string,
+  ) {
     super(`ledger file ${file} holds another key than "${key}"`);
     this.name = 'LedgerKeyCollisionError';
   }

@@ -74,7 +74,10 @@ export function tail(text: string, limit: number, total?: number): string {
   const size = Math.max(total ?? 0, bytes.length);
   if (size <= limit && bytes.length <= limit) return text;
   // Cutting may split a multi-byte character: drop the broken start.
-  const kept = bytes.subarray(Math.max(0, bytes.length - limit)).toString('utf8').replace(/^\uFFFD+/, '');
+  const kept = bytes
+    .subarray(Math.max(0, bytes.length - limit))
+    .toString('utf8')
+    .replace(/^\uFFFD+/, '');
   return `[… ${size - Buffer.byteLength(kept)} earlier bytes trimmed]\n${kept}`;
 }
 
@@ -126,7 +129,8 @@ async function killGroup(pid: number, graceMs: number): Promise<void> {
  * this process's commands: starting a process blocks the worker while fork copies its page
  * tables (npm run bench profiled 17 ms a start at 500 MB), so not one guard per command.
  */
-const GUARD = 'declare -A groups; while read -r op pid; do case "$op" in watch) groups[$pid]=1;; release) unset "groups[$pid]";; esac; done; for pid in "${!groups[@]}"; do kill -9 -"$pid" 2>/dev/null; done';
+const GUARD =
+  'declare -A groups; while read -r op pid; do case "$op" in watch) groups[$pid]=1;; release) unset "groups[$pid]";; esac; done; for pid in "${!groups[@]}"; do kill -9 -"$pid" 2>/dev/null; done';
 let guard: ChildProcessByStdio<Writable, null, null> | undefined;
 
 function guardGroup(pid: number): { release(): void } {
@@ -167,7 +171,10 @@ class TailBuffer {
   text(): string {
     const all = Buffer.concat(this.chunks);
     if (all.length <= this.keep) return all.toString('utf8');
-    return all.subarray(all.length - this.keep).toString('utf8').replace(/^\uFFFD+/, '');
+    return all
+      .subarray(all.length - this.keep)
+      .toString('utf8')
+      .replace(/^\uFFFD+/, '');
   }
 }
 

@@ -1,14 +1,7 @@
 // Slack notifier over the real @slack/web-api client. The client is told never to retry or
 // queue on its own: retries belong to Temporal, so every failure surfaces at once as an
 // adapter error whose type tells the activity whether a retry can help.
-import {
-  WebAPIHTTPError,
-  WebAPIPlatformError,
-  WebAPIRateLimitedError,
-  WebAPIRequestError,
-  WebClient,
-  type FetchFunction,
-} from '@slack/web-api';
+import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, WebClient, type FetchFunction } from '@slack/web-api';
 // The block types live in @slack/types, the package @slack/web-api's own signatures use.
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
 import { fetch as undiciFetch } from 'undici';
@@ -48,9 +41,7 @@ export interface ApprovalRequest {
   defaultAction: DefaultAction;
 }
 
-export type ApprovalDecision =
-  | { verdict: 'approved' | 'rejected'; userId: string }
-  | { verdict: 'timed-out' };
+export type ApprovalDecision = { verdict: 'approved' | 'rejected'; userId: string } | { verdict: 'timed-out' };
 
 /** The `value` of both buttons, parsed back by the Slack interactivity endpoint. */
 export interface ApprovalButtonValue {
@@ -103,17 +94,9 @@ function incidentBlocks(req: ApprovalRequest): KnownBlock[] {
   const facts: SectionBlock = {
     type: 'section',
     text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(req.summary), SECTION_TEXT_MAX) },
-    fields: [
-      field('Incident', req.incidentId),
-      field('Plan', req.plan),
-      field('Service', req.service),
-      field('Trigger', req.trigger),
-    ],
+    fields: [field('Incident', req.incidentId), field('Plan', req.plan), field('Service', req.service), field('Trigger', req.trigger)],
   };
-  return [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`Rollback approval: ${req.service}`, HEADER_TEXT_MAX) } },
-    facts,
-  ];
+  return [{ type: 'header', text: { type: 'plain_text', text: truncate(`Rollback approval: ${req.service}`, HEADER_TEXT_MAX) } }, facts];
 }
 
 function decisionButton(text: string, actionId: string, style: Button['style'], value: string): Button {
@@ -127,10 +110,7 @@ export function approvalBlocks(req: ApprovalRequest): KnownBlock[] {
   const buttons: ActionsBlock = {
     type: 'actions',
     block_id: `${DECISION_BLOCK_ID_PREFIX}${req.incidentId}`,
-    elements: [
-      decisionButton('Approve', APPROVE_ACTION_ID, 'primary', value),
-      decisionButton('Reject', REJECT_ACTION_ID, 'danger', value),
-    ],
+    elements: [decisionButton('Approve', APPROVE_ACTION_ID, 'primary', value), decisionButton('Reject', REJECT_ACTION_ID, 'danger', value)],
   };
   return [
     ...incidentBlocks(req),

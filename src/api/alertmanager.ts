@@ -136,7 +136,12 @@ export function routeAlert(plans: ReadonlyMap<string, Plan>, alert: Alert, index
     } catch (err) {
       if (!(err instanceof NoDecisionError)) throw err;
       const [first, ...rest] = err.missing.map((d) => `${at}.${FACT_FIELDS[d as Dimension]}`);
-      throw new RequestError(422, first ?? `${at}.labels`, err.message, rest.map((field) => ({ field, message: 'needed by the decision table' })));
+      throw new RequestError(
+        422,
+        first ?? `${at}.labels`,
+        err.message,
+        rest.map((field) => ({ field, message: 'needed by the decision table' })),
+      );
     }
   }
   return {

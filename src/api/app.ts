@@ -47,7 +47,10 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
     if (unavailable) {
       // 503 + Retry-After: Alertmanager (and any client) retries a 5xx, never a 4xx.
       request.log.warn({ err: error }, unavailable);
-      return reply.status(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ error: unavailable, issues: [{ field: '(temporal)', message: unavailable }] });
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send({ error: unavailable, issues: [{ field: '(temporal)', message: unavailable }] });
     }
     const { statusCode, message } = error as { statusCode?: number; message: string };
     if (statusCode && statusCode >= 400 && statusCode < 500) {
@@ -58,7 +61,9 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
     return reply.status(500).send({ error: 'internal error' });
   });
 
-  app.withTypeProvider<ZodTypeProvider>().get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   // Each group of routes demands one scope of the caller's credential.
   const scoped: [Scope, FastifyPluginAsyncZod][] = [

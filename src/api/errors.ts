@@ -13,7 +13,12 @@ export const ErrorBody = z.object({ error: z.string(), issues: z.array(FieldIssu
 export class RequestError extends Error {
   readonly issues: FieldIssue[];
 
-  constructor(readonly status: number, field: string, message: string, more: FieldIssue[] = []) {
+  constructor(
+    readonly status: number,
+    field: string,
+    message: string,
+    more: FieldIssue[] = [],
+  ) {
     super(field ? `${field}: ${message}` : message);
     this.name = 'RequestError';
     this.issues = [{ field, message }, ...more];
@@ -31,7 +36,11 @@ export function fieldPath(path: readonly PropertyKey[]): string {
  */
 export function validationRefusal(validation: readonly FastifySchemaValidationError[]): RequestError {
   const [first, ...rest] = validation.map((v) => {
-    const path = v.instancePath.split('/').slice(1).filter((p) => p !== '').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const path = v.instancePath
+      .split('/')
+      .slice(1)
+      .filter((p) => p !== '')
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     return { field: fieldPath(path) || '(body)', message: v.message ?? 'invalid' };
   });
   return new RequestError(400, first!.field, first!.message, rest);

@@ -21,7 +21,13 @@ export class RecentDeliveries {
     const recent = this.entries.get(key);
     if (recent && this.now() - recent.at < this.windowMs) {
       // A delivery that failed is no delivery: this one tries itself.
-      if (await recent.delivered.then(() => true, () => false)) return true;
+      if (
+        await recent.delivered.then(
+          () => true,
+          () => false,
+        )
+      )
+        return true;
     }
     const delivered = deliver();
     this.entries.delete(key);

@@ -69,7 +69,7 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 export function temporalUnavailable(error: unknown): string | undefined {
   for (let err = error, depth = 0; err && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      return 'the decision was not confirmed in time (Temporal is unreachable or slow, or no worker is running); read the incident\'s status before deciding again';
+      return "the decision was not confirmed in time (Temporal is unreachable or slow, or no worker is running); read the incident's status before deciding again";
     }
     if (!isGrpcServiceError(err)) continue;
     if (err.code === GRPC_UNAVAILABLE) return `Temporal cannot be reached: ${err.details.replace(/\s*Resolution note:\s*$/, '')}`;

@@ -15,16 +15,30 @@ const TokenEntry = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a name of letters, digits, . _ - (at most 64)'),
     scopes: z.array(z.enum(SCOPES)).min(1, 'give at least one scope'),
-    person: z.string().regex(/^[UW][A-Z0-9]+$/, 'the Slack user id of the person (e.g. U012ABCDEF), as plans list approvers').optional(),
-    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable').optional(),
+    person: z
+      .string()
+      .regex(/^[UW][A-Z0-9]+$/, 'the Slack user id of the person (e.g. U012ABCDEF), as plans list approvers')
+      .optional(),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable')
+      .optional(),
     tokenFile: z.string().min(1).optional(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'the token\'s SHA-256 as 64 hex digits').optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i, "the token's SHA-256 as 64 hex digits")
+      .optional(),
   })
   .superRefine((entry, ctx) => {
     const refs = (['tokenEnv', 'tokenFile', 'sha256'] as const).filter((k) => entry[k] !== undefined);
-    if (refs.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `give exactly one of tokenEnv, tokenFile, sha256 (found ${refs.join(', ') || 'none'})` });
+    if (refs.length !== 1)
+      ctx.addIssue({ code: 'custom', path: [], message: `give exactly one of tokenEnv, tokenFile, sha256 (found ${refs.join(', ') || 'none'})` });
     if (entry.scopes.includes(Scope.IncidentsDecide) && !entry.person) {
-      ctx.addIssue({ code: 'custom', path: ['person'], message: `a token with ${Scope.IncidentsDecide} must name its person: decisions are made in that person's name` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['person'],
+        message: `a token with ${Scope.IncidentsDecide} must name its person: decisions are made in that person's name`,
+      });
     }
   });
 
@@ -63,7 +77,11 @@ export function loadTokensFile(path: string, env: NodeJS.ProcessEnv): Entry[] {
     throw new TokensFileError(path, [`not YAML/JSON: ${(err as Error).message}`]);
   }
   const parsed = TokensFile.safeParse(raw);
-  if (!parsed.success) throw new TokensFileError(path, parsed.error.issues.map((i) => `${fieldPath(i.path) || '(file)'}: ${i.message}`));
+  if (!parsed.success)
+    throw new TokensFileError(
+      path,
+      parsed.error.issues.map((i) => `${fieldPath(i.path) || '(file)'}: ${i.message}`),
+    );
 
   const problems: string[] = [];
   const entries: Entry[] = [];

@@ -18,11 +18,17 @@ export function apiFromEnv(env: NodeJS.ProcessEnv): ApiSession {
     try {
       token = readFileSync(env.ROLLBACK_TOKEN_FILE, 'utf8').trim();
     } catch (error) {
-      throw new CliExit(EXIT.usage, `cannot read ROLLBACK_TOKEN_FILE ${env.ROLLBACK_TOKEN_FILE} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new CliExit(
+        EXIT.usage,
+        `cannot read ROLLBACK_TOKEN_FILE ${env.ROLLBACK_TOKEN_FILE} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
   }
   if (!token) {
-    throw new CliExit(EXIT.usage, 'a decision is made with your own API token: set ROLLBACK_TOKEN, or ROLLBACK_TOKEN_FILE to the file holding it (npm start writes one per approver of the demo plan under .data/tokens/)');
+    throw new CliExit(
+      EXIT.usage,
+      'a decision is made with your own API token: set ROLLBACK_TOKEN, or ROLLBACK_TOKEN_FILE to the file holding it (npm start writes one per approver of the demo plan under .data/tokens/)',
+    );
   }
   return { url, token };
 }

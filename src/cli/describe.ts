@@ -39,8 +39,7 @@ export function describeOutcome(plan: Plan, outcome: Outcome): string[] {
       break;
     case 'ask':
       lines.push(
-        `ask ${people(plan, outcome.approvers)} to decide within ${outcome.window}` +
-          (outcome.quorum === 'all' ? ' — every role must agree' : ''),
+        `ask ${people(plan, outcome.approvers)} to decide within ${outcome.window}` + (outcome.quorum === 'all' ? ' — every role must agree' : ''),
         `if nobody decides in ${outcome.window}: ${outcome.default}`,
       );
       if (outcome.holdLimit) lines.push(`a hold lasts at most ${outcome.holdLimit} from detection, then the trigger is decided again`);

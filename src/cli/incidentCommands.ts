@@ -76,7 +76,10 @@ export function resolvePlan(ref: string, deps: IncidentCommandDeps): Plan {
       return loadPlanFile(ref);
     } catch (error) {
       if (error instanceof PlanError) {
-        throw new CliExit(INCIDENT_EXIT.refused, `${ref} is not a valid plan:\n${error.issues.map((i) => `  ${ref}:${i.line ?? 1}: ${formatIssue({ ...i, line: undefined })}`).join('\n')}`);
+        throw new CliExit(
+          INCIDENT_EXIT.refused,
+          `${ref} is not a valid plan:\n${error.issues.map((i) => `  ${ref}:${i.line ?? 1}: ${formatIssue({ ...i, line: undefined })}`).join('\n')}`,
+        );
       }
       const code = (error as NodeJS.ErrnoException).code;
       if (code) throw new CliExit(INCIDENT_EXIT.usage, `cannot read ${ref} (${code})`);
@@ -122,11 +125,19 @@ function checkTrigger(plan: Plan, trigger: string): void {
 
 function checkService(plan: Plan, service: string): void {
   if (!plan.targets.services.some((s) => s.name === service)) {
-    throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no service "${service}"; its services: ${plan.targets.services.map((s) => s.name).join(', ')}`);
+    throw new CliExit(
+      INCIDENT_EXIT.usage,
+      `plan ${plan.name} has no service "${service}"; its services: ${plan.targets.services.map((s) => s.name).join(', ')}`,
+    );
   }
 }
 
-const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
+const stamp = (d: Date): string =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'z')
+    .toLowerCase();
 
 async function withTemporal<T>(deps: IncidentCommandDeps, run: (session: TemporalSession) => Promise<T>): Promise<T> {
   const session = await (deps.connect ?? (() => connectFromEnv()))();
@@ -147,7 +158,10 @@ async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions
   const plan = resolvePlan(options.plan, deps);
   const drill = drillName === undefined ? undefined : plan.drills.find((d) => d.name === drillName);
   if (drillName !== undefined && !drill) {
-    throw new CliExit(INCIDENT_EXIT.usage, `plan ${plan.name} has no drill "${drillName}"; its drills: ${plan.drills.map((d) => d.name).join(', ') || '(none)'}`);
+    throw new CliExit(
+      INCIDENT_EXIT.usage,
+      `plan ${plan.name} has no drill "${drillName}"; its drills: ${plan.drills.map((d) => d.name).join(', ') || '(none)'}`,
+    );
   }
   const service = options.service ?? topService(plan);
   const trigger = options.trigger ?? plan.triggers[0]!.name;
@@ -156,7 +170,8 @@ async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions
   const context = contextOf(plan, options);
   const now = (deps.now ?? (() => new Date()))();
   const incidentId = options.id ?? `drill-${plan.name}-${drill?.name}-${service}-${stamp(now)}`;
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(incidentId)) throw new CliExit(INCIDENT_EXIT.usage, `--id "${incidentId}" is not an incident id (letters, digits, . _ : -)`);
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(incidentId))
+    throw new CliExit(INCIDENT_EXIT.usage, `--id "${incidentId}" is not an incident id (letters, digits, . _ : -)`);
   const alert: AlertNotification = {
     status: 'firing',
     receivedAt: now.toISOString(),
@@ -180,7 +195,13 @@ async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions
 }
 
 /** Through the API, as the person the caller's token belongs to (src/cli/apiClient.ts). */
-async function decide(io: CliIo, deps: IncidentCommandDeps, verdict: Verdict, incidentId: string, options: { reason: string; json?: boolean }): Promise<number> {
+async function decide(
+  io: CliIo,
+  deps: IncidentCommandDeps,
+  verdict: Verdict,
+  incidentId: string,
+  options: { reason: string; json?: boolean },
+): Promise<number> {
   const api = apiFromEnv(deps.env ?? process.env);
   const answer = await postJson(api, `/v1/incidents/${encodeURIComponent(incidentId)}/decision`, { decision: verdict, reason: options.reason });
   const accepted = answer.status === 202;
@@ -275,7 +296,9 @@ export function incidentCommands(io: CliIo, setExit: (code: number) => void, dep
 
   const decisionCommand = (verdict: Verdict) =>
     new Command(verdict)
-      .description(`${verdict} the rollback of an incident as the person your API token belongs to (ROLLBACK_TOKEN or ROLLBACK_TOKEN_FILE, ROLLBACK_API_URL); exit 1 when the decision does not count`)
+      .description(
+        `${verdict} the rollback of an incident as the person your API token belongs to (ROLLBACK_TOKEN or ROLLBACK_TOKEN_FILE, ROLLBACK_API_URL); exit 1 when the decision does not count`,
+      )
       .argument('<incident>', 'incident id')
       .requiredOption('--reason <text>', 'why')
       .option('--json', 'print the answer as JSON')

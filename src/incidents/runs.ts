@@ -3,7 +3,16 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { Plan } from '../plan/schema';
-import { deskQuery, type IncidentInput, type IncidentRecord, type IncidentStatus, parseDeskId, recordQuery, SearchAttributes, statusQuery } from '../workflows/messages';
+import {
+  deskQuery,
+  type IncidentInput,
+  type IncidentRecord,
+  type IncidentStatus,
+  parseDeskId,
+  recordQuery,
+  SearchAttributes,
+  statusQuery,
+} from '../workflows/messages';
 
 export class UnknownIncidentError extends Error {
   constructor(

@@ -4,15 +4,7 @@
 // always or never matches, so trying one point per cell finds every hole. Pure.
 import { formatQuantity, parseRange, type QuantityKind } from '../plan/quantity';
 import { Migration, type DecisionTable, type Plan } from '../plan/schema';
-import {
-  dimensionsOf,
-  findTrigger,
-  LISTED_DIMENSIONS,
-  matchesWhen,
-  NUMERIC_DIMENSIONS,
-  type DecisionContext,
-  type Dimension,
-} from './context';
+import { dimensionsOf, findTrigger, LISTED_DIMENSIONS, matchesWhen, NUMERIC_DIMENSIONS, type DecisionContext, type Dimension } from './context';
 
 /** The values each fact can take; impact is a share of users. */
 const NUMERIC_DOMAIN: Record<(typeof NUMERIC_DIMENSIONS)[number], [number, number]> = {
@@ -23,9 +15,7 @@ const NUMERIC_DOMAIN: Record<(typeof NUMERIC_DIMENSIONS)[number], [number, numbe
 };
 
 function representatives(bounds: number[], [low, high]: [number, number]): number[] {
-  const points = [...new Set([low, ...bounds.filter((b) => b >= low && b <= high), ...(Number.isFinite(high) ? [high] : [])])].sort(
-    (a, b) => a - b,
-  );
+  const points = [...new Set([low, ...bounds.filter((b) => b >= low && b <= high), ...(Number.isFinite(high) ? [high] : [])])].sort((a, b) => a - b);
   const between = points.slice(1).map((p, i) => (points[i]! + p) / 2);
   const beyond = Number.isFinite(high) ? [] : [points[points.length - 1]! * 2 || 1];
   return [...points, ...between, ...beyond].sort((a, b) => a - b);
@@ -46,9 +36,7 @@ function listedDomain(plan: Plan, dimension: (typeof LISTED_DIMENSIONS)[number])
 function describe(context: DecisionContext, kinds: Map<Dimension, QuantityKind>, relevant: ReadonlySet<string>): string {
   return Object.entries(context)
     .filter(([key]) => key === 'trigger' || relevant.has(key))
-    .map(([key, value]) =>
-      typeof value === 'number' ? `${key}=${formatQuantity(value, kinds.get(key as Dimension) ?? 'number')}` : `${key}=${value}`,
-    )
+    .map(([key, value]) => (typeof value === 'number' ? `${key}=${formatQuantity(value, kinds.get(key as Dimension) ?? 'number')}` : `${key}=${value}`))
     .join(', ');
 }
 

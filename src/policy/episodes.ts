@@ -23,13 +23,9 @@ export interface Episode {
   toldFiringAfterClose?: boolean;
 }
 
-export type AlertNews =
-  | { kind: 'new-episode' }
-  | { kind: 'repeat'; episode: Episode }
-  | { kind: 'resolve'; episode?: Episode };
+export type AlertNews = { kind: 'new-episode' } | { kind: 'repeat'; episode: Episode } | { kind: 'resolve'; episode?: Episode };
 
-const sameEpisode = (episode: Episode, alert: EpisodeKey): boolean =>
-  episode.fingerprint === alert.fingerprint && episode.startsAt === alert.startsAt;
+const sameEpisode = (episode: Episode, alert: EpisodeKey): boolean => episode.fingerprint === alert.fingerprint && episode.startsAt === alert.startsAt;
 
 /** What a notification means given the episodes seen so far. An alert without identity is always news. */
 export function classifyAlert(episodes: readonly Episode[], alert: EpisodeKey & { status: 'firing' | 'resolved' }): AlertNews {

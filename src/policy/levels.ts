@@ -8,10 +8,7 @@ export function levelId(level: Level): string {
 
 /** A level by id, or by number (the first level of that depth). */
 export function findLevel(plan: Plan, ref: string | number): Level | undefined {
-  return (
-    plan.levels.find((l) => levelId(l) === String(ref)) ??
-    (typeof ref === 'number' ? plan.levels.find((l) => l.level === ref) : undefined)
-  );
+  return plan.levels.find((l) => levelId(l) === String(ref)) ?? (typeof ref === 'number' ? plan.levels.find((l) => l.level === ref) : undefined);
 }
 
 export function startLevel(plan: Plan, outcome: Outcome): Level {
@@ -71,9 +68,7 @@ export interface NextLevelOptions {
 export function nextLevel(plan: Plan, failed: Level, options: NextLevelOptions = {}): NextLevel {
   if (failed.onFailure === 'stop') return { stop: 'plan-says-stop', reason: `level ${levelId(failed)} has onFailure: stop` };
   const next =
-    failed.onFailure !== undefined
-      ? findLevel(plan, failed.onFailure)
-      : plan.levels.filter((l) => l.level > failed.level).sort((a, b) => a.level - b.level)[0];
+    failed.onFailure !== undefined ? findLevel(plan, failed.onFailure) : plan.levels.filter((l) => l.level > failed.level).sort((a, b) => a.level - b.level)[0];
   if (!next) return { stop: 'no-deeper-level', reason: `no level is deeper than ${levelId(failed)}` };
   if (options.maxLevel !== undefined && next.level > options.maxLevel) {
     return { stop: 'beyond-max-level', reason: `level ${next.level} is beyond the decided maximum ${options.maxLevel}` };

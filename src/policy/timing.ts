@@ -37,7 +37,9 @@ export interface RunKind {
 }
 
 function appliesTo(span: { mode?: DecisionMode; triggers?: string[] }, run: RunKind): boolean {
-  return (span.mode === undefined || span.mode === run.mode) && (span.triggers === undefined || (run.trigger !== undefined && span.triggers.includes(run.trigger)));
+  return (
+    (span.mode === undefined || span.mode === run.mode) && (span.triggers === undefined || (run.trigger !== undefined && span.triggers.includes(run.trigger)))
+  );
 }
 
 /** Scores the targets that apply to this kind of run (how it was decided, what started it). */

@@ -80,12 +80,7 @@ function worstOf(values: number[], op: Comparator): number {
   return op.startsWith('<') ? Math.min(...values) : Math.max(...values);
 }
 
-function evaluateSeries(
-  condition: MetricCondition,
-  points: Point[],
-  baseline: number | undefined,
-  series: string | undefined,
-): TriggerEvaluation {
+function evaluateSeries(condition: MetricCondition, points: Point[], baseline: number | undefined, series: string | undefined): TriggerEvaluation {
   const limit = limitFor(condition, baseline);
   const latest = [...points].sort((a, b) => a.at - b.at).at(-1);
   if (!limit) return { fired: false, value: latest?.value, reason: `no baseline for ${condition.metric}` };
@@ -150,13 +145,9 @@ function evaluateHealth(condition: HealthCondition, results: readonly CheckSampl
   const since = run[0]!.at;
   const heldFor = run[run.length - 1]!.at - since;
   const fired =
-    condition.consecutiveFailures !== undefined
-      ? compare(run.length, condition.op, condition.consecutiveFailures)
-      : heldFor >= parseDuration(condition.for!);
+    condition.consecutiveFailures !== undefined ? compare(run.length, condition.op, condition.consecutiveFailures) : heldFor >= parseDuration(condition.for!);
   const needs =
-    condition.consecutiveFailures !== undefined
-      ? `${condition.op} ${condition.consecutiveFailures} consecutive failures`
-      : `failing for ${condition.for}`;
+    condition.consecutiveFailures !== undefined ? `${condition.op} ${condition.consecutiveFailures} consecutive failures` : `failing for ${condition.for}`;
   return {
     fired,
     since,

@@ -49,7 +49,9 @@ export function buildReport(plan: Plan, record: IncidentRecord): IncidentReport 
     service: record.service,
     environment: record.environment,
     trigger: record.trigger,
-    severity: trigger?.severity ? { value: trigger.severity, basis: `trigger ${record.trigger}`, toFill: false } : toFill(`trigger ${record.trigger} has no severity`),
+    severity: trigger?.severity
+      ? { value: trigger.severity, basis: `trigger ${record.trigger}`, toFill: false }
+      : toFill(`trigger ${record.trigger} has no severity`),
     stage: record.stage,
     ...(record.outcome ? { outcome: record.outcome } : {}),
     ...(record.drill ? { drill: record.drill } : {}),

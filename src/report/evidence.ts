@@ -38,7 +38,8 @@ function collect(plan: Plan, record: IncidentRecord, source: string): { done: bo
     case 'commands': {
       const ran = record.steps.filter((s) => s.command);
       const lines = ran.map(
-        (s) => `\`${s.command}\`${s.service ? ` [${s.service}]` : ''} → ${s.dryRun ? 'dry-run, not executed' : s.exitCode !== undefined ? `exit ${s.exitCode}` : s.ok ? 'ok' : 'failed'}`,
+        (s) =>
+          `\`${s.command}\`${s.service ? ` [${s.service}]` : ''} → ${s.dryRun ? 'dry-run, not executed' : s.exitCode !== undefined ? `exit ${s.exitCode}` : s.ok ? 'ok' : 'failed'}`,
       );
       const services = new Set(record.steps.filter((s) => s.type === 'deploy.run' || s.type === 'git.checkout').map((s) => s.service));
       const targets = plan.targets.services

@@ -192,7 +192,11 @@ export function metricValue(id: ReportMetricId, plan: Plan, record: IncidentReco
     case 'time-to-detection': {
       const trigger = plan.triggers.find((t) => t.name === record.trigger);
       const window = trigger && 'condition' in trigger ? (trigger.condition as { for?: string }).for : undefined;
-      return toFill(window ? `from the start of the problem to detection; the trigger fires after the condition held ${window}` : 'from the start of the problem to detection');
+      return toFill(
+        window
+          ? `from the start of the problem to detection; the trigger fires after the condition held ${window}`
+          : 'from the start of the problem to detection',
+      );
     }
     case 'time-to-decision':
       return span(m.detected, m.decided, 'detected → decided');

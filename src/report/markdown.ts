@@ -102,7 +102,9 @@ function notificationLines(r: IncidentReport): string[] {
   const lines = ['## Notifications', '', `${counts.join(', ')}.`, ''];
   const mark: Record<string, string> = { failed: '❌ failed', pending: '⏳ never confirmed', skipped: '➖ skipped' };
   for (const n of r.notifications.filter((x) => x.status !== 'delivered')) {
-    lines.push(`- ${mark[n.status]}: ${n.what} → ${n.to} (queued ${n.queuedAt}${n.settledAt ? `, settled ${n.settledAt}` : ''})${n.detail ? ` — ${n.detail}` : ''}`);
+    lines.push(
+      `- ${mark[n.status]}: ${n.what} → ${n.to} (queued ${n.queuedAt}${n.settledAt ? `, settled ${n.settledAt}` : ''})${n.detail ? ` — ${n.detail}` : ''}`,
+    );
   }
   lines.push('');
   return lines;
@@ -193,14 +195,22 @@ export function renderMarkdown(r: IncidentReport): string {
   out.push(...objectiveLines(r.objectives));
 
   out.push('## Steps', '');
-  if (r.levels.length) out.push(`Levels run: ${r.levels.map((l) => `${l.levelId} (level ${l.level}${l.name ? `, ${l.name}` : ''}) ${l.ok ? '✅' : '❌'}`).join(' → ')}`, '');
+  if (r.levels.length)
+    out.push(`Levels run: ${r.levels.map((l) => `${l.levelId} (level ${l.level}${l.name ? `, ${l.name}` : ''}) ${l.ok ? '✅' : '❌'}`).join(' → ')}`, '');
   if (!r.steps.length) out.push('_No step ran._', '');
   for (const s of r.steps) {
     const what = `${s.type}${s.name ? ` — ${s.name}` : ''}${s.service ? ` [${s.service}]` : ''}`;
     out.push(`${s.n}. **${what}** (${s.levelId || 'decision'}) — ${s.dryRun ? 'dry-run' : s.ok ? 'ok' : 'FAILED'}: ${s.summary}`);
     if (s.command) out.push(`   - Command: \`${s.command.replace(/`/g, "'")}\`${s.exitCode !== undefined ? ` → exit code ${s.exitCode}` : ''}`);
     out.push(`   - ${s.startedAt} → ${s.endedAt}`);
-    if (s.output) out.push('', ...fenced(s.output).flatMap((l) => l.split('\n')).map((l) => `   ${l}`), '');
+    if (s.output)
+      out.push(
+        '',
+        ...fenced(s.output)
+          .flatMap((l) => l.split('\n'))
+          .map((l) => `   ${l}`),
+        '',
+      );
   }
   out.push('');
 
@@ -208,7 +218,9 @@ export function renderMarkdown(r: IncidentReport): string {
     out.push('## Verification', '');
     for (const c of r.checks) {
       const last = c.attempts[c.attempts.length - 1];
-      out.push(`- ${c.ok ? '✅' : '❌'} ${c.check}: ${c.ok ? 'passed' : 'failed'} after ${c.attempts.length} attempt(s)${last?.status ? `, last HTTP ${last.status}` : ''}${last?.error ? ` — ${last.error}` : ''}`);
+      out.push(
+        `- ${c.ok ? '✅' : '❌'} ${c.check}: ${c.ok ? 'passed' : 'failed'} after ${c.attempts.length} attempt(s)${last?.status ? `, last HTTP ${last.status}` : ''}${last?.error ? ` — ${last.error}` : ''}`,
+      );
     }
     out.push('');
   }

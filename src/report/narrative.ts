@@ -9,16 +9,7 @@ import { dateOf, humanDuration, titleCase, whoIs } from './format';
 import type { IncidentReport, ReportMetricId, ReportSection } from './types';
 
 /** Seed 001's Lessons Learned sections with seed 004 §4.3's, for plans without `report.fields`. */
-export const DEFAULT_FIELDS: readonly string[] = [
-  'summary',
-  'timeline',
-  'impact',
-  'root cause',
-  'resolution',
-  'prevention',
-  'improvements',
-  'lessons learned',
-];
+export const DEFAULT_FIELDS: readonly string[] = ['summary', 'timeline', 'impact', 'root cause', 'resolution', 'prevention', 'improvements', 'lessons learned'];
 
 const ACTION_TEXT: Record<string, string> = {
   rollback: 'roll back',
@@ -53,9 +44,7 @@ const PERSON_HINTS: [RegExp, string][] = [
 export function reportTitle(plan: Plan, record: IncidentRecord): string {
   const m = record.milestones ?? {};
   const date = dateOf(m.detected ?? record.stages[0]?.startedAt ?? record.timeline[0]?.at) ?? 'undated';
-  return record.drill
-    ? `${date} - drill "${record.drill.name}" of ${plan.name} (${record.environment})`
-    : `${date} - ${record.trigger} on ${record.service}`;
+  return record.drill ? `${date} - drill "${record.drill.name}" of ${plan.name} (${record.environment})` : `${date} - ${record.trigger} on ${record.service}`;
 }
 
 export function summaryText(plan: Plan, record: IncidentRecord, levels: IncidentReport['levels']): string {
@@ -63,7 +52,9 @@ export function summaryText(plan: Plan, record: IncidentRecord, levels: Incident
   const lastDecision = record.decision ?? record.decisions[record.decisions.length - 1];
   return [
     `${record.trigger} on ${record.service} in ${record.environment}${trigger?.description ? ` (${trigger.description})` : ''}.`,
-    lastDecision ? `Decision: ${ACTION_TEXT[lastDecision.action] ?? lastDecision.action}, by ${whoIs(plan, lastDecision.by)} — ${lastDecision.reason}.` : 'No decision yet.',
+    lastDecision
+      ? `Decision: ${ACTION_TEXT[lastDecision.action] ?? lastDecision.action}, by ${whoIs(plan, lastDecision.by)} — ${lastDecision.reason}.`
+      : 'No decision yet.',
     levels.length ? `Levels run: ${levels.map((l) => l.levelId).join(' → ')}.` : '',
     record.outcome ? `Outcome: ${OUTCOME_TEXT[record.outcome]}.` : `Still open (stage ${record.stage}).`,
   ]
@@ -95,7 +86,9 @@ export function resolutionLines(plan: Plan, record: IncidentRecord, levels: Inci
     const flag = flagOf(plan, s);
     lines.push(flag ? `Feature flag ${flag} set to 0 % (disabled)${s.dryRun ? ' — dry-run' : ''}` : `Feature flag: ${s.summary}`);
   }
-  for (const s of record.steps.filter((x) => (x.type === 'deploy.run' || x.type === 'config.revert' || x.type === 'db.restore' || x.type === 'db.migrateDown') && x.ok)) {
+  for (const s of record.steps.filter(
+    (x) => (x.type === 'deploy.run' || x.type === 'config.revert' || x.type === 'db.restore' || x.type === 'db.migrateDown') && x.ok,
+  )) {
     const target = s.service ? plan.targets.services.find((svc) => svc.name === s.service)?.lastKnownGood : undefined;
     const to = target ? ` to ${target.ref}${target.image ? ` (${target.image})` : ''}` : '';
     lines.push(s.type === 'deploy.run' && s.service ? `Rolled back ${s.service}${to}${s.dryRun ? ' — dry-run' : ''}` : `${s.type}: ${s.summary}`);
@@ -104,7 +97,8 @@ export function resolutionLines(plan: Plan, record: IncidentRecord, levels: Inci
   const sla = score.sla;
   if (record.outcome === 'rolled-back') {
     if (sla?.met === true) lines.push(`All SLOs restored within the ${humanDuration(sla.within)} SLA (${humanDuration(sla.actual!)}, ${sla.from} → ${sla.to})`);
-    else if (sla?.met === false) lines.push(`SLOs restored in ${humanDuration(sla.actual!)}, outside the ${humanDuration(sla.within)} SLA (${sla.from} → ${sla.to})`);
+    else if (sla?.met === false)
+      lines.push(`SLOs restored in ${humanDuration(sla.actual!)}, outside the ${humanDuration(sla.within)} SLA (${sla.from} → ${sla.to})`);
     else if (sla) lines.push(`SLOs restored; the ${humanDuration(sla.within)} SLA is not scored (milestone "${sla.from}" or "${sla.to}" not recorded)`);
     else lines.push('All checks passed after the rollback');
   } else if (record.outcome === 'rollback-unverified' || record.outcome === 'rollback-failed') {

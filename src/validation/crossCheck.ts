@@ -95,7 +95,13 @@ function checkOperations(plan: Plan, issues: IssueList): void {
   const checks = Object.keys(plan.checks);
   if (plan.monitoring) issues.references(['monitoring', 'checks'], plan.monitoring.checks, checks, 'check');
   const reopen = plan.monitoring?.reopenOn.triggers;
-  if (Array.isArray(reopen)) issues.references(['monitoring', 'reopenOn', 'triggers'], reopen, plan.triggers.map((t) => t.name), 'trigger');
+  if (Array.isArray(reopen))
+    issues.references(
+      ['monitoring', 'reopenOn', 'triggers'],
+      reopen,
+      plan.triggers.map((t) => t.name),
+      'trigger',
+    );
   if (plan.report?.template) checkTemplate(plan, plan.report.template, ['report', 'template'], issues);
   plan.drills.forEach((drill, i) =>
     drill.levels.forEach((ref, j) => {
@@ -105,13 +111,20 @@ function checkOperations(plan: Plan, issues: IssueList): void {
     }),
   );
   plan.timing?.targets.forEach((t, i) => {
-    if (t.triggers) issues.references(['timing', 'targets', i, 'triggers'], t.triggers, plan.triggers.map((tr) => tr.name), 'trigger');
+    if (t.triggers)
+      issues.references(
+        ['timing', 'targets', i, 'triggers'],
+        t.triggers,
+        plan.triggers.map((tr) => tr.name),
+        'trigger',
+      );
   });
   const channels = Object.keys(plan.notifications.slack?.channels ?? {});
   plan.notifications.announce.forEach((a, i) => {
     checkTemplate(plan, a.template, ['notifications', 'announce', i, 'template'], issues);
     const known = a.to === 'pagerduty' ? plan.notifications.pagerduty : a.to === 'slack' ? plan.notifications.slack : channels.includes(a.to);
-    if (!known) issues.add(['notifications', 'announce', i, 'to'], `"${a.to}" is not configured: use "slack", "pagerduty" or one of notifications.slack.channels`);
+    if (!known)
+      issues.add(['notifications', 'announce', i, 'to'], `"${a.to}" is not configured: use "slack", "pagerduty" or one of notifications.slack.channels`);
   });
   const { attemptTimeout, giveUpAfter } = plan.notifications.delivery;
   if (parseDuration(attemptTimeout) > parseDuration(giveUpAfter)) {

@@ -68,10 +68,7 @@ function checkAskAuthority(plan: Plan, table: DecisionTable, rule: DecisionRule,
       }
       const outsiders = ask.approvers.filter((r) => !authority.roles.includes(r));
       if (outsiders.length > 0) {
-        issues.add(
-          [...at, 'outcome', 'approvers'],
-          `${outsiders.join(', ')} may not decide ${where}: ${rulePath} allows ${authority.roles.join(', ')}`,
-        );
+        issues.add([...at, 'outcome', 'approvers'], `${outsiders.join(', ')} may not decide ${where}: ${rulePath} allows ${authority.roles.join(', ')}`);
         return;
       }
       if (authority.quorum !== ask.quorum) {

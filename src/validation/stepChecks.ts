@@ -18,7 +18,13 @@ export function checkSteps(plan: Plan, steps: readonly Step[], segments: Segment
     switch (step.type) {
       case 'deploy.run': {
         const selected = step.services === 'all' ? services.map((s) => s.name) : step.services;
-        if (step.services !== 'all') issues.references([...at, 'services'], step.services, services.map((s) => s.name), 'service');
+        if (step.services !== 'all')
+          issues.references(
+            [...at, 'services'],
+            step.services,
+            services.map((s) => s.name),
+            'service',
+          );
         if (step.ref === 'last-known-good') {
           for (const name of selected) {
             const service = services.find((s) => s.name === name);

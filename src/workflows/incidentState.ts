@@ -23,7 +23,8 @@ import {
   type StageRecord,
   type StepRecord,
   type TimelineEntry,
-  type Verdict, parseDeskId
+  type Verdict,
+  parseDeskId,
 } from './messages';
 
 /** A question put to people: the run's decision, or one step's extra approval. */
@@ -188,7 +189,9 @@ export class IncidentState {
    */
   recordAlert(alert: AlertNotification): void {
     const known = alert.fingerprint === undefined ? undefined : this.alerts.find((a) => a.fingerprint === alert.fingerprint && a.startsAt === alert.startsAt);
-    const what = [alert.labels.alertname, alert.value && `value ${alert.value}`, alert.fingerprint && `fingerprint ${alert.fingerprint}`].filter(Boolean).join(', ');
+    const what = [alert.labels.alertname, alert.value && `value ${alert.value}`, alert.fingerprint && `fingerprint ${alert.fingerprint}`]
+      .filter(Boolean)
+      .join(', ');
     if (known && alert.status === 'firing' && !known.resolved) {
       known.repeats++;
       this.record('alert repeated (same episode)', what);
@@ -213,9 +216,7 @@ export class IncidentState {
       trigger,
       stage: this.stage,
       ...(this.decision ? { decision: this.decision } : {}),
-      ...(question
-        ? { pendingApproval: { roles: question.roles, people: question.people, deadline: question.deadline, default: question.default } }
-        : {}),
+      ...(question ? { pendingApproval: { roles: question.roles, people: question.people, deadline: question.deadline, default: question.default } } : {}),
       ...(this.level === undefined ? {} : { level: this.level }),
       ...(this.outcome ? { outcome: this.outcome } : {}),
       checks: this.checks,

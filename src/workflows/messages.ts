@@ -322,4 +322,3 @@ export const SearchAttributes = {
   /** Set (to the drill's name) only on drills, so freeze checks and alert routing skip them. */
   drill: defineSearchAttributeKey('RollbackDrill', SearchAttributeType.KEYWORD),
 } as const;
-

@@ -55,7 +55,15 @@ export async function reach(state: IncidentState, milestone: Milestone): Promise
   for (const announcement of notifications.announce.filter((a) => a.at === milestone)) {
     const text = fillTemplate(notifications.templates[announcement.template] ?? announcement.template, templateValues(state));
     if (announcement.to === 'pagerduty') sent.push(await page(state, 'trigger', text));
-    else sent.push(await tellChannel(state, `Announce ${announcement.template}`, text, announcement.to === 'slack' ? undefined : notifications.slack?.channels[announcement.to]));
+    else
+      sent.push(
+        await tellChannel(
+          state,
+          `Announce ${announcement.template}`,
+          text,
+          announcement.to === 'slack' ? undefined : notifications.slack?.channels[announcement.to],
+        ),
+      );
   }
   // Stakeholders were told once one announcement arrives (beside the run for new runs).
   if (AFTER_ROLLBACK.includes(milestone)) await whenDelivered(state, sent, () => reach(state, 'notified'));

@@ -32,7 +32,9 @@ function deliveryFailure(state: IncidentState, err: unknown): string {
   const cause = err.cause;
   if (cause instanceof TimeoutFailure) {
     // A vendor that never answers leaves no error: every attempt ran out of time.
-    return cause.timeoutType === 'SCHEDULE_TO_CLOSE' ? `no answer: gave up after ${giveUpAfter} (attempts of ${attemptTimeout})` : `no answer within ${attemptTimeout}`;
+    return cause.timeoutType === 'SCHEDULE_TO_CLOSE'
+      ? `no answer: gave up after ${giveUpAfter} (attempts of ${attemptTimeout})`
+      : `no answer within ${attemptTimeout}`;
   }
   const last = cause?.message ?? err.message;
   return err.retryState === 'TIMEOUT' ? `gave up after ${giveUpAfter}; last error: ${last}` : last;
@@ -138,7 +140,13 @@ export function channelTarget(plan: Plan, channel?: string): NotifierTarget | un
 function pagerTarget(plan: Plan, incidentId: string): NotifierTarget | undefined {
   const pager = plan.notifications.pagerduty;
   if (!pager) return undefined;
-  return { notifier: 'pagerduty', routingKeyEnv: pager.routingKeyEnv, severity: pager.severity, dedupKey: incidentId, source: `rollback-orchestrator/${plan.name}` };
+  return {
+    notifier: 'pagerduty',
+    routingKeyEnv: pager.routingKeyEnv,
+    severity: pager.severity,
+    dedupKey: incidentId,
+    source: `rollback-orchestrator/${plan.name}`,
+  };
 }
 
 /** Who a target is in the record: the channel, or the pager's name. */
@@ -153,9 +161,12 @@ function recipient(to: NotifierTarget): string {
  */
 export function scheduleNotice(activities: NotificationActivities, notifierRole: boolean, what: string, to: NotifierTarget, notice: Notice): Promise<Delivery> {
   if (notifierRole) return activities.notify.executeWithOptions({ summary: `${what} → ${recipient(to)}` }, [{ to, notice }]);
-  if (to.notifier === 'slack') return activities.postSlackMessage.executeWithOptions({ summary: `${what} → ${to.channel}` }, [{ channel: to.channel, text: notice.text }]);
+  if (to.notifier === 'slack')
+    return activities.postSlackMessage.executeWithOptions({ summary: `${what} → ${to.channel}` }, [{ channel: to.channel, text: notice.text }]);
   const { dedupKey, routingKeyEnv, severity, source } = to;
-  return activities.pagerdutyEvent.executeWithOptions({ summary: what }, [{ incidentId: dedupKey, action: notice.event, routingKeyEnv, severity, summary: notice.text, source }]);
+  return activities.pagerdutyEvent.executeWithOptions({ summary: what }, [
+    { incidentId: dedupKey, action: notice.event, routingKeyEnv, severity, summary: notice.text, source },
+  ]);
 }
 
 /** Sends `notice` to `to`; nothing when the plan configures no such target. */

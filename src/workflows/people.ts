@@ -70,7 +70,16 @@ export async function ask(state: IncidentState, question: Question): Promise<Ans
   const deadline = workflowNow(windowMs);
   state.question = { ...question, people, deadline, votes: [] };
   state.record(`approval requested: ${question.subject}`, `${question.roles.join(', ')} until ${deadline}; default ${question.default}`);
-  const request: ApprovalRequest = { incidentId, plan: plan.name, service, trigger, summary: question.summary, approverIds: people, deadline, defaultAction: question.default };
+  const request: ApprovalRequest = {
+    incidentId,
+    plan: plan.name,
+    service,
+    trigger,
+    summary: question.summary,
+    approverIds: people,
+    deadline,
+    defaultAction: question.default,
+  };
   const posted = await postRequest(plan, state, request, question.roles);
 
   const authority = { system: false, roles: question.roles, quorum: question.quorum };

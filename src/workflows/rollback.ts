@@ -131,7 +131,10 @@ async function decideStage(state: IncidentState, initial: DecisionContext): Prom
     state.record('decision table', `${found.table.name} rule ${found.rule + 1}: ${outcome.action}${outcome.note ? ` (${outcome.note})` : ''}`);
     switch (outcome.action) {
       case 'rollback':
-        return { decision: state.decide('rollback', 'plan', `${plan.name} rolls back ${context.trigger} without asking (${found.table.name})`), planOutcome: outcome };
+        return {
+          decision: state.decide('rollback', 'plan', `${plan.name} rolls back ${context.trigger} without asking (${found.table.name})`),
+          planOutcome: outcome,
+        };
       case 'ask': {
         const authority = authorityFor(plan, context, outcome)!;
         const answer = await ask(state, {
@@ -237,10 +240,24 @@ async function verifyLevel(state: IncidentState, level: Level): Promise<boolean>
   enterStage(state, Stage.Verify, level.checks.join(', ') || 'no checks in plan');
   if (parseDuration(verification.settle) > 0) await sleep(parseDuration(verification.settle));
   const stageOf = (name: string) => state.input.plan.checks[name]?.stage ?? 'verify';
-  if (!(await verify(state, level.checks.filter((c) => stageOf(c) === 'verify'), verification))) return false;
+  if (
+    !(await verify(
+      state,
+      level.checks.filter((c) => stageOf(c) === 'verify'),
+      verification,
+    ))
+  )
+    return false;
   await reach(state, 'verified');
   enterStage(state, Stage.ValidateSlos);
-  if (!(await verify(state, level.checks.filter((c) => stageOf(c) === 'validate-slos'), verification))) return false;
+  if (
+    !(await verify(
+      state,
+      level.checks.filter((c) => stageOf(c) === 'validate-slos'),
+      verification,
+    ))
+  )
+    return false;
   // Before the success announcement, so that it can name the version now running.
   // Unconditional: histories recorded with this patch carry its marker whether or not the plan captures.
   if (patched('capture-after-verification')) await captureState(state, 'after');
@@ -291,7 +308,10 @@ async function prepareRollback(state: IncidentState): Promise<string | undefined
     return `could not confirm the rollback targets: ${failureMessage(err)}`;
   }
   const missing = confirmed.filter((c) => !c.exists);
-  state.record(missing.length ? 'rollback targets missing' : 'rollback targets confirmed', confirmed.map((c) => `${c.service}@${c.ref}: ${c.exists ? 'ok' : c.detail}`).join('; '));
+  state.record(
+    missing.length ? 'rollback targets missing' : 'rollback targets confirmed',
+    confirmed.map((c) => `${c.service}@${c.ref}: ${c.exists ? 'ok' : c.detail}`).join('; '),
+  );
   return missing.length ? `rollback target not available: ${missing.map((m) => `${m.service}@${m.ref}`).join(', ')}` : undefined;
 }
 
@@ -301,7 +321,11 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
   enterStage(state, Stage.Announce, `decision by ${decided.decision.by}`);
   if (isPerson(decided.decision.by)) await page(state, 'acknowledge', `${decided.decision.by} decided ${decided.decision.action}`);
   if (!plan.notifications.announce.some((a) => a.at === 'decided' || a.at === 'announced')) {
-    await tellChannel(state, 'Slack announcement', `:rotating_light: ROLLBACK INITIATED — ${plan.name}/${state.input.service}: ${context.trigger} (${decided.decision.reason})`);
+    await tellChannel(
+      state,
+      'Slack announcement',
+      `:rotating_light: ROLLBACK INITIATED — ${plan.name}/${state.input.service}: ${context.trigger} (${decided.decision.reason})`,
+    );
   }
   const notReady = await prepareRollback(state);
   await reach(state, 'announced');
@@ -345,7 +369,10 @@ async function rollBack(state: IncidentState, context: DecisionContext, decided:
 
     const next = nextLevel(plan, level, { ...(maxLevel === undefined ? {} : { maxLevel }), ...(context.migration ? { migration: context.migration } : {}) });
     if ('level' in next) {
-      state.record('escalating deeper', `level ${levelId(level)} did not restore service → ${levelId(next.level)} (${next.level.name}); ${slaLeft(state) ?? 'no SLA'}`);
+      state.record(
+        'escalating deeper',
+        `level ${levelId(level)} did not restore service → ${levelId(next.level)} (${next.level.name}); ${slaLeft(state) ?? 'no SLA'}`,
+      );
       if (next.ask && !(await migrationConfirmed(state, context, next.level, next.ask))) return acted ? Outcome.RollbackUnverified : Outcome.RollbackFailed;
       enterStage(state, Stage.RollBack, `escalated to level ${levelId(next.level)}`);
       level = next.level;
@@ -386,7 +413,9 @@ async function monitor(state: IncidentState, context: DecisionContext): Promise<
       return context;
     }
     if (monitoring.reopenOn.activeAlerts && !state.dryRun) {
-      const active = await actions(30_000).activeAlerts.executeWithOptions({ summary: 'Active alerts' }, [{ adapters: plan.adapters, service: state.input.service }]);
+      const active = await actions(30_000).activeAlerts.executeWithOptions({ summary: 'Active alerts' }, [
+        { adapters: plan.adapters, service: state.input.service },
+      ]);
       if (active.length) {
         state.record('monitoring re-opened the incident', `active alerts: ${active.join(', ')}`);
         return context;
@@ -473,7 +502,10 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
     startAt = deeper && 'level' in deeper ? deeper.level : undefined;
     // With nothing deeper, starting again from the first level would roll back in a circle: people must look.
     if (!startAt && patched('reopened-without-deeper-level-stops')) {
-      state.record('no deeper level', `monitoring re-opened the incident after level ${state.level}: ${deeper && 'reason' in deeper ? deeper.reason : 'nothing deeper'}`);
+      state.record(
+        'no deeper level',
+        `monitoring re-opened the incident after level ${state.level}: ${deeper && 'reason' in deeper ? deeper.reason : 'nothing deeper'}`,
+      );
       outcome = Outcome.RollbackUnverified;
       break;
     }

@@ -101,7 +101,9 @@ class Desk {
 
 function describe(delivery: AlertDelivery): string {
   const { alert } = delivery;
-  return [alert.labels.alertname, alert.fingerprint && `fingerprint ${alert.fingerprint}`, alert.startsAt && `since ${alert.startsAt}`].filter(Boolean).join(', ');
+  return [alert.labels.alertname, alert.fingerprint && `fingerprint ${alert.fingerprint}`, alert.startsAt && `since ${alert.startsAt}`]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function remember(desk: Desk, delivery: AlertDelivery, incidentId: string | undefined): void {
@@ -185,7 +187,9 @@ function firingAfterClose(desk: Desk, delivery: AlertDelivery, episode: Episode)
   const to = channelTarget(plan);
   if (!to) return;
   const roles = plan.authority.escalation[0]?.roles ?? [];
-  const people = peopleInRoles(plan, roles).map((p) => `<@${p}>`).join(' ');
+  const people = peopleInRoles(plan, roles)
+    .map((p) => `<@${p}>`)
+    .join(' ');
   const notice = { event: 'trigger', text: `${people ? `${people} ` : ''}:warning: ${plan.name}/${delivery.service}: ${text}` } as const;
   desk.pending++;
   scheduleNotice(notifications, patched('notifier-role'), 'Still firing after close', to, notice)
@@ -212,7 +216,10 @@ async function take(desk: Desk, delivery: AlertDelivery): Promise<void> {
       if (owner && owner === desk.open?.incidentId && (await handToRun(desk, delivery))) {
         desk.record('resolve handed to its run', `${owner}: ${describe(delivery)}`);
       } else {
-        desk.record('alert resolved', `${describe(delivery)}${owner ? ` (run ${owner} ${desk.run(owner)?.closedAt ? 'closed' : 'not open'})` : ' (no run absorbed it)'}`);
+        desk.record(
+          'alert resolved',
+          `${describe(delivery)}${owner ? ` (run ${owner} ${desk.run(owner)?.closedAt ? 'closed' : 'not open'})` : ' (no run absorbed it)'}`,
+        );
       }
       return;
     }

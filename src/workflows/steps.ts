@@ -22,7 +22,6 @@ export interface StepPlace {
   service?: string;
 }
 
-
 function lastKnownGood(state: IncidentState): Record<string, string> {
   return Object.fromEntries(state.input.plan.targets.services.flatMap((s) => (s.lastKnownGood ? [[s.name, s.lastKnownGood.ref]] : [])));
 }
@@ -63,10 +62,9 @@ async function runInWorkflow(state: IncidentState, step: Step, place: StepPlace)
       await sleep(parseDuration(step.wait));
       if (step.maxActive === undefined || state.dryRun) return { ok: true, summary: `waited ${step.wait} for in-flight requests` };
       const service = step.service ?? place.service ?? state.input.service;
-      const active = await actions(stepTimeoutMs(state, step)).activeRequests.executeWithOptions(
-        { summary: `Active requests on ${service}` },
-        [{ adapters: plan.adapters, service }],
-      );
+      const active = await actions(stepTimeoutMs(state, step)).activeRequests.executeWithOptions({ summary: `Active requests on ${service}` }, [
+        { adapters: plan.adapters, service },
+      ]);
       if (active > step.maxActive && step.extraWait) {
         state.record('traffic drain waits longer', `${active} active requests > ${step.maxActive}; waiting ${step.extraWait} more`);
         await sleep(parseDuration(step.extraWait));
@@ -75,7 +73,12 @@ async function runInWorkflow(state: IncidentState, step: Step, place: StepPlace)
     }
     case 'notify.slack': {
       const template = plan.notifications.templates[step.template] ?? step.template;
-      await tellChannel(state, `Slack ${step.template}`, fillTemplate(template, templateValues(state)), step.channel && (plan.notifications.slack?.channels[step.channel] ?? step.channel));
+      await tellChannel(
+        state,
+        `Slack ${step.template}`,
+        fillTemplate(template, templateValues(state)),
+        step.channel && (plan.notifications.slack?.channels[step.channel] ?? step.channel),
+      );
       return { ok: true, summary: `${besideNote(state, 'posted')} ${step.template}` };
     }
     case 'notify.pagerduty':
@@ -92,7 +95,10 @@ async function runInWorkflow(state: IncidentState, step: Step, place: StepPlace)
 export async function pagePeople(state: IncidentState, roles: string[], template?: string): Promise<void> {
   const { plan } = state.input;
   const people = peopleInRoles(plan, roles);
-  const text = template && plan.notifications.templates[template] ? fillTemplate(plan.notifications.templates[template], templateValues(state)) : `${state.input.incidentId} needs you`;
+  const text =
+    template && plan.notifications.templates[template]
+      ? fillTemplate(plan.notifications.templates[template], templateValues(state))
+      : `${state.input.incidentId} needs you`;
   await tellChannel(state, `Page ${roles.join(', ')}`, `${people.map((p) => `<@${p}>`).join(' ')} ${text}`);
 }
 
@@ -171,4 +177,3 @@ export async function runSteps(state: IncidentState, level: Level, steps: readon
   if (state.stage === Stage.Drain) await reach(state, 'drained');
   return true;
 }
-

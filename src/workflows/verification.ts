@@ -11,7 +11,6 @@ import type { CheckResult } from './messages';
 import { failureMessage } from './notify';
 import { checks } from './proxies';
 
-
 async function runHttpCheck(name: string, check: HttpCheck, result: CheckResult): Promise<void> {
   let answered = false;
   for (let attempt = 1; attempt <= check.attempts; attempt++) {
@@ -63,7 +62,12 @@ async function runOtherCheckOnce(state: IncidentState, name: string, check: Excl
       [{ name, check, dryRun: state.dryRun, adapters: state.input.plan.adapters }],
     );
     result.ok = outcome.verdict === 'passed';
-    result.attempts.push({ attempt: result.attempts.length + 1, ok: result.ok, at: workflowNow(), ...(result.ok ? {} : { error: `${outcome.verdict}: ${outcome.record.summary}` }) });
+    result.attempts.push({
+      attempt: result.attempts.length + 1,
+      ok: result.ok,
+      at: workflowNow(),
+      ...(result.ok ? {} : { error: `${outcome.verdict}: ${outcome.record.summary}` }),
+    });
     result.verdict = outcome.verdict;
     result.detail = outcome.record.summary;
   } catch (err) {
@@ -89,7 +93,10 @@ export async function runCheck(state: IncidentState, name: string): Promise<Chec
   } else {
     await runOtherCheck(state, name, check, result);
   }
-  state.record(`check ${name} ${result.ok ? 'passed' : result.verdict === 'error' ? 'could not run' : 'failed'}`, result.detail ?? `${result.attempts.length} attempt(s)`);
+  state.record(
+    `check ${name} ${result.ok ? 'passed' : result.verdict === 'error' ? 'could not run' : 'failed'}`,
+    result.detail ?? `${result.attempts.length} attempt(s)`,
+  );
   return result;
 }
 

@@ -93,7 +93,11 @@ test('100 services, each sent two different alerts at the same moment through tw
     90_000,
   );
   expect(views.map((v) => v.runs.length)).toEqual(services.map(() => 1));
-  const open = await eventually(() => openRuns(client, p.name), (ids) => ids.length >= 100, 60_000);
+  const open = await eventually(
+    () => openRuns(client, p.name),
+    (ids) => ids.length >= 100,
+    60_000,
+  );
   expect(open).toHaveLength(100);
   await Promise.all(views.map((v) => client.workflow.getHandle(v.runs[0]!.incidentId).terminate('test over')));
 }, 240_000);
@@ -104,7 +108,10 @@ test('a re-sent alert while the rollback is monitored never re-opens it; a new a
   const fp = fingerprint();
   await post(p, 0, { alertname: 'ServiceDown', fingerprint: fp });
   const run = await nthRun(client, desk(p), 1);
-  await eventually(() => status(run), (s) => s.stage === 'monitor');
+  await eventually(
+    () => status(run),
+    (s) => s.stage === 'monitor',
+  );
   // Alertmanager's group_interval and repeat_interval re-sends, through both replicas.
   // An HA pair of Alertmanagers re-sending at once: identical copies on one replica are coalesced, the rest counted.
   const resent = await Promise.all([0, 1, 2, 3].map((i) => post(p, i, { alertname: 'ServiceDown', fingerprint: fp })));
@@ -122,7 +129,10 @@ test('a re-sent alert while the rollback is monitored never re-opens it; a new a
   await flagBackOn();
   await post(p, 0, { alertname: 'ServiceDown', fingerprint: fingerprint() });
   const second = await nthRun(client, desk(p), 2);
-  await eventually(() => status(second), (s) => s.stage === 'monitor');
+  await eventually(
+    () => status(second),
+    (s) => s.stage === 'monitor',
+  );
   await post(p, 1, { alertname: 'ServiceDown', fingerprint: fingerprint() });
   const reopened = await second.result();
   expect(events(reopened)).toContain('monitoring re-opened the incident');
@@ -145,11 +155,18 @@ test('re-sends after the run closed start nothing; people are told once it still
   // Each replica hands the first copy on and joins the others to it: the desk hears one per replica.
   const coalesced = answers.reduce((n, a) => n + a.coalesced, 0);
   expect(coalesced).toBeGreaterThanOrEqual(50 - replicas.length);
-  const view = await eventually(() => deskView(client, desk(p)), (v) => v.received === 1 + 50 - coalesced && v.inbox === 0, 60_000);
+  const view = await eventually(
+    () => deskView(client, desk(p)),
+    (v) => v.received === 1 + 50 - coalesced && v.inbox === 0,
+    60_000,
+  );
   expect(view.runs).toHaveLength(1);
   expect(view.timeline.filter((e) => e.event === 'still firing after close')).toHaveLength(1);
   const told = await eventually(
-    async () => slack.requests.filter((r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes('still firing') && JSON.stringify(r.body).includes(p.name)),
+    async () =>
+      slack.requests.filter(
+        (r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes('still firing') && JSON.stringify(r.body).includes(p.name),
+      ),
     (ms) => ms.length >= 1,
   );
   expect(told).toHaveLength(1);
@@ -162,6 +179,9 @@ test('re-sends after the run closed start nothing; people are told once it still
   const second = await nthRun(client, desk(p), 2);
   expect((await second.result()).outcome).toBe('rolled-back');
   expect((await readFlagFile(flags)).flags.new_checkout?.enabled).toBe(false);
-  await eventually(() => deskView(client, desk(p)), (v) => v.runs.every((r) => r.closedAt !== undefined));
+  await eventually(
+    () => deskView(client, desk(p)),
+    (v) => v.runs.every((r) => r.closedAt !== undefined),
+  );
   await keepHistory(client.workflow.getHandle(desk(p)), 'service-desk-repeats-after-close', { running: true });
 });

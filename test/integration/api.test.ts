@@ -85,14 +85,20 @@ test('a firing alert reaches its desk, which opens one run; a re-sent notificati
   const run = await nthRun(client, desk, 1);
   expect(run.workflowId).toBe(`${desk}:1`);
   // The desk id answers for its open run.
-  const viaDesk = await eventually(() => incidentStatus(desk), (s) => s.pendingApproval !== undefined);
+  const viaDesk = await eventually(
+    () => incidentStatus(desk),
+    (s) => s.pendingApproval !== undefined,
+  );
   expect(viaDesk.incidentId).toBe(run.workflowId);
 
   // Alertmanager re-sends a group after group_interval, not within the API's coalescing window.
   await new Promise((r) => setTimeout(r, COALESCE_WINDOW_MS));
   const again = await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fp, value: '5.0%' }));
   expect(again.json().incidents[0]).toMatchObject({ incidentId: desk, status: 'accepted' });
-  const view = await eventually(() => deskView(client, desk), (v) => v.episodes[0]?.repeats === 1);
+  const view = await eventually(
+    () => deskView(client, desk),
+    (v) => v.episodes[0]?.repeats === 1,
+  );
   expect(view.runs).toHaveLength(1);
   // The on-call sees it in the run's status: repeated once, last seen at the re-send.
   const seen = await incidentStatus(desk);
@@ -101,7 +107,12 @@ test('a firing alert reaches its desk, which opens one run; a re-sent notificati
   expect(events(await status(run))).not.toContain('new alert');
   expect(await openRuns(client, p.name)).toEqual([run.workflowId]);
 
-  const decided = await app.inject({ method: 'POST', url: `/v1/incidents/${desk}/decision`, headers: asApprover, payload: { decision: 'reject', reason: 'test over' } });
+  const decided = await app.inject({
+    method: 'POST',
+    url: `/v1/incidents/${desk}/decision`,
+    headers: asApprover,
+    payload: { decision: 'reject', reason: 'test over' },
+  });
   expect(decided.statusCode).toBe(202);
   expect(await run.result()).toMatchObject({ outcome: 'rejected' });
 });
@@ -111,11 +122,17 @@ test('a different alert for a service whose run is open joins that run instead o
   const desk = deskOf(p);
   await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fingerprint() }));
   const run = await nthRun(client, desk, 1);
-  await eventually(() => status(run), (s) => s.pendingApproval !== undefined);
+  await eventually(
+    () => status(run),
+    (s) => s.pendingApproval !== undefined,
+  );
   const other = fingerprint();
   const res = (await postAlerts(alertmanagerPayload({ alertname: 'ServiceDown', plan: p.name, fingerprint: other }))).json().incidents[0];
   expect(res).toMatchObject({ incidentId: desk, status: 'accepted', trigger: 'ServiceDown' });
-  const s = await eventually(() => status(run), (v) => events(v).includes('new alert'));
+  const s = await eventually(
+    () => status(run),
+    (v) => events(v).includes('new alert'),
+  );
   expect(s.alerts?.map((a) => a.fingerprint)).toContain(other);
   expect((await deskView(client, desk)).runs).toHaveLength(1);
   await run.terminate('test over');
@@ -126,13 +143,22 @@ test('a resolve reaches the run that absorbed its alert, even when another alert
   const desk = deskOf(p);
   await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fingerprint() }));
   const run = await nthRun(client, desk, 1);
-  await eventually(() => status(run), (s) => s.pendingApproval !== undefined);
+  await eventually(
+    () => status(run),
+    (s) => s.pendingApproval !== undefined,
+  );
   const joined = fingerprint();
   await postAlerts(alertmanagerPayload({ alertname: 'ServiceDown', plan: p.name, fingerprint: joined }));
-  await eventually(() => status(run), (v) => events(v).includes('new alert'));
+  await eventually(
+    () => status(run),
+    (v) => events(v).includes('new alert'),
+  );
   const resolved = await postAlerts(alertmanagerPayload({ alertname: 'ServiceDown', plan: p.name, fingerprint: joined, status: 'resolved' }));
   expect(resolved.statusCode).toBe(202);
-  const s = await eventually(() => status(run), (v) => events(v).includes('alert resolved'));
+  const s = await eventually(
+    () => status(run),
+    (v) => events(v).includes('alert resolved'),
+  );
   expect(s.timeline.find((e) => e.event === 'alert resolved')?.detail).toContain(joined);
   expect(s.alerts?.find((a) => a.fingerprint === joined)?.resolved).toBe(true);
   await run.terminate('test over');
@@ -140,7 +166,10 @@ test('a resolve reaches the run that absorbed its alert, even when another alert
   // A resolve nobody absorbed is recorded by the desk and starts nothing.
   const lonely = fingerprint();
   await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: lonely, status: 'resolved' }));
-  const view = await eventually(() => deskView(client, desk), (v) => v.timeline.some((e) => e.event === 'alert resolved' && e.detail?.includes(lonely) === true));
+  const view = await eventually(
+    () => deskView(client, desk),
+    (v) => v.timeline.some((e) => e.event === 'alert resolved' && e.detail?.includes(lonely) === true),
+  );
   expect(view.runs).toHaveLength(1);
 });
 
@@ -150,17 +179,35 @@ test('decisions through the API: an outsider gets 403, an approver gets 202 and 
   await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fingerprint() }));
   const run = await nthRun(client, desk, 1);
   const id = run.workflowId;
-  await eventually(() => incidentStatus(id), (s) => s.pendingApproval !== undefined);
+  await eventually(
+    () => incidentStatus(id),
+    (s) => s.pendingApproval !== undefined,
+  );
 
-  const refused = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: tokens.auth('outsider'), payload: { decision: 'approve', reason: 'me' } });
+  const refused = await app.inject({
+    method: 'POST',
+    url: `/v1/incidents/${id}/decision`,
+    headers: tokens.auth('outsider'),
+    payload: { decision: 'approve', reason: 'me' },
+  });
   expect(refused.statusCode).toBe(403);
   expect(refused.json().issues[0].field).toBe('by');
 
-  const ok = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: asApprover, payload: { decision: 'approve', reason: 'roll it' } });
+  const ok = await app.inject({
+    method: 'POST',
+    url: `/v1/incidents/${id}/decision`,
+    headers: asApprover,
+    payload: { decision: 'approve', reason: 'roll it' },
+  });
   expect(ok.statusCode).toBe(202);
   expect(await run.result()).toMatchObject({ outcome: 'rolled-back', decision: { by: APPROVER } });
 
-  const late = await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: asApprover, payload: { decision: 'reject', reason: 'too late' } });
+  const late = await app.inject({
+    method: 'POST',
+    url: `/v1/incidents/${id}/decision`,
+    headers: asApprover,
+    payload: { decision: 'reject', reason: 'too late' },
+  });
   expect(late.statusCode).toBe(409);
   expect(late.json().issues[0]).toEqual({ field: 'params.id', message: `incident "${id}" is closed (completed); nothing waits for a decision` });
 });
@@ -169,7 +216,10 @@ test('one bad alert in a group refuses only itself: the good ones are accepted, 
   const p = freshPlan();
   const good = fingerprint();
   const res = await postAlerts(
-    alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: good }, { alertname: 'DiskFull', plan: p.name, fingerprint: 'badbadbad0000002' }),
+    alertmanagerPayload(
+      { alertname: 'ErrorRateHigh', plan: p.name, fingerprint: good },
+      { alertname: 'DiskFull', plan: p.name, fingerprint: 'badbadbad0000002' },
+    ),
   );
   // 4xx: Alertmanager does not re-send (the bad alert would be refused again); the good one is in.
   expect(res.statusCode).toBe(422);
@@ -201,7 +251,10 @@ test('without a valid bearer token every /v1 route is 401 and nothing starts', a
   const fp = fingerprint();
   const body = alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: fp });
   const token = tokens.token('ops');
-  for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: token }, { authorization: `Basic ${token}` }] as Record<string, string>[]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: token }, { authorization: `Basic ${token}` }] as Record<
+    string,
+    string
+  >[]) {
     const res = await postAlerts(body, headers);
     expect(res.statusCode).toBe(401);
     expect(res.json().issues[0].field).toBe('headers.authorization');
@@ -222,15 +275,45 @@ describe('bad input is refused with the offending field named, and no workflow s
     ['alerts empty', () => ({ payload: { ...good(), alerts: [] } }), 400, 'alerts'],
     ['alerts of the wrong type', () => ({ payload: { ...good(), alerts: 'many' } }), 400, 'alerts'],
     ['alert status unknown', () => ({ payload: { ...good(), alerts: [{ ...good().alerts[0], status: 'burning' }] } }), 400, 'alerts[0].status'],
-    ['labels not strings', () => ({ payload: { ...good(), alerts: [{ ...good().alerts[0], labels: { alertname: 'ErrorRateHigh', service: 7 } }] } }), 400, 'alerts[0].labels.service'],
+    [
+      'labels not strings',
+      () => ({ payload: { ...good(), alerts: [{ ...good().alerts[0], labels: { alertname: 'ErrorRateHigh', service: 7 } }] } }),
+      400,
+      'alerts[0].labels.service',
+    ],
     ['alertname missing', () => ({ payload: { ...good(), alerts: [{ ...good().alerts[0], labels: { service: 'checkout' } }] } }), 400, 'alerts[0].labels'],
     ['startsAt not a time', () => ({ payload: { ...good(), alerts: [{ ...good().alerts[0], startsAt: 'yesterday' }] } }), 400, 'alerts[0].startsAt'],
     ['fingerprint missing', () => ({ payload: { ...good(), alerts: [{ ...good().alerts[0], fingerprint: undefined }] } }), 400, 'alerts[0].fingerprint'],
-    ['unknown plan', () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', plan: 'no-such-plan' }) }), 422, 'alerts[0].labels.rollback_plan'],
-    ['unknown service', () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', service: 'billing' }) }), 422, 'alerts[0].labels.service'],
-    ['service not in the named plan', () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', service: 'billing', plan: '__PLAN__' }) }), 422, 'alerts[0].labels.service'],
-    ['service label missing', () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', service: '' }) }), 422, 'alerts[0].labels.service'],
-    ['alert matches no trigger', () => ({ payload: alertmanagerPayload({ alertname: 'DiskFull', plan: '__PLAN__', fingerprint: 'badbadbad0000001' }) }), 422, 'alerts[0].labels.alertname'],
+    [
+      'unknown plan',
+      () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', plan: 'no-such-plan' }) }),
+      422,
+      'alerts[0].labels.rollback_plan',
+    ],
+    [
+      'unknown service',
+      () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', service: 'billing' }) }),
+      422,
+      'alerts[0].labels.service',
+    ],
+    [
+      'service not in the named plan',
+      () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', service: 'billing', plan: '__PLAN__' }) }),
+      422,
+      'alerts[0].labels.service',
+    ],
+    [
+      'service label missing',
+      () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'badbadbad0000001', service: '' }) }),
+      422,
+      'alerts[0].labels.service',
+    ],
+    [
+      'alert matches no trigger',
+      () => ({ payload: alertmanagerPayload({ alertname: 'DiskFull', plan: '__PLAN__', fingerprint: 'badbadbad0000001' }) }),
+      422,
+      'alerts[0].labels.alertname',
+    ],
     [
       'a quantity the plan cannot read',
       () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: '__PLAN__', fingerprint: 'badbadbad0000001', value: 'very high' }) }),
@@ -239,13 +322,17 @@ describe('bad input is refused with the offending field named, and no workflow s
     ],
     [
       'a migration kind that does not exist',
-      () => ({ payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: '__PLAN__', fingerprint: 'badbadbad0000001', labels: { migration: 'maybe' } }) }),
+      () => ({
+        payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: '__PLAN__', fingerprint: 'badbadbad0000001', labels: { migration: 'maybe' } }),
+      }),
       422,
       'alerts[0].labels.migration',
     ],
     [
       'a fact the decision table needs is missing (002: the canary phase)',
-      () => ({ payload: alertmanagerPayload({ alertname: 'NdcgRegression', service: 'lens-search', plan: 'lens-sprint1-canary', fingerprint: 'badbadbad0000001' }) }),
+      () => ({
+        payload: alertmanagerPayload({ alertname: 'NdcgRegression', service: 'lens-search', plan: 'lens-sprint1-canary', fingerprint: 'badbadbad0000001' }),
+      }),
       422,
       'alerts[0].labels.phase',
     ],
@@ -285,12 +372,15 @@ describe('bad input is refused with the offending field named, and no workflow s
   });
 });
 
-test('the report of a finished run reads like the runbooks\' incident reports, as JSON and Markdown', async () => {
+test("the report of a finished run reads like the runbooks' incident reports, as JSON and Markdown", async () => {
   const p = freshPlan();
   await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fingerprint(), value: '4.2%' }));
   const run = await nthRun(client, deskOf(p), 1);
   const id = run.workflowId;
-  await eventually(() => incidentStatus(id), (s) => s.pendingApproval !== undefined);
+  await eventually(
+    () => incidentStatus(id),
+    (s) => s.pendingApproval !== undefined,
+  );
   await app.inject({ method: 'POST', url: `/v1/incidents/${id}/decision`, headers: asApprover, payload: { decision: 'approve', reason: 'errors climbing' } });
   await run.result();
 
@@ -300,7 +390,9 @@ test('the report of a finished run reads like the runbooks\' incident reports, a
   expect(report).toMatchObject({ incidentId: id, outcome: 'rolled-back', trigger: 'ErrorRateHigh' });
   expect(report.decisions[0].who).toContain(APPROVER);
   expect(report.steps.map((s: { type: string }) => s.type)).toContain('flag.disable');
-  expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(expect.arrayContaining(['detect', 'decide', 'announce', 'roll-back', 'verify', 'report']));
+  expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(
+    expect.arrayContaining(['detect', 'decide', 'announce', 'roll-back', 'verify', 'report']),
+  );
 
   const md = await app.inject({ method: 'GET', url: `/v1/incidents/${id}/report?format=md`, headers: auth });
   expect(md.headers['content-type']).toMatch(/text\/markdown/);

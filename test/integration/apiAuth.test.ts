@@ -42,9 +42,12 @@ afterAll(async () => {
     const open: string[] = [];
     for await (const wf of client.workflow.list({ query: `TaskQueue = "${worker.taskQueue}" AND ExecutionStatus = "Running"` })) open.push(wf.workflowId);
     for (const id of open) {
-      await client.workflow.getHandle(id).terminate('test over').catch((err: unknown) => {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      });
+      await client.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        });
     }
   } finally {
     await app?.close();
@@ -76,7 +79,11 @@ test('the alert token posts alerts, and cannot read or decide: 403 naming the mi
   const id = handle.workflowId;
   for (const url of [`/v1/incidents/${id}`, `/v1/incidents/${id}/report`, '/v1/freeze?service=checkout']) {
     const read = await app.inject({ method: 'GET', url, headers: tokens.auth('alertmanager') });
-    expect({ url, code: read.statusCode, error: read.json().error }).toEqual({ url, code: 403, error: expect.stringContaining('lacks the scope incidents:read') });
+    expect({ url, code: read.statusCode, error: read.json().error }).toEqual({
+      url,
+      code: 403,
+      error: expect.stringContaining('lacks the scope incidents:read'),
+    });
   }
   const decided = await decide(id, tokens.auth('alertmanager'), { decision: 'approve', by: APPROVER, reason: 'I am the on-call, honest' });
   expect(decided.statusCode).toBe(403);
@@ -98,7 +105,12 @@ test('a reader reads status but can neither decide nor post alerts', async () =>
   const decided = await decide(handle.workflowId, tokens.auth('reader'));
   expect(decided.statusCode).toBe(403);
   expect(decided.json().error).toContain('lacks the scope incidents:decide');
-  const alert = await app.inject({ method: 'POST', url: '/v1/alerts/alertmanager', headers: tokens.auth('reader'), payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'feed0000beef0001' }) });
+  const alert = await app.inject({
+    method: 'POST',
+    url: '/v1/alerts/alertmanager',
+    headers: tokens.auth('reader'),
+    payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'feed0000beef0001' }),
+  });
   expect(alert.statusCode).toBe(403);
   expect(alert.json().error).toContain('lacks the scope alerts:write');
   expect((await status(handle)).decision).toBeUndefined();

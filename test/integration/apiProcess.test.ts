@@ -67,7 +67,7 @@ test('a tokens file with a bad entry stops the API at boot, naming the entry and
   const api = await spawnApi({ API_TOKENS_FILE: tokens, ONCALL_TOKEN: 'o'.repeat(32), TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(await api.exited).toBe(1);
   expect(api.output()).toContain(`invalid tokens file ${tokens} (API_TOKENS_FILE)`);
-  expect(api.output()).toContain("tokens[0].person: a token with incidents:decide must name its person");
+  expect(api.output()).toContain('tokens[0].person: a token with incidents:decide must name its person');
 });
 
 test('Temporal down: the API starts, answers 503 + Retry-After within 2 s, and recovers when the server is back', async () => {
@@ -103,7 +103,10 @@ test('Temporal down: the API starts, answers 503 + Retry-After within 2 s, and r
     ALERT_TOKEN: alertToken,
     READER_TOKEN: readerToken,
   });
-  await eventually(() => timed(`${api.url}/healthz`), (r) => r.status === 200);
+  await eventually(
+    () => timed(`${api.url}/healthz`),
+    (r) => r.status === 200,
+  );
   const early = await timed(`${api.url}/v1/incidents/rollback-anything`, reader);
   expect({ status: early.status, retryAfter: early.retryAfter }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
 
@@ -112,10 +115,16 @@ test('Temporal down: the API starts, answers 503 + Retry-After within 2 s, and r
   servers.push(server);
   const worker = spawnWorkerProcess(workerEnv);
   children.push(worker);
-  const posted = await eventually(() => timed(`${api.url}/v1/alerts/alertmanager`, alert('d0e5000000000001')), (r) => r.status < 300);
+  const posted = await eventually(
+    () => timed(`${api.url}/v1/alerts/alertmanager`, alert('d0e5000000000001')),
+    (r) => r.status < 300,
+  );
   const incidentId = posted.body.incidents?.[0]?.incidentId;
   expect(incidentId).toBeDefined();
-  await eventually(() => timed(`${api.url}/v1/incidents/${incidentId}`, reader), (r) => r.status === 200);
+  await eventually(
+    () => timed(`${api.url}/v1/incidents/${incidentId}`, reader),
+    (r) => r.status === 200,
+  );
 
   // The dev server hangs (stopped, its connections open): the calls' deadlines answer.
   server.child.kill('SIGSTOP');
@@ -131,7 +140,10 @@ test('Temporal down: the API starts, answers 503 + Retry-After within 2 s, and r
     expect(answer.ms).toBeLessThan(2000);
   }
   console.log(`Temporal hung: GET incident 503 in ${hungRead.ms} ms, POST alert 503 in ${hungPost.ms} ms`);
-  await eventually(() => timed(`${api.url}/v1/incidents/${incidentId}`, reader), (r) => r.status === 200);
+  await eventually(
+    () => timed(`${api.url}/v1/incidents/${incidentId}`, reader),
+    (r) => r.status === 200,
+  );
 
   // The dev server dies.
   await stopChild(worker, 'SIGKILL');
@@ -153,7 +165,10 @@ test('Temporal down: the API starts, answers 503 + Retry-After within 2 s, and r
   server = await devServer();
   servers.push(server);
   children.push(spawnWorkerProcess(workerEnv));
-  const again = await eventually(() => timed(`${api.url}/v1/incidents/${incidentId}`, reader), (r) => r.status === 200);
+  const again = await eventually(
+    () => timed(`${api.url}/v1/incidents/${incidentId}`, reader),
+    (r) => r.status === 200,
+  );
   expect(again.body).toMatchObject({ plan: 'checkout-demo', service: 'checkout' });
   expect(api.child.exitCode).toBeNull();
 });

@@ -44,7 +44,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of started) await client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+  for (const id of started)
+    await client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
   await closeClient?.();
 });
 
@@ -72,7 +76,12 @@ test('rollback start: hands the alert and its decision context to the service de
   expect(JSON.parse(again.out)).toMatchObject({ incidentId: desk, status: 'accepted' });
   const deliveries = (await signalled(desk, 'deliverAlert')) as AlertDelivery[];
   expect(deliveries).toHaveLength(2);
-  expect(deliveries[0]).toMatchObject({ service: 'genesis-orchestration', trigger: 'ErrorRate', plan: { name: 'genesis-phase4' }, alert: { value: '1.4%', labels: { source: 'cli' } } });
+  expect(deliveries[0]).toMatchObject({
+    service: 'genesis-orchestration',
+    trigger: 'ErrorRate',
+    plan: { name: 'genesis-phase4' },
+    alert: { value: '1.4%', labels: { source: 'cli' } },
+  });
   expect(deliveries[0]!.context!.value).toBeCloseTo(0.014);
 });
 
@@ -81,7 +90,14 @@ test("rollback drill: the drill's environment, the plan's first trigger, the top
   expect(code).toBe(0);
   const answer = JSON.parse(out);
   started.push(answer.incidentId);
-  expect(answer).toMatchObject({ status: 'started', plan: 'monetization-drill', drill: 'quarterly', environment: 'staging', service: 'agent-service', trigger: 'CriticalApi5xx' });
+  expect(answer).toMatchObject({
+    status: 'started',
+    plan: 'monetization-drill',
+    drill: 'quarterly',
+    environment: 'staging',
+    service: 'agent-service',
+    trigger: 'CriticalApi5xx',
+  });
   expect(answer.incidentId).toBe('drill-monetization-drill-quarterly-agent-service-20251014t100000z');
   expect(await runInput(client, answer.incidentId)).toMatchObject({ drill: 'quarterly', environment: 'staging' });
 });

@@ -31,7 +31,14 @@ beforeAll(async () => {
   // The worker process started from inside the checkout (absolute paths, so nothing else comes from there).
   worker = spawn(process.execPath, ['--import', join(ROOT, 'node_modules/tsx/dist/loader.mjs'), join(ROOT, 'src/worker/main.ts')], {
     cwd: checkout.dir,
-    env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE: process.env.WORKFLOW_BUNDLE, STATE_DIR: stateDir, FLAG_STORE_PATH: join(stateDir, 'flags.json') },
+    env: {
+      PATH: process.env.PATH,
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKFLOW_BUNDLE: process.env.WORKFLOW_BUNDLE,
+      STATE_DIR: stateDir,
+      FLAG_STORE_PATH: join(stateDir, 'flags.json'),
+    },
     stdio: 'ignore',
   });
 });
@@ -74,7 +81,7 @@ function orchestratorUntouched(): void {
   expect(checkout.git('status', '--porcelain')).toBe('');
 }
 
-test('a plan without adapters.commands.cwd: the commands run in a fresh folder of the run, the worker\'s checkout stays on main', async () => {
+test("a plan without adapters.commands.cwd: the commands run in a fresh folder of the run, the worker's checkout stays on main", async () => {
   const handle = await startRun(client, taskQueue, hotfixPlan(), 'ServiceDown', { service: 'reserves' });
   const result = await handle.result();
   const record = await handle.query(recordQuery);

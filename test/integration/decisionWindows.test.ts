@@ -80,7 +80,12 @@ const WINDOW_MS = 2000;
 describe('a step approval whose window ends', () => {
   test('default hold: the step does not run, the level stops, and the clock is named as deciding', async () => {
     const flags = await flagFile({ new_checkout: true });
-    const handle = await startRun(client, worker.taskQueue, plan(flags, { stepApproval: `{ approvers: [oncall], window: ${WINDOW_MS}ms, default: hold }` }), 'Outage');
+    const handle = await startRun(
+      client,
+      worker.taskQueue,
+      plan(flags, { stepApproval: `{ approvers: [oncall], window: ${WINDOW_MS}ms, default: hold }` }),
+      'Outage',
+    );
     const asking = await waitForApprovalRequest(handle);
     expect(asking.stage).toBe('roll-back');
     expect(asking.pendingApproval).toMatchObject({ roles: ['oncall'], default: 'hold', people: [APPROVER, OTHER_APPROVER] });
@@ -96,14 +101,23 @@ describe('a step approval whose window ends', () => {
     ]);
     const step = record.steps[0]!;
     expect(record.steps).toHaveLength(1);
-    expect(step).toMatchObject({ type: 'flag.disable', ok: false, summary: `not approved (clock): nobody decided within ${WINDOW_MS}ms; plan default is hold` });
+    expect(step).toMatchObject({
+      type: 'flag.disable',
+      ok: false,
+      summary: `not approved (clock): nobody decided within ${WINDOW_MS}ms; plan default is hold`,
+    });
     expect(Date.parse(step.endedAt) - Date.parse(step.startedAt)).toBeGreaterThanOrEqual(WINDOW_MS);
     expect(record.checks).toEqual([]);
   });
 
   test('default rollback: the step runs once the window ends, and the rollback is verified', async () => {
     const flags = await flagFile({ new_checkout: true });
-    const handle = await startRun(client, worker.taskQueue, plan(flags, { stepApproval: `{ approvers: [oncall], window: ${WINDOW_MS}ms, default: rollback }` }), 'Outage');
+    const handle = await startRun(
+      client,
+      worker.taskQueue,
+      plan(flags, { stepApproval: `{ approvers: [oncall], window: ${WINDOW_MS}ms, default: rollback }` }),
+      'Outage',
+    );
     const asking = await waitForApprovalRequest(handle);
     expect(asking.pendingApproval).toMatchObject({ roles: ['oncall'], default: 'rollback' });
     expect(events(asking).at(-1)).toBe('approval requested: flag.disable');
@@ -133,7 +147,10 @@ describe('a hold limit', () => {
     const flags = await flagFile({ new_checkout: true });
     const handle = await startRun(client, worker.taskQueue, plan(flags, { degraded: holding }), 'Degraded');
     // The window has ended with a hold, and the run is still open: nothing rolled back yet.
-    const held = await eventually(() => status(handle), (s) => events(s).includes('holding'));
+    const held = await eventually(
+      () => status(handle),
+      (s) => events(s).includes('holding'),
+    );
     expect(held.decision).toMatchObject({ action: 'hold', by: 'clock' });
     expect(await flagOn(flags)).toBe(true);
 
@@ -149,7 +166,10 @@ describe('a hold limit', () => {
   test('the alert resolves within the limit: the hold stands and nothing is rolled back', async () => {
     const flags = await flagFile({ new_checkout: true });
     const handle = await startRun(client, worker.taskQueue, plan(flags, { degraded: holding }), 'Degraded');
-    await eventually(() => status(handle), (s) => events(s).includes('holding'));
+    await eventually(
+      () => status(handle),
+      (s) => events(s).includes('holding'),
+    );
     await handle.signal(alertSignal, { status: 'resolved', receivedAt: new Date().toISOString(), labels: { alertname: 'Degraded', service: 'checkout' } });
 
     const result = await handle.result();
@@ -169,7 +189,10 @@ describe('prepare and monitor, raised to a rollback', () => {
     const flags = await flagFile({ new_checkout: true, fallback_ready: false });
     const prepare = `{ action: prepare, steps: [{ type: flag.enable, name: prepare the fallback, flag: fallback_ready }] }`;
     const handle = await startRun(client, worker.taskQueue, plan(flags, { degraded: prepare, monitoring: watching }), 'Degraded');
-    const watched = await eventually(() => status(handle), (s) => events(s).includes('watching'));
+    const watched = await eventually(
+      () => status(handle),
+      (s) => events(s).includes('watching'),
+    );
     expect(watched.decision).toMatchObject({ action: 'prepare', by: 'plan' });
     expect((await readFlagFile(flags)).flags.fallback_ready?.enabled).toBe(true);
     expect(await flagOn(flags)).toBe(true);
@@ -187,11 +210,19 @@ describe('prepare and monitor, raised to a rollback', () => {
   test('monitor: a new alert for a trigger that rolls back re-decides, and the plan rolls back', async () => {
     const flags = await flagFile({ new_checkout: true });
     const handle = await startRun(client, worker.taskQueue, plan(flags, { degraded: '{ action: monitor }', monitoring: watching }), 'Degraded');
-    const watched = await eventually(() => status(handle), (s) => events(s).includes('watching'));
+    const watched = await eventually(
+      () => status(handle),
+      (s) => events(s).includes('watching'),
+    );
     expect(watched.decision).toMatchObject({ action: 'monitor', by: 'plan' });
     expect(await flagOn(flags)).toBe(true);
 
-    await handle.signal(alertSignal, { status: 'firing', receivedAt: new Date().toISOString(), labels: { alertname: 'Outage', service: 'checkout' }, fingerprint: 'outage-1' });
+    await handle.signal(alertSignal, {
+      status: 'firing',
+      receivedAt: new Date().toISOString(),
+      labels: { alertname: 'Outage', service: 'checkout' },
+      fingerprint: 'outage-1',
+    });
     const result = await handle.result();
     expect(result.outcome).toBe('rolled-back');
     expect(result.decision).toMatchObject({ action: 'rollback', by: 'plan' });

@@ -49,7 +49,14 @@ test('a person approves: the flag goes off, health is verified, the decision nam
   expect(result.checks).toEqual([expect.objectContaining({ check: 'health', ok: true })]);
   expect(await flagEnabled(path)).toBe(false);
   expect(events(result)).toEqual(
-    expect.arrayContaining(['detected', 'approval requested: rollback for ErrorRateHigh', `approve by ${APPROVER}`, 'decision: rollback', 'step flag.disable done', 'check health passed']),
+    expect.arrayContaining([
+      'detected',
+      'approval requested: rollback for ErrorRateHigh',
+      `approve by ${APPROVER}`,
+      'decision: rollback',
+      'step flag.disable done',
+      'check health passed',
+    ]),
   );
   // Timestamps are workflow time and in order.
   const times = result.timeline.map((e) => Date.parse(e.at));
@@ -112,9 +119,7 @@ test('someone outside the plan authority cannot approve; the refusal is in the t
   await handle.signal(approveSignal, { by: OUTSIDER, reason: 'let me' });
   const result = await handle.result();
   expect(result.decision).toMatchObject({ action: 'hold', by: 'clock' });
-  expect(result.timeline).toEqual(
-    expect.arrayContaining([expect.objectContaining({ event: 'approve refused', detail: expect.stringContaining(OUTSIDER) })]),
-  );
+  expect(result.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'approve refused', detail: expect.stringContaining(OUTSIDER) })]));
   expect(await flagEnabled(path)).toBe(true);
 });
 

@@ -30,7 +30,12 @@ beforeAll(async () => {
   client = new Client({ connection });
   health = await healthEndpoint(200);
   flags = await flagFile({ new_checkout: true });
-  worker = spawnWorkerProcess({ TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, FLAG_STORE_PATH: flags, STATE_DIR: join(dir, 'worker-state') });
+  worker = spawnWorkerProcess({
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    FLAG_STORE_PATH: flags,
+    STATE_DIR: join(dir, 'worker-state'),
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -95,7 +100,9 @@ test('dev server down across the deadline: the default fires as soon as it is ba
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'rolled-back', decision: { action: 'rollback', by: 'clock' } });
   const off = await flagTurnedOffAt();
-  console.log(`default fired: flag off ${off - restarted} ms after the server restarted, ${off - serving} ms after it answered our probe (it took ${serving - restarted} ms to start; the deadline had passed ${restarted - deadline} ms before)`);
+  console.log(
+    `default fired: flag off ${off - restarted} ms after the server restarted, ${off - serving} ms after it answered our probe (it took ${serving - restarted} ms to start; the deadline had passed ${restarted - deadline} ms before)`,
+  );
   expect(off).toBeGreaterThan(restarted);
   // Promptly, not a window or a retry schedule later: the worker's reconnect backoff (and a
   // loaded CI machine) may take a few seconds; our probe may notice the server after the worker does.

@@ -23,7 +23,9 @@ async function tables(): Promise<string[]> {
   const sql = new Client({ connectionString: pg.url });
   await sql.connect();
   try {
-    return (await sql.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE tablename LIKE 'reserves_audit%' ORDER BY 1")).rows.map((r) => r.name);
+    return (await sql.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE tablename LIKE 'reserves_audit%' ORDER BY 1")).rows.map(
+      (r) => r.name,
+    );
   } finally {
     await sql.end();
   }
@@ -66,7 +68,11 @@ async function reservesPlan() {
       doc.targets.services[0].checks = [];
       doc.checks = {
         'errors-continue': { type: 'command', command: 'echo "errors still at 0.4%"; exit 1', timeout: '5s' },
-        'audit-renamed': { type: 'command', command: `psql "$DATABASE_URL" -tAc "SELECT to_regclass('reserves_audit_v11_backup')" | grep -qx reserves_audit_v11_backup`, timeout: '10s' },
+        'audit-renamed': {
+          type: 'command',
+          command: `psql "$DATABASE_URL" -tAc "SELECT to_regclass('reserves_audit_v11_backup')" | grep -qx reserves_audit_v11_backup`,
+          timeout: '10s',
+        },
       };
     }),
   };
@@ -81,18 +87,26 @@ test('no migration label: the reversible-only database level is put to the on-ca
   expect(await tables()).toEqual(['reserves_audit']);
   expect(record.steps.map((s) => `${s.levelId} ${s.type}`)).toEqual(['kill-switch flag.disable', 'kill-switch flag.disable']);
   expect(result.outcome).toBe('rollback-unverified');
-  expect(events(record)).toContain('approval requested: level database (restore previous reserves_audit schema): migration kind unknown — approve only if it is reversible');
+  expect(events(record)).toContain(
+    'approval requested: level database (restore previous reserves_audit schema): migration kind unknown — approve only if it is reversible',
+  );
   const refused = record.timeline.find((e) => e.event === 'level refused');
   expect(refused?.detail).toBe(
     'level database (restore previous reserves_audit schema) runs only when the migration is reversible, and the migration kind is unknown; nobody decided within 2s; plan default is hold',
   );
-  expect(record.followUps).toContain('Find out the migration kind of the reserves release: level database (restore previous reserves_audit schema) did not run');
+  expect(record.followUps).toContain(
+    'Find out the migration kind of the reserves release: level database (restore previous reserves_audit schema) did not run',
+  );
   expect((await readFlagFile(flags)).flags.ff_reserves_v11?.enabled).toBe(false);
 });
 
 test('a release labelled reversible: the same escalation runs the SQL on the database', async () => {
   const { plan } = await reservesPlan();
-  const handle = await startRun(client, worker.taskQueue, plan, 'ReservesErrorRate', { service: 'reserves', value: '0.4%', context: { migration: 'reversible' } });
+  const handle = await startRun(client, worker.taskQueue, plan, 'ReservesErrorRate', {
+    service: 'reserves',
+    value: '0.4%',
+    context: { migration: 'reversible' },
+  });
   const result = await handle.result();
   const record = await handle.query(recordQuery);
 

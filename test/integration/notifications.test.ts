@@ -50,7 +50,10 @@ test('an approved run: buttons in Slack, the decision replaces them, PagerDuty t
   await waitForApprovalRequest(handle);
 
   // The request goes out beside the run: the window is open before Slack has it.
-  const request = await eventually(async () => postsFor(incidentId).find((r) => !r.scriptedFailure), (r) => r !== undefined);
+  const request = await eventually(
+    async () => postsFor(incidentId).find((r) => !r.scriptedFailure),
+    (r) => r !== undefined,
+  );
   expect(request?.body.channel).toBe(CHANNEL);
   const actionIds = JSON.stringify(request?.body.blocks);
   expect(actionIds).toContain(APPROVE_ACTION_ID);
@@ -74,9 +77,14 @@ test('an approved run: buttons in Slack, the decision replaces them, PagerDuty t
 test('Slack answers 429 with Retry-After: the activity retries after it and the request lands once', async () => {
   slack.failNext(1, 'ratelimited');
   const handle = await startRun(client, worker.taskQueue, plan(), 'ErrorRateHigh');
-  const current = await eventually(() => status(handle), (s) => events(s).some((e) => e.startsWith('Slack approval request')));
+  const current = await eventually(
+    () => status(handle),
+    (s) => events(s).some((e) => e.startsWith('Slack approval request')),
+  );
   expect(events(current)).toContain('Slack approval request sent');
-  const attempts = slack.requests.filter((r) => r.path === '/api/chat.postMessage' && (r.scriptedFailure || JSON.stringify(r.body).includes(handle.workflowId)));
+  const attempts = slack.requests.filter(
+    (r) => r.path === '/api/chat.postMessage' && (r.scriptedFailure || JSON.stringify(r.body).includes(handle.workflowId)),
+  );
   expect(attempts.map((r) => r.scriptedFailure ?? 'ok')).toEqual(['ratelimited', 'ok']);
   await handle.terminate('test over');
 });

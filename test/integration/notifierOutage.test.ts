@@ -55,7 +55,15 @@ function outage(kind: Vendors): void {
 
 async function planWithFlag(window = '30s'): Promise<{ plan: Plan; flags: string }> {
   const flags = await flagFile({ new_checkout: true });
-  const plan = fixturePlan({ healthUrl: health.url, flagStorePath: flags, window, defaultAction: 'rollback', slackChannel: CHANNEL, routingKeyEnv: 'PD_ROUTING_KEY', delivery: DELIVERY });
+  const plan = fixturePlan({
+    healthUrl: health.url,
+    flagStorePath: flags,
+    window,
+    defaultAction: 'rollback',
+    slackChannel: CHANNEL,
+    routingKeyEnv: 'PD_ROUTING_KEY',
+    delivery: DELIVERY,
+  });
   return { plan, flags };
 }
 

@@ -36,7 +36,11 @@ function alive(pid: number): boolean {
 /** The pid `npm start` printed for a process the n-th time it (re)started it. */
 async function pidOf(name: string, nth = 1): Promise<number> {
   const pattern = new RegExp(`\\[npm start\\] ${name} (?:started|restarted) \\(pid (\\d+)`, 'g');
-  const all = await eventually(async () => [...output.matchAll(pattern)].map((m) => Number(m[1])), (pids) => pids.length >= nth, 60_000);
+  const all = await eventually(
+    async () => [...output.matchAll(pattern)].map((m) => Number(m[1])),
+    (pids) => pids.length >= nth,
+    60_000,
+  );
   return all[nth - 1]!;
 }
 
@@ -128,7 +132,11 @@ test('kill -9 of the worker: it is restarted, and the API answers /healthz all t
   expect(alive(restarted)).toBe(true);
   expect(alive(api)).toBe(true);
   // The new worker reached the dev server and polls again.
-  await eventually(async () => output.match(/worker: polling/g)?.length ?? 0, (n) => n >= 2, 60_000);
+  await eventually(
+    async () => output.match(/worker: polling/g)?.length ?? 0,
+    (n) => n >= 2,
+    60_000,
+  );
 }, 120_000);
 
 test('kill -9 of the API: it comes back; the worker keeps running', async () => {

@@ -35,14 +35,19 @@ test('HAProxy: a shift to a pool whose servers are DOWN fails, and the record sa
   const haproxy = await startHaproxy({
     backends: { checkout: { 'control-1': { address: '127.0.0.1:9', check: true }, 'treatment-1': { address: treatment.address, weight: 1, check: true } } },
   });
-  const router = new HaproxyRouter({ socket: haproxy.socket, services: { checkout: { backend: 'checkout', pools: { control: ['control-1'], treatment: ['treatment-1'] } } } });
+  const router = new HaproxyRouter({
+    socket: haproxy.socket,
+    services: { checkout: { backend: 'checkout', pools: { control: ['control-1'], treatment: ['treatment-1'] } } },
+  });
   await waitFor(async () => (await router.readBack('checkout')).idle?.['control-1'] !== undefined);
   const world = await stepWorld({ infra: { traffic: router } });
 
   const record = await world.activities.runStep(shift(world, 50));
 
   expect(record.ok).toBe(false);
-  expect(record.summary).toMatch(/^shift 50% of checkout traffic to control did not take: HAProxy runtime API \(backend checkout\) says checkout: control 0 %, treatment 100 % \(idle: control-1 DOWN/);
+  expect(record.summary).toMatch(
+    /^shift 50% of checkout traffic to control did not take: HAProxy runtime API \(backend checkout\) says checkout: control 0 %, treatment 100 % \(idle: control-1 DOWN/,
+  );
   expect(record.details).toMatchObject({ reported: expect.stringContaining('control 50 %'), readBack: { weights: { control: 0, treatment: 100 } } });
   // What the on-call would see: every request still lands on the treatment.
   expect(await tally(haproxy.url, 10)).toEqual({ treatment: 10 });

@@ -7,7 +7,9 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { HISTORIES_DIR } from '../support/harness';
 
-const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(HISTORIES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 // The worker reads the CLI's JSON form itself.
 const load = (file: string): unknown => JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
 
@@ -16,17 +18,11 @@ test('there are recorded histories to replay', () => {
 });
 
 test.each(files)('%s replays on the current workflow code', async (file) => {
-  await expect(
-    Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE! } }, load(file), file),
-  ).resolves.toBeUndefined();
+  await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE! } }, load(file), file)).resolves.toBeUndefined();
 });
 
 test('a workflow changed incompatibly fails replay with a determinism violation', async () => {
   await expect(
-    Worker.runReplayHistory(
-      { workflowsPath: resolve(__dirname, '../fixtures/nondeterministic/workflows.ts') },
-      load(files[0]!),
-      files[0],
-    ),
+    Worker.runReplayHistory({ workflowsPath: resolve(__dirname, '../fixtures/nondeterministic/workflows.ts') }, load(files[0]!), files[0]),
   ).rejects.toBeInstanceOf(DeterminismViolationError);
 });

@@ -58,7 +58,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of started) await client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+  for (const id of started)
+    await client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
   await closeClient?.();
 });
 
@@ -68,7 +72,10 @@ test('scope all: an open run for one service freezes every service of the plan u
   expect(await freeze(api, b)).toEqual({ service: b, frozen: false, incidents: [], reason: `no open incident freezes deployments of ${b}` });
 
   const id = await open(plan, a);
-  const frozen = await eventually(() => freeze(api, b), (f) => f.frozen === true);
+  const frozen = await eventually(
+    () => freeze(api, b),
+    (f) => f.frozen === true,
+  );
   expect(frozen).toEqual({
     service: b,
     frozen: true,
@@ -79,7 +86,10 @@ test('scope all: an open run for one service freezes every service of the plan u
   expect(Object.keys(frozen).sort()).toEqual(['frozen', 'incidents', 'reason', 'service']);
 
   await client.workflow.getHandle(id).terminate('incident closed');
-  await eventually(() => freeze(api, b), (f) => f.frozen === false);
+  await eventually(
+    () => freeze(api, b),
+    (f) => f.frozen === false,
+  );
   await api.close();
 });
 
@@ -89,7 +99,14 @@ test('affected-services: only the run’s own service is frozen; a plan without 
   const api = app([narrow.plan, none.plan]);
   const id = await open(narrow.plan, narrow.a);
   await open(none.plan, none.a);
-  expect((await eventually(() => freeze(api, narrow.a), (f) => f.frozen)).incidents).toEqual([expect.objectContaining({ incidentId: id })]);
+  expect(
+    (
+      await eventually(
+        () => freeze(api, narrow.a),
+        (f) => f.frozen,
+      )
+    ).incidents,
+  ).toEqual([expect.objectContaining({ incidentId: id })]);
   expect(await freeze(api, narrow.b)).toMatchObject({ frozen: false, incidents: [] });
   // Give visibility time to list the second run, then check it still freezes nothing.
   const listed = async () => {
@@ -116,11 +133,14 @@ test('a drill of a freezing plan does not freeze deployments', async () => {
   });
   started.push(incidentId);
   // Once visibility lists the drill, the freeze check still says no.
-  await eventually(async () => {
-    const ids: string[] = [];
-    for await (const wf of client.workflow.list({ query: `RollbackDrill = 'rehearsal' AND RollbackService = '${wide.a}'` })) ids.push(wf.workflowId);
-    return ids;
-  }, (ids) => ids.includes(incidentId));
+  await eventually(
+    async () => {
+      const ids: string[] = [];
+      for await (const wf of client.workflow.list({ query: `RollbackDrill = 'rehearsal' AND RollbackService = '${wide.a}'` })) ids.push(wf.workflowId);
+      return ids;
+    },
+    (ids) => ids.includes(incidentId),
+  );
   expect(await freeze(api, wide.a)).toMatchObject({ frozen: false, incidents: [] });
   await api.close();
 });
@@ -129,7 +149,10 @@ test('a run whose plan the API no longer has is judged by the plan in its own hi
   const { plan, a } = planWith({ deployments: true, scope: 'affected-services' });
   const api = app([]);
   const id = await open(plan, a);
-  const frozen = await eventually(() => freeze(api, a), (f) => f.frozen);
+  const frozen = await eventually(
+    () => freeze(api, a),
+    (f) => f.frozen,
+  );
   expect(frozen.incidents).toEqual([expect.objectContaining({ incidentId: id, plan: plan.name })]);
   await api.close();
 });

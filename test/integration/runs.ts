@@ -57,7 +57,10 @@ export function status(handle: WorkflowHandle): Promise<IncidentStatus> {
 }
 
 export function waitForApprovalRequest(handle: WorkflowHandle): Promise<IncidentStatus> {
-  return eventually(() => status(handle), (s) => s.pendingApproval !== undefined);
+  return eventually(
+    () => status(handle),
+    (s) => s.pendingApproval !== undefined,
+  );
 }
 
 export function events(s: IncidentStatus): string[] {
@@ -71,14 +74,19 @@ export function deskView(client: Client, deskId: string): Promise<DeskView> {
 
 /** The n-th run (1-based) a service desk opened, once it has. */
 export async function nthRun(client: Client, deskId: string, n: number, timeoutMs = 30_000): Promise<WorkflowHandle<RollbackWorkflow>> {
-  const view = await eventually(() => deskView(client, deskId), (v) => v.runs.length >= n, timeoutMs);
+  const view = await eventually(
+    () => deskView(client, deskId),
+    (v) => v.runs.length >= n,
+    timeoutMs,
+  );
   return client.workflow.getHandle<RollbackWorkflow>(view.runs[n - 1]!.incidentId);
 }
 
 /** Rollback runs (not desks) of a plan that visibility lists as open. */
 export async function openRuns(client: Client, plan: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = 'rollbackWorkflow' AND ExecutionStatus = 'Running' AND RollbackPlan = '${plan}'` })) ids.push(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'rollbackWorkflow' AND ExecutionStatus = 'Running' AND RollbackPlan = '${plan}'` }))
+    ids.push(wf.workflowId);
   return ids;
 }
 

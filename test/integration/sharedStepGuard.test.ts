@@ -100,7 +100,11 @@ adapters:
 
   const handle = await startRun(client, taskQueue, plan, 'ServiceDown');
   // HEAD has moved and the hook runs: kill the worker whose git runs it.
-  const [pid] = await eventually(async () => lines(hookLog), (l) => l.length === 1, 60_000);
+  const [pid] = await eventually(
+    async () => lines(hookLog),
+    (l) => l.length === 1,
+    60_000,
+  );
   const victim = [a, b].find((w) => String(w.pid) === pid);
   expect(victim).toBeDefined();
   const survivor = victim === a ? b : a;
@@ -128,7 +132,12 @@ adapters:
   // One guard for both machines: the dead worker's claims and the survivor's settle side by side.
   const sql = new PgClient({ connectionString: pg.urlFor('guard') });
   await sql.connect();
-  const rows = (await sql.query<{ key: string; status: string; owner: string; attempt: number }>(`SELECT key, status, owner, attempt FROM ${DEFAULT_GUARD_TABLE} WHERE key LIKE $1 ORDER BY key`, [`${handle.workflowId}/%`])).rows;
+  const rows = (
+    await sql.query<{ key: string; status: string; owner: string; attempt: number }>(
+      `SELECT key, status, owner, attempt FROM ${DEFAULT_GUARD_TABLE} WHERE key LIKE $1 ORDER BY key`,
+      [`${handle.workflowId}/%`],
+    )
+  ).rows;
   await sql.end();
   expect(rows.map((r) => r.status)).toEqual(['done', 'done', 'done', 'done']);
   const gitRow = rows.find((r) => r.key.endsWith('/2'))!;

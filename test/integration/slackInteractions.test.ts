@@ -31,7 +31,14 @@ beforeAll(async () => {
   health = await healthEndpoint(200);
   flags = await flagFile({ new_checkout: true });
   worker = await startWorker(testDeps({ flagStorePath: flags, slackUrl: slack.url }));
-  app = buildApp({ client, plans: new Map(), credentials: Credentials.fromTokens([]), taskQueue: worker.taskQueue, slackSigningSecret: SIGNING_SECRET, now: Date.now });
+  app = buildApp({
+    client,
+    plans: new Map(),
+    credentials: Credentials.fromTokens([]),
+    taskQueue: worker.taskQueue,
+    slackSigningSecret: SIGNING_SECRET,
+    now: Date.now,
+  });
 });
 
 afterAll(async () => {
@@ -77,9 +84,17 @@ function click(button: Button, userId: string, options: { secret?: string; ageSe
 }
 
 async function waitingRun() {
-  const handle = await startRun(client, worker.taskQueue, fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', slackChannel: CHANNEL }), 'ErrorRateHigh');
+  const handle = await startRun(
+    client,
+    worker.taskQueue,
+    fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', slackChannel: CHANNEL }),
+    'ErrorRateHigh',
+  );
   await waitForApprovalRequest(handle);
-  await eventually(async () => buttonsFor(handle.workflowId), (b) => b.length === 2);
+  await eventually(
+    async () => buttonsFor(handle.workflowId),
+    (b) => b.length === 2,
+  );
   const [approve, reject] = [APPROVE_ACTION_ID, REJECT_ACTION_ID].map((id) => buttonsFor(handle.workflowId).find((b) => b.action_id === id)!);
   return { handle, approve: approve!, reject: reject! };
 }
@@ -104,9 +119,15 @@ test('a click from someone outside the authority is refused, recorded, and told 
   const { handle, approve } = await waitingRun();
   const responseUrl = slack.responseUrl();
   expect((await click(approve, OUTSIDER, { responseUrl })).statusCode).toBe(200);
-  const s = await eventually(() => status(handle), (v) => events(v).includes('approve refused'));
+  const s = await eventually(
+    () => status(handle),
+    (v) => events(v).includes('approve refused'),
+  );
   expect(s.decision).toBeUndefined();
-  const told = await eventually(async () => slack.responses.filter((r) => responseUrl.endsWith(r.path)), (r) => r.length === 1);
+  const told = await eventually(
+    async () => slack.responses.filter((r) => responseUrl.endsWith(r.path)),
+    (r) => r.length === 1,
+  );
   expect(told[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('not an approver') });
   await handle.terminate('test over');
 });
@@ -119,7 +140,12 @@ test('forged and stale requests are refused before anything happens', async () =
   const stale = await click(approve, APPROVER, { ageSeconds: 6 * 60 });
   expect(stale.statusCode).toBe(401);
   expect(stale.json().error).toMatch(/five minutes/);
-  const unsigned = await app.inject({ method: 'POST', url: '/v1/slack/interactions', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'payload=%7B%7D' });
+  const unsigned = await app.inject({
+    method: 'POST',
+    url: '/v1/slack/interactions',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'payload=%7B%7D',
+  });
   expect(unsigned.statusCode).toBe(401);
   const s = await status(handle);
   expect(s.decision).toBeUndefined();
@@ -130,7 +156,14 @@ test('forged and stale requests are refused before anything happens', async () =
 test("Slack's documented example request, signed by Slack itself, passes the route's check; one changed byte does not", async () => {
   const { secret, timestamp, body, signature } = SLACK_DOCUMENTED_EXAMPLE;
   // The API's clock at the moment Slack sent the example, so that only the signature is judged.
-  const then = buildApp({ client, plans: new Map(), credentials: Credentials.fromTokens([]), taskQueue: worker.taskQueue, slackSigningSecret: secret, now: () => Number(timestamp) * 1000 });
+  const then = buildApp({
+    client,
+    plans: new Map(),
+    credentials: Credentials.fromTokens([]),
+    taskQueue: worker.taskQueue,
+    slackSigningSecret: secret,
+    now: () => Number(timestamp) * 1000,
+  });
   const post = (payload: string) =>
     then.inject({
       method: 'POST',
@@ -150,7 +183,12 @@ test("Slack's documented example request, signed by Slack itself, passes the rou
 
 test('without a signing secret the API refuses every Slack request', async () => {
   const bare = buildApp({ client, plans: new Map(), credentials: Credentials.fromTokens([]), taskQueue: worker.taskQueue, now: Date.now });
-  const res = await bare.inject({ method: 'POST', url: '/v1/slack/interactions', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'payload=%7B%7D' });
+  const res = await bare.inject({
+    method: 'POST',
+    url: '/v1/slack/interactions',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'payload=%7B%7D',
+  });
   expect(res.statusCode).toBe(503);
   await bare.close();
 });

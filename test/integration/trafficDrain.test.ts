@@ -43,7 +43,9 @@ afterAll(async () => {
 beforeEach(async () => {
   await haproxy?.stop();
   // The canary at full weight: every request goes to the treatment.
-  haproxy = await startHaproxy({ backends: { checkout: { 'control-1': { address: control.address, weight: 0 }, 'treatment-1': { address: treatment.address, weight: 1 } } } });
+  haproxy = await startHaproxy({
+    backends: { checkout: { 'control-1': { address: control.address, weight: 0 }, 'treatment-1': { address: treatment.address, weight: 1 } } },
+  });
   router = new HaproxyRouter({ socket: haproxy.socket, services: { checkout: { backend: 'checkout', pools: POOLS } } });
 });
 
@@ -93,8 +95,14 @@ test('more requests in flight than the plan allows: the drain waits once more, a
   await waitFor(async () => treatment.held === 3 && (await router.activeRequests('checkout')) === 3);
 
   const handle = await startRun(client, worker.taskQueue, drainPlan(flags), 'Outage');
-  const waiting = await eventually(() => status(handle), (s) => events(s).includes('traffic drain waits longer'), 30_000);
-  expect(waiting.timeline.find((e) => e.event === 'traffic drain waits longer')?.detail).toBe(`3 active requests > ${MAX_ACTIVE}; waiting ${EXTRA_WAIT_MS}ms more`);
+  const waiting = await eventually(
+    () => status(handle),
+    (s) => events(s).includes('traffic drain waits longer'),
+    30_000,
+  );
+  expect(waiting.timeline.find((e) => e.event === 'traffic drain waits longer')?.detail).toBe(
+    `3 active requests > ${MAX_ACTIVE}; waiting ${EXTRA_WAIT_MS}ms more`,
+  );
   // New requests already go to control; the flag has not been touched while the drain lasts.
   expect(await tally(haproxy.url, 6)).toEqual({ control: 6 });
   expect((await readFlagFile(flags)).flags.new_checkout?.enabled).toBe(true);

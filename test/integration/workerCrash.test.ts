@@ -147,7 +147,9 @@ function nginxReloads(nginx: NginxServer): number {
 }
 
 function approvalRequests(incidentId: string) {
-  return slack.requests.filter((r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes(incidentId) && JSON.stringify(r.body).includes('rollback_approve'));
+  return slack.requests.filter(
+    (r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes(incidentId) && JSON.stringify(r.body).includes('rollback_approve'),
+  );
 }
 
 interface Row {
@@ -182,10 +184,20 @@ const ROWS: Row[] = [
     meanwhile: (handle) => handle.signal(approveSignal, { by: APPROVER, reason: 'approved during the outage' }),
   },
   { what: 'drain', stage: Stage.Drain, durations: { drain: HELD }, killWhen: (s) => s.stage === Stage.Drain && stepDone(s, 'traffic.shift') },
-  { what: 'roll back, between steps', stage: Stage.RollBack, durations: { wait: HELD }, killWhen: (s) => s.stage === Stage.RollBack && stepDone(s, 'command.run') },
+  {
+    what: 'roll back, between steps',
+    stage: Stage.RollBack,
+    durations: { wait: HELD },
+    killWhen: (s) => s.stage === Stage.RollBack && stepDone(s, 'command.run'),
+  },
   { what: 'verify, settling', stage: Stage.Verify, durations: { settle: HELD }, killWhen: (s) => s.stage === Stage.Verify },
   // A slow service: the health check is in flight when the worker dies; the lost probe is made again.
-  { what: 'verify, health check in flight', stage: Stage.Verify, durations: { healthDelay: 3000 }, killWhen: (s, checks) => s.stage === Stage.Verify && checks > 0 },
+  {
+    what: 'verify, health check in flight',
+    stage: Stage.Verify,
+    durations: { healthDelay: 3000 },
+    killWhen: (s, checks) => s.stage === Stage.Verify && checks > 0,
+  },
   // Both tries of the probe die with their workers: an attempt that could not check, then the plan's next attempt.
   {
     what: 'verify, health check in flight on two workers in turn',
@@ -233,7 +245,11 @@ test.concurrent.each(ROWS)('worker SIGKILL in $what: the run completes on a new 
     handle = await startRun(client, taskQueue, plan, 'ErrorRateHigh');
     for (let k = 1; k <= (row.kills ?? 1); k++) {
       const doomed = spawnWorker();
-      const seen = await eventually(() => status(handle), (s) => killWhen(s, health.requests(taskQueue), k), 60_000);
+      const seen = await eventually(
+        () => status(handle),
+        (s) => killWhen(s, health.requests(taskQueue), k),
+        60_000,
+      );
       await kill(doomed);
       expect(seen.stage).toBe(row.stage);
     }
@@ -242,7 +258,11 @@ test.concurrent.each(ROWS)('worker SIGKILL in $what: the run completes on a new 
     const doomed = spawnWorker();
     let said = '';
     doomed.stdout?.on('data', (chunk: Buffer) => (said += chunk.toString()));
-    await eventually(async () => said, (out) => out.includes('polling'), 60_000);
+    await eventually(
+      async () => said,
+      (out) => out.includes('polling'),
+      60_000,
+    );
     handle = await startRun(client, taskQueue, plan, 'ErrorRateHigh');
     await kill(doomed);
   }
@@ -291,7 +311,11 @@ test.concurrent.each(ROWS)('worker SIGKILL in $what: the run completes on a new 
   if (row.stage === Stage.Decide) expect(result.decision).toMatchObject({ action: 'rollback', by: APPROVER });
   // Checks as often as the plan says (once in verify, once per monitoring cycle); a lost probe says so.
   const lost = row.lostChecks ?? 0;
-  expect(record.checks.map((c) => `${c.check} ${c.ok ? 'passed' : 'failed'} after ${c.attempts.length}`)).toEqual([`health passed after ${lost + 1}`, 'health passed after 1', 'health passed after 1']);
+  expect(record.checks.map((c) => `${c.check} ${c.ok ? 'passed' : 'failed'} after ${c.attempts.length}`)).toEqual([
+    `health passed after ${lost + 1}`,
+    'health passed after 1',
+    'health passed after 1',
+  ]);
   for (const attempt of record.checks[0]!.attempts.slice(0, lost)) expect(attempt.error).toMatch(/^could not check: /);
   expect(events(result).filter((e) => e.startsWith('monitoring cycle'))).toEqual(['monitoring cycle 1/2 clean', 'monitoring cycle 2/2 clean']);
   await nginx.stop();
@@ -334,7 +358,11 @@ notifications: { templates: {} }
   workers.push(first);
   const handle = await startRun(client, taskQueue, plan, 'Outage');
   // The deploy has started and not finished: the worker dies in the middle of it.
-  await eventually(async () => lines(), (l) => l.length === 1, 60_000);
+  await eventually(
+    async () => lines(),
+    (l) => l.length === 1,
+    60_000,
+  );
   const gone = exited(first);
   first.kill('SIGKILL');
   expect(await gone).toBe('SIGKILL');

@@ -107,15 +107,24 @@ export class PostgresDatabase implements Database {
     const env = { ...process.env, ...libpqEnv(this.url()) };
     const result =
       chosen.format === 'plain'
-        ? await execTool(bin('psql'), ['--no-psqlrc', '--quiet', '--set', 'ON_ERROR_STOP=1', '--single-transaction', '--file', file], { env, timeoutMs: 30 * 60_000 })
-        : await execTool(bin('pg_restore'), ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--dbname', env.PGDATABASE ?? 'postgres', file], {
+        ? await execTool(bin('psql'), ['--no-psqlrc', '--quiet', '--set', 'ON_ERROR_STOP=1', '--single-transaction', '--file', file], {
             env,
             timeoutMs: 30 * 60_000,
-          });
+          })
+        : await execTool(
+            bin('pg_restore'),
+            ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--dbname', env.PGDATABASE ?? 'postgres', file],
+            {
+              env,
+              timeoutMs: 30 * 60_000,
+            },
+          );
     const ok = result.exitCode === 0;
     return {
       ok,
-      summary: ok ? `database restored from backup ${chosen.name}` : `restore from backup ${chosen.name} failed (exit ${result.exitCode}); the single transaction left the database unchanged`,
+      summary: ok
+        ? `database restored from backup ${chosen.name}`
+        : `restore from backup ${chosen.name} failed (exit ${result.exitCode}); the single transaction left the database unchanged`,
       command: result.command,
       exitCode: result.exitCode,
       output: result.output,
@@ -180,7 +189,14 @@ export class PostgresDatabase implements Database {
         .filter((f) => extname(f) in DUMP_FORMATS)
         .map(async (file) => {
           const info = await stat(join(dir, file));
-          return { name: file.slice(0, -extname(file).length), file, format: DUMP_FORMATS[extname(file)]!, modifiedAt: info.mtime.toISOString(), mtimeMs: info.mtimeMs, isFile: info.isFile() };
+          return {
+            name: file.slice(0, -extname(file).length),
+            file,
+            format: DUMP_FORMATS[extname(file)]!,
+            modifiedAt: info.mtime.toISOString(),
+            mtimeMs: info.mtimeMs,
+            isFile: info.isFile(),
+          };
         }),
     );
     return found
@@ -220,7 +236,8 @@ export function libpqEnv(url: string): Record<string, string> {
   } catch {
     throw new RefusedError(VENDOR, 'the database URL is not a valid postgres:// URL');
   }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') throw new RefusedError(VENDOR, `the database URL must start with postgres://, not ${parsed.protocol}//`);
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')
+    throw new RefusedError(VENDOR, `the database URL must start with postgres://, not ${parsed.protocol}//`);
   const env: Record<string, string> = {};
   const host = parsed.searchParams.get('host') ?? parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   if (host) env.PGHOST = host;

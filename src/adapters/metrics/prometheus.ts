@@ -47,9 +47,11 @@ export class PrometheusMetrics implements MetricSource {
       throw new UnavailableError(VENDOR, `${this.endpoint}: ${describeNetworkFailure(error)}`, undefined, { cause: error });
     }
     const body = parse(text);
-    if (status === 400 || status === 422) throw new RejectedError(VENDOR, status, `${body.errorType ?? 'bad_data'}: ${body.error ?? text.slice(0, 200)} (query: ${query})`);
+    if (status === 400 || status === 422)
+      throw new RejectedError(VENDOR, status, `${body.errorType ?? 'bad_data'}: ${body.error ?? text.slice(0, 200)} (query: ${query})`);
     if (status >= 500 || status === 429) throw new UnavailableError(VENDOR, body.error ?? text.slice(0, 200), status);
-    if (status !== 200 || body.status !== 'success' || !body.data) throw new UnavailableError(VENDOR, `unexpected answer (HTTP ${status}): ${text.slice(0, 200)}`, status);
+    if (status !== 200 || body.status !== 'success' || !body.data)
+      throw new UnavailableError(VENDOR, `unexpected answer (HTTP ${status}): ${text.slice(0, 200)}`, status);
     return sample(query, body.data.resultType, body.data.result);
   }
 }
@@ -82,5 +84,9 @@ function sample(query: string, resultType: string | undefined, result: unknown):
   }
   if (resultType === 'scalar' && Array.isArray(result)) return { value: number(result[1]), at: at(result[0]), query };
   // A range vector (`x[5m]`) or a string has no single value to compare with a threshold.
-  throw new RejectedError(VENDOR, 200, `query returns a ${resultType ?? 'unknown'} result, not a number; wrap a range in a function such as rate() (query: ${query})`);
+  throw new RejectedError(
+    VENDOR,
+    200,
+    `query returns a ${resultType ?? 'unknown'} result, not a number; wrap a range in a function such as rate() (query: ${query})`,
+  );
 }

@@ -37,7 +37,8 @@ export class HaproxyRouter implements TrafficRouter {
     const previous = toPercent(this.poolWeights(service, servers));
     const next = splitPercent(previous, pool, percent);
     const weights = serverWeights(svc.pools, next);
-    if (![...weights.values()].some((w) => w > 0)) throw new RefusedError(VENDOR, `${service}: ${percent} % to ${pool} leaves no server taking traffic in backend ${svc.backend}`);
+    if (![...weights.values()].some((w) => w > 0))
+      throw new RefusedError(VENDOR, `${service}: ${percent} % to ${pool} leaves no server taking traffic in backend ${svc.backend}`);
 
     // Raise the receiving servers first, then lower the others: never a moment with none up.
     const order = [...weights.entries()].sort(([, a], [, b]) => b - a);
@@ -79,8 +80,15 @@ export class HaproxyRouter implements TrafficRouter {
   async readBack(service: string): Promise<TrafficState> {
     const servers = await this.servers(service);
     const members = new Set(Object.values(this.service(service).pools).flat());
-    const idle = Object.fromEntries(servers.filter((s) => members.has(s.name) && !takesTraffic(s)).map((s) => [s.name, s.weight === 0 ? `${s.status}, weight 0` : s.status]));
-    return { weights: toPercent(this.poolWeights(service, servers)), source: `HAProxy runtime API (backend ${this.service(service).backend})`, idle, live: true };
+    const idle = Object.fromEntries(
+      servers.filter((s) => members.has(s.name) && !takesTraffic(s)).map((s) => [s.name, s.weight === 0 ? `${s.status}, weight 0` : s.status]),
+    );
+    return {
+      weights: toPercent(this.poolWeights(service, servers)),
+      source: `HAProxy runtime API (backend ${this.service(service).backend})`,
+      idle,
+      live: true,
+    };
   }
 
   /** Sessions currently open to the service's servers (HAProxy's `scur`), all pools together. */
@@ -90,7 +98,8 @@ export class HaproxyRouter implements TrafficRouter {
 
   private service(service: string) {
     const svc = this.config.services[service];
-    if (!svc) throw new RefusedError(VENDOR, `no HAProxy configuration for service ${service} (known: ${Object.keys(this.config.services).join(', ') || 'none'})`);
+    if (!svc)
+      throw new RefusedError(VENDOR, `no HAProxy configuration for service ${service} (known: ${Object.keys(this.config.services).join(', ') || 'none'})`);
     return svc;
   }
 
@@ -135,7 +144,9 @@ export class HaproxyRouter implements TrafficRouter {
       conn.setTimeout(this.config.timeoutMs ?? 5000, () => conn.destroy(new Error('timed out')));
       conn.on('data', (d) => (text += d.toString()));
       conn.on('end', () => done(text));
-      conn.on('error', (error) => fail(new UnavailableError(VENDOR, `runtime API at ${socket}: ${describeNetworkFailure(error)}`, undefined, { cause: error })));
+      conn.on('error', (error) =>
+        fail(new UnavailableError(VENDOR, `runtime API at ${socket}: ${describeNetworkFailure(error)}`, undefined, { cause: error })),
+      );
     });
   }
 }

@@ -96,7 +96,8 @@ export class NginxRouter implements TrafficRouter {
 
   private service(service: string) {
     const svc = this.config.services[service];
-    if (!svc) throw new RefusedError(VENDOR, `no nginx configuration for service ${service} (known: ${Object.keys(this.config.services).join(', ') || 'none'})`);
+    if (!svc)
+      throw new RefusedError(VENDOR, `no nginx configuration for service ${service} (known: ${Object.keys(this.config.services).join(', ') || 'none'})`);
     return svc;
   }
 
@@ -107,7 +108,10 @@ export class NginxRouter implements TrafficRouter {
     for (const [pool, members] of Object.entries(svc.pools)) for (const m of members) poolOf.set(m, pool);
     const unknown = servers.filter((s) => !poolOf.has(s.address)).map((s) => s.address);
     if (unknown.length > 0) {
-      throw new RefusedError(VENDOR, `upstream ${upstreamName(service, svc)} has servers in no pool of the plan: ${unknown.join(', ')}; add them to a pool first`);
+      throw new RefusedError(
+        VENDOR,
+        `upstream ${upstreamName(service, svc)} has servers in no pool of the plan: ${unknown.join(', ')}; add them to a pool first`,
+      );
     }
     const weights: Record<string, number> = Object.fromEntries(Object.keys(svc.pools).map((p) => [p, 0]));
     for (const s of servers) weights[poolOf.get(s.address)!]! += s.weight;
@@ -123,7 +127,8 @@ export class NginxRouter implements TrafficRouter {
     const previous = toPercent(this.poolWeights(service, block ? parseServers(block.body) : []));
     const next = splitPercent(previous, pool, percent);
     const lines = serverLines(svc.pools, next);
-    if (!lines.some((l) => /^\s*server .* weight=\d+;$/.test(l))) throw new RefusedError(VENDOR, `${service}: ${percent} % to ${pool} leaves no server up in upstream ${name}`);
+    if (!lines.some((l) => /^\s*server .* weight=\d+;$/.test(l)))
+      throw new RefusedError(VENDOR, `${service}: ${percent} % to ${pool} leaves no server up in upstream ${name}`);
     const after = replaceBlock(before, name, block, lines);
     const shares = describe(next);
     const details = { upstream: name, file, previous, weights: toPercent(next) };
@@ -134,19 +139,40 @@ export class NginxRouter implements TrafficRouter {
     const test = await execTool(this.binary, ['-t', '-c', this.config.conf]);
     if (test.exitCode !== 0) {
       await atomicWrite(file, before);
-      return { ok: false, summary: `${service}: nginx refused the new upstreams (file restored): ${lastLine(test.output)}`, command: test.command, exitCode: test.exitCode, output: test.output, details };
+      return {
+        ok: false,
+        summary: `${service}: nginx refused the new upstreams (file restored): ${lastLine(test.output)}`,
+        command: test.command,
+        exitCode: test.exitCode,
+        output: test.output,
+        details,
+      };
     }
     const master = await masterPid(this.config.conf);
     const oldWorkers = master === undefined ? new Set<number>() : new Set((await children(master)).keys());
     const reload = await execTool(this.binary, ['-s', 'reload', '-c', this.config.conf]);
     if (reload.exitCode !== 0) {
       await atomicWrite(file, before);
-      return { ok: false, summary: `${service}: nginx reload failed (file restored): ${lastLine(reload.output)}`, command: reload.command, exitCode: reload.exitCode, output: reload.output, details };
+      return {
+        ok: false,
+        summary: `${service}: nginx reload failed (file restored): ${lastLine(reload.output)}`,
+        command: reload.command,
+        exitCode: reload.exitCode,
+        output: reload.output,
+        details,
+      };
     }
     const confirmed = master === undefined ? undefined : await reloaded(master, oldWorkers, this.config.reloadTimeoutMs ?? 10_000);
     if (confirmed === false) {
       await atomicWrite(file, before);
-      return { ok: false, summary: `${service}: nginx did not start workers with the new upstreams (file restored; see nginx's error log)`, command: reload.command, exitCode: reload.exitCode, output: reload.output, details };
+      return {
+        ok: false,
+        summary: `${service}: nginx did not start workers with the new upstreams (file restored; see nginx's error log)`,
+        command: reload.command,
+        exitCode: reload.exitCode,
+        output: reload.output,
+        details,
+      };
     }
     return {
       ok: true,
@@ -259,7 +285,8 @@ function gcd(a: number, b: number): number {
 /** Replaces the block's server lines (and our pool comments), keeping its other directives. */
 function replaceBlock(text: string, name: string, block: Block | undefined, lines: string[]): string {
   if (!block) {
-    const header = text === '' ? '# Upstreams managed by rollback-orchestrator (NginxRouter): traffic shifts rewrite the server lines.\n' : text.endsWith('\n') ? '' : '\n';
+    const header =
+      text === '' ? '# Upstreams managed by rollback-orchestrator (NginxRouter): traffic shifts rewrite the server lines.\n' : text.endsWith('\n') ? '' : '\n';
     return `${text}${header}upstream ${name} {\n${lines.join('\n')}\n}\n`;
   }
   const kept = block.body.split('\n').filter((l) => !/^\s*server\s/.test(l) && !/^\s*# pool /.test(l) && l.trim() !== '');

@@ -84,7 +84,11 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         incidents: accepted,
         // `error` and `issues` as in every other refusal; `refused` groups the issues by alert.
         ...(refused.length
-          ? { error: `${refused.length} of ${payload.alerts.length} alerts refused${accepted.length ? '; the others were accepted' : ''}`, issues: refused.flatMap((r) => r.issues), refused }
+          ? {
+              error: `${refused.length} of ${payload.alerts.length} alerts refused${accepted.length ? '; the others were accepted' : ''}`,
+              issues: refused.flatMap((r) => r.issues),
+              refused,
+            }
           : {}),
         ...(truncated > 0 ? { warning: `Alertmanager left out ${truncated} alerts of this group (max_alerts): they were not received` } : {}),
       });

@@ -13,7 +13,10 @@ const DecisionBody = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   reason: z.string().min(1, 'say why').max(2000),
   /** Optional, and only ever the token's own person: older clients sent it. */
-  by: z.string().regex(/^[UW][A-Z0-9]+$/, 'by must be a Slack user id (e.g. U012ABCDEF)').optional(),
+  by: z
+    .string()
+    .regex(/^[UW][A-Z0-9]+$/, 'by must be a Slack user id (e.g. U012ABCDEF)')
+    .optional(),
 });
 
 const DecisionCounted = z.object({ incidentId: z.string(), decision: DecisionBody.shape.decision, by: z.string() });

@@ -27,10 +27,8 @@ export function incidentRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   const { client } = deps;
 
   return async (app) => {
-    app.get(
-      '/incidents/:id',
-      { schema: { params: IncidentParams, response: { 200: IncidentStatusBody, ...refusals(400, 404, 503) } } },
-      async (request) => incidentStatus(client, request.params.id),
+    app.get('/incidents/:id', { schema: { params: IncidentParams, response: { 200: IncidentStatusBody, ...refusals(400, 404, 503) } } }, async (request) =>
+      incidentStatus(client, request.params.id),
     );
   };
 }

@@ -54,10 +54,8 @@ export function reportRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       },
     );
 
-    app.get(
-      '/freeze',
-      { schema: { querystring: FreezeQuery, response: { 200: FreezeAnswer, ...refusals(400, 503) } } },
-      async (request) => freezeStatus(client, deps.plans, request.query.service),
+    app.get('/freeze', { schema: { querystring: FreezeQuery, response: { 200: FreezeAnswer, ...refusals(400, 503) } } }, async (request) =>
+      freezeStatus(client, deps.plans, request.query.service),
     );
   };
 }

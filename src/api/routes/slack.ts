@@ -19,9 +19,7 @@ const BlockActionsPayload = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
   response_url: z.url().optional(),
-  actions: z
-    .array(z.object({ action_id: z.string(), value: z.string().optional() }))
-    .min(1),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
 });
 
 const NOT_JSON = Symbol('not JSON');

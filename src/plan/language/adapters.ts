@@ -26,7 +26,8 @@ function pools<T extends z.ZodType<string>>(member: T) {
       for (const [pool, members] of Object.entries(p)) {
         for (const m of members as string[]) {
           const other = owner.get(m);
-          if (other !== undefined && other !== pool) ctx.addIssue({ code: 'custom', path: [pool], message: `"${m}" is in pools "${other}" and "${pool}"; a member belongs to one pool` });
+          if (other !== undefined && other !== pool)
+            ctx.addIssue({ code: 'custom', path: [pool], message: `"${m}" is in pools "${other}" and "${pool}"; a member belongs to one pool` });
           owner.set(m, pool);
         }
       }
@@ -88,7 +89,10 @@ export const DatabaseAdapterSchema = z.strictObject({
   migrations: z
     .strictObject({
       /** Table with one row per applied migration, column `version`. */
-      table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'a table name, optionally schema-qualified').default('schema_migrations'),
+      table: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'a table name, optionally schema-qualified')
+        .default('schema_migrations'),
       /** Folder with `<version>.down.sql` files. */
       dir: z.string().min(1),
     })

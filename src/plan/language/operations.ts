@@ -28,15 +28,7 @@ export const FreezeSchema = z.strictObject({
 });
 
 /** Evidence the engine gathers by itself; "manual" items are confirmed by a person. */
-export const EVIDENCE_SOURCES = [
-  'timestamps',
-  'trigger-snapshots',
-  'commands',
-  'check-results',
-  'follow-ups',
-  'decisions',
-  'manual',
-] as const;
+export const EVIDENCE_SOURCES = ['timestamps', 'trigger-snapshots', 'commands', 'check-results', 'follow-ups', 'decisions', 'manual'] as const;
 
 export const DrillSchema = z.strictObject({
   name: Slug,
@@ -49,9 +41,7 @@ export const DrillSchema = z.strictObject({
   mode: z.enum(['live', 'dry-run']).default('live'),
   /** Practice these levels. */
   levels: z.array(z.union([Slug, z.number().int().min(1).max(5)])).default([]),
-  evidence: z
-    .array(z.strictObject({ id: Slug, text: z.string().min(1), collect: z.enum(EVIDENCE_SOURCES) }))
-    .default([]),
+  evidence: z.array(z.strictObject({ id: Slug, text: z.string().min(1), collect: z.enum(EVIDENCE_SOURCES) })).default([]),
 });
 
 export const REPORT_METRICS = [

@@ -17,9 +17,7 @@ import { TimingSchema } from './timing';
 import { TriggerSchema } from './triggers';
 
 export const AdaptersSchema = z.strictObject({
-  flags: z
-    .strictObject({ type: z.literal('file'), path: z.string().optional() })
-    .default({ type: 'file' }),
+  flags: z.strictObject({ type: z.literal('file'), path: z.string().optional() }).default({ type: 'file' }),
   commands: CommandsAdapterSchema.optional(),
   git: GitAdapterSchema.optional(),
   traffic: TrafficAdapterSchema.optional(),

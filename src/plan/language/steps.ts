@@ -25,8 +25,7 @@ const StepCommon = {
   approval: StepApprovalSchema.optional(),
 };
 
-const step = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
-  z.strictObject({ type: z.literal(type), ...StepCommon, ...shape });
+const step = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.strictObject({ type: z.literal(type), ...StepCommon, ...shape });
 
 /** "last-known-good" means each service's `targets.services[].lastKnownGood.ref`. */
 const Ref = z.string().min(1);

@@ -29,7 +29,9 @@ describe('AlertmanagerAlerts (real Alertmanager)', () => {
 
   it('leaves out resolved and silenced alerts', async () => {
     // Prometheus resolves an alert by sending it again with endsAt in the past.
-    await alertmanager.post([{ labels: { alertname: 'CheckoutLatencyP99', service: 'checkout', severity: 'warning' }, endsAt: new Date(Date.now() - 1000).toISOString() }]);
+    await alertmanager.post([
+      { labels: { alertname: 'CheckoutLatencyP99', service: 'checkout', severity: 'warning' }, endsAt: new Date(Date.now() - 1000).toISOString() },
+    ]);
     const silence = await fetch(`${alertmanager.url}/api/v2/silences`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

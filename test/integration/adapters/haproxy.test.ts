@@ -60,7 +60,10 @@ describe('HaproxyRouter (real HAProxy)', () => {
   });
 
   it('refuses servers and backends HAProxy does not have, before changing anything', async () => {
-    const wrong = new HaproxyRouter({ socket: haproxy.socket, services: { checkout: { backend: 'checkout', pools: { control: ['control-1'], blue: ['blue-1'] } } } });
+    const wrong = new HaproxyRouter({
+      socket: haproxy.socket,
+      services: { checkout: { backend: 'checkout', pools: { control: ['control-1'], blue: ['blue-1'] } } },
+    });
     const refusal = await caught(wrong.shift('checkout', 'blue', 100));
     expect(refusal).toBeInstanceOf(RefusedError);
     expect((refusal as Error).message).toContain('no server blue-1');

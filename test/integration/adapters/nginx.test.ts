@@ -40,7 +40,11 @@ describe('NginxRouter (real nginx)', () => {
 
   it('after shift to control 100 %, every request lands on control', async () => {
     const record = await router.shift('checkout', 'control', 100);
-    expect(record).toMatchObject({ ok: true, exitCode: 0, details: { previous: { control: 0, treatment: 100 }, weights: { control: 100, treatment: 0 }, reloadConfirmed: true } });
+    expect(record).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      details: { previous: { control: 0, treatment: 100 }, weights: { control: 100, treatment: 0 }, reloadConfirmed: true },
+    });
     expect(record.summary).toContain('control 100 %');
     expect(await tally(nginx.url, 20)).toEqual({ control: 20 });
     await expect(router.weights('checkout')).resolves.toEqual({ control: 100, treatment: 0 });

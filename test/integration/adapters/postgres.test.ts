@@ -22,9 +22,12 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
   const backups = () => ({ dir: join(work, 'backups') });
   const db = () => new PostgresDatabase({ url: () => url, migrations: migrations(), backups: backups(), binDir: pg.bin });
 
-  const tables = async () => (await sql.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.t);
+  const tables = async () =>
+    (await sql.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.t);
   const columns = async (table: string) =>
-    (await sql.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [table])).rows.map((r) => r.c);
+    (
+      await sql.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [table])
+    ).rows.map((r) => r.c);
   const versions = async () => (await sql.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
 
   beforeAll(async () => {
@@ -92,7 +95,9 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     expect((missing as Error).message).toContain('005.down.sql');
     expect(await versions()).toEqual(['001', '002', '004', '005']);
     expect(await caught(db().migrateDown('000-typo'))).toBeInstanceOf(RefusedError);
-    await sql.query(`DELETE FROM schema_migrations WHERE version IN ('004', '005'); ALTER TABLE orders DROP COLUMN coupon; DELETE FROM schema_migrations WHERE version = '002'`);
+    await sql.query(
+      `DELETE FROM schema_migrations WHERE version IN ('004', '005'); ALTER TABLE orders DROP COLUMN coupon; DELETE FROM schema_migrations WHERE version = '002'`,
+    );
   });
 
   it('backups() lists dumps newest first; restore("latest") brings back the dumped rows', async () => {

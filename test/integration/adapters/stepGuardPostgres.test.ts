@@ -35,7 +35,12 @@ describe('PostgresIdempotencyLedger (real PostgreSQL)', () => {
     const claim = await workerA.claim('wf/run-1/L1#1/0', { ...request(1, 'host-a/1'), pinnedRef: 'abc123' });
     expect(claim).toMatchObject({ held: true, entry: { status: 'started', owner: 'host-a/1', attempt: 1, pinnedRef: 'abc123' } });
     expect(await workerA.settle('wf/run-1/L1#1/0', { ...claim.entry, status: 'done', record: { ok: true, summary: 'flag x turned off' } })).toBe(true);
-    expect(await workerB.get('wf/run-1/L1#1/0')).toMatchObject({ status: 'done', owner: 'host-a/1', pinnedRef: 'abc123', record: { summary: 'flag x turned off' } });
+    expect(await workerB.get('wf/run-1/L1#1/0')).toMatchObject({
+      status: 'done',
+      owner: 'host-a/1',
+      pinnedRef: 'abc123',
+      record: { summary: 'flag x turned off' },
+    });
     expect(await workerB.get('wf/run-2/L1#1/0')).toBeUndefined();
   });
 

@@ -183,7 +183,10 @@ beforeAll(async () => {
   nodeExporter = await startMetricsEndpoint(() => 'node_load1 0.2\n');
   prometheus = await startPrometheus([serviceUrl.replace('http://', ''), nodeExporter.address]);
   const metrics = new PrometheusMetrics({ url: prometheus.url });
-  await waitFor(async () => (await metrics.query('count(up == 1)')).value === 2 && (await metrics.query('sum(rate(genesis_requests_total[5m]))')).value !== undefined, 20_000);
+  await waitFor(
+    async () => (await metrics.query('count(up == 1)')).value === 2 && (await metrics.query('sum(rate(genesis_requests_total[5m]))')).value !== undefined,
+    20_000,
+  );
   worker = await startWorker(
     testDeps({
       flagStorePath: await flagFile({}),
@@ -243,7 +246,10 @@ test('error rate 4.2 %: flag and git rollbacks do not restore service, the backu
   expect(levelsRun).toEqual(['flag', 'git', 'backup']);
   expect(rec.steps.filter((s) => !s.ok).map((s) => s.type)).toEqual([]);
   const escalations = rec.timeline.filter((e) => e.event === 'escalating deeper').map((e) => e.detail);
-  expect(escalations).toEqual([expect.stringMatching(/^level flag did not restore service → git/), expect.stringMatching(/^level git did not restore service → backup/)]);
+  expect(escalations).toEqual([
+    expect.stringMatching(/^level flag did not restore service → git/),
+    expect.stringMatching(/^level git did not restore service → backup/),
+  ]);
   const tl = rec.timeline;
   expect(at(tl, 'level flag:')).toBeLessThan(at(tl, 'level git:'));
   expect(at(tl, 'level git:')).toBeLessThan(at(tl, 'level backup:'));
@@ -297,7 +303,10 @@ test('error rate 4.2 %: flag and git rollbacks do not restore service, the backu
 test('security vulnerability: the Tech Lead is asked; the on-call may not approve (refused); the Tech Lead approves and the flag rollback runs', async () => {
   const w = world('good');
   const handle = await startSeedRun(client, worker.taskQueue, w.plan, { service: SERVICE, trigger: 'SecurityVulnerability' });
-  const waiting = await eventually(() => status(handle), (s) => s.pendingApproval !== undefined);
+  const waiting = await eventually(
+    () => status(handle),
+    (s) => s.pendingApproval !== undefined,
+  );
   expect(waiting.pendingApproval).toMatchObject({ roles: ['tech-lead'], people: [TECH_LEAD], default: 'hold' });
 
   const refused = await handle.executeUpdate(decideUpdate, { args: [{ verdict: 'approve', by: ONCALL, reason: 'CVE is public' }] });
@@ -315,7 +324,9 @@ test('security vulnerability: the Tech Lead is asked; the on-call may not approv
   expect(phase4Rollout).toBe(0);
   // Only the flag level was needed: the code was not touched.
   expect(w.repo.head()).toBe(w.phase4);
-  expect(result.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'approve refused', detail: expect.stringContaining(`${ONCALL}: not an approver`) })]));
+  expect(result.timeline).toEqual(
+    expect.arrayContaining([expect.objectContaining({ event: 'approve refused', detail: expect.stringContaining(`${ONCALL}: not an approver`) })]),
+  );
   expect(at(result.timeline, 'approve refused')).toBeLessThan(at(result.timeline, `approve by ${TECH_LEAD}`));
   const rec = await record(handle);
   expect(rec.decisions[0]).toMatchObject({ by: TECH_LEAD });
@@ -330,7 +341,11 @@ test('monitoring after the flag rollback sees a new alert: the incident re-opens
     doc.monitoring.interval = '2s';
   });
   const handle = await startSeedRun(client, worker.taskQueue, w.plan, { service: SERVICE, trigger: 'ErrorRate', value: '1.5%', context: { value: 0.015 } });
-  await eventually(() => status(handle), (s) => s.stage === 'monitor', 30_000);
+  await eventually(
+    () => status(handle),
+    (s) => s.stage === 'monitor',
+    30_000,
+  );
   expect(w.repo.head()).toBe(w.phase4);
   await handle.signal(alertSignal, {
     status: 'firing',

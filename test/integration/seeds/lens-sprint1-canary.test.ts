@@ -170,9 +170,16 @@ beforeAll(async () => {
   prometheus = await startPrometheus([metricsEndpoint.address]);
   // The error-rate query is a rate over counters: it needs two scrapes.
   const metrics = new PrometheusMetrics({ url: prometheus.url });
-  await waitFor(async () => (await metrics.query('sum(rate(lens_requests_errors_total[1m])) / sum(rate(lens_requests_total[1m]))')).value !== undefined, 20_000);
+  await waitFor(
+    async () => (await metrics.query('sum(rate(lens_requests_errors_total[1m])) / sum(rate(lens_requests_total[1m]))')).value !== undefined,
+    20_000,
+  );
   worker = await startWorker(
-    testDeps({ flagStorePath: join(process.env.ROLLBACK_TEST_DIR ?? '/tmp', uniqueName('unused-flags')), slackUrl: slack.url, secrets: { LENS_REDIS_URL: redis.url } }),
+    testDeps({
+      flagStorePath: join(process.env.ROLLBACK_TEST_DIR ?? '/tmp', uniqueName('unused-flags')),
+      slackUrl: slack.url,
+      secrets: { LENS_REDIS_URL: redis.url },
+    }),
   );
 }, 60_000);
 
@@ -195,7 +202,11 @@ function record(handle: WorkflowHandle): Promise<IncidentRecord> {
 
 function slackPosts(incidentId: string, channel?: string) {
   return slack.requests.filter(
-    (r) => r.path === '/api/chat.postMessage' && !r.scriptedFailure && JSON.stringify(r.body).includes(incidentId) === true && (!channel || r.body.channel === channel),
+    (r) =>
+      r.path === '/api/chat.postMessage' &&
+      !r.scriptedFailure &&
+      JSON.stringify(r.body).includes(incidentId) === true &&
+      (!channel || r.body.channel === channel),
   );
 }
 
@@ -217,13 +228,19 @@ test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock
     value: '0.5101',
     context: { phase: '25%', value: 0.5101 },
   });
-  const waiting = await eventually(() => status(handle), (s) => s.pendingApproval !== undefined);
+  const waiting = await eventually(
+    () => status(handle),
+    (s) => s.pendingApproval !== undefined,
+  );
   expect(waiting.stage).toBe('decide');
   expect(waiting.pendingApproval).toMatchObject({ roles: ['qa-dri'], people: [QA_DRI], default: 'rollback' });
   const windowMs = Date.parse(waiting.pendingApproval!.deadline) - Date.parse(waiting.timeline.at(-1)!.at);
   expect(windowMs).toBeLessThanOrEqual(3000);
   // The Slack request names the QA DRI and carries the buttons.
-  const request = await eventually(async () => slackPosts(handle.workflowId, '#sprint-1-channel').find((r) => r.body.blocks), (r) => r !== undefined);
+  const request = await eventually(
+    async () => slackPosts(handle.workflowId, '#sprint-1-channel').find((r) => r.body.blocks),
+    (r) => r !== undefined,
+  );
   expect(JSON.stringify(request!.body.blocks)).toContain(`<@${QA_DRI}>`);
   // Nothing has changed yet.
   expect((await tally(nginx.url, 8)).treatment).toBeGreaterThan(0);
@@ -276,8 +293,22 @@ test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock
   // Stages and milestones: the decide stage lasted the window; traffic reverted before the rest.
   const decide = rec.stages.find((s) => s.stage === 'decide')!;
   expect(decide.durationMs).toBeGreaterThanOrEqual(3000);
-  expect(rec.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['detect', 'decide', 'announce', 'drain', 'roll-back', 'verify', 'validate-slos', 'monitor', 'report', 'done']));
-  expectMilestonesInOrder(rec.milestones, ['detected', 'decided', 'announced', 'drained', 'rolled-back', 'verified', 'validated', 'stabilized', 'notified', 'monitored', 'reported']);
+  expect(rec.stages.map((s) => s.stage)).toEqual(
+    expect.arrayContaining(['detect', 'decide', 'announce', 'drain', 'roll-back', 'verify', 'validate-slos', 'monitor', 'report', 'done']),
+  );
+  expectMilestonesInOrder(rec.milestones, [
+    'detected',
+    'decided',
+    'announced',
+    'drained',
+    'rolled-back',
+    'verified',
+    'validated',
+    'stabilized',
+    'notified',
+    'monitored',
+    'reported',
+  ]);
   expect(Date.parse(rec.milestones.drained!)).toBeLessThanOrEqual(Date.parse(rec.milestones['rolled-back']!));
 
   // Scorecard: nobody decided, the clock's default did, so the run is automated (trigger → traffic reversion < 60 s,
@@ -310,7 +341,12 @@ test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock
 
 test('error rate 5 % at 25 %: the plan rolls back at once without asking; the automated time targets are scored', async () => {
   const { plan } = await world({ '25%': '3s', '50%': '20s' });
-  const handle = await startSeedRun(client, worker.taskQueue, plan, { service: SERVICE, trigger: 'ErrorRateCritical', value: '5%', context: { phase: '25%', value: 0.05 } });
+  const handle = await startSeedRun(client, worker.taskQueue, plan, {
+    service: SERVICE,
+    trigger: 'ErrorRateCritical',
+    value: '5%',
+    context: { phase: '25%', value: 0.05 },
+  });
   const result = await handle.result();
 
   expect(result.outcome).toBe('rolled-back');
@@ -340,15 +376,25 @@ test('error rate 5 % at 25 %: the plan rolls back at once without asking; the au
 
 test('nDCG drops at 50 %: QA DRI + Sprint DRI must both approve; one is not enough, an outsider is refused', async () => {
   const { plan } = await world({ '25%': '3s', '50%': '30s' });
-  const handle = await startSeedRun(client, worker.taskQueue, plan, { service: SERVICE, trigger: 'NdcgRegression', value: '0.51', context: { phase: '50%', value: 0.51 } });
-  const waiting = await eventually(() => status(handle), (s) => s.pendingApproval !== undefined);
+  const handle = await startSeedRun(client, worker.taskQueue, plan, {
+    service: SERVICE,
+    trigger: 'NdcgRegression',
+    value: '0.51',
+    context: { phase: '50%', value: 0.51 },
+  });
+  const waiting = await eventually(
+    () => status(handle),
+    (s) => s.pendingApproval !== undefined,
+  );
   expect(waiting.pendingApproval?.roles).toEqual(['qa-dri', 'sprint-dri']);
 
   await expect(handle.executeUpdate(decideUpdate, { args: [{ verdict: 'approve', by: SPRINT_PM, reason: 'ship it back' }] })).resolves.toMatchObject({
     accepted: false,
     refusal: 'not-an-approver',
   });
-  await expect(handle.executeUpdate(decideUpdate, { args: [{ verdict: 'approve', by: QA_DRI, reason: 'quality regressed' }] })).resolves.toEqual({ accepted: true });
+  await expect(handle.executeUpdate(decideUpdate, { args: [{ verdict: 'approve', by: QA_DRI, reason: 'quality regressed' }] })).resolves.toEqual({
+    accepted: true,
+  });
   // One of two: still asking, nothing rolled back.
   const half = await status(handle);
   expect(half.stage).toBe('decide');

@@ -118,7 +118,12 @@ function monetizationPlan(w: World) {
 }
 
 function deploys(w: World): string[][] {
-  return existsSync(w.deployLog) ? readFileSync(w.deployLog, 'utf8').trim().split('\n').map((l) => l.split(' ')) : [];
+  return existsSync(w.deployLog)
+    ? readFileSync(w.deployLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '))
+    : [];
 }
 
 async function agentWrites(w: World): Promise<boolean | undefined> {
@@ -227,7 +232,10 @@ test('(c) the quarterly drill in staging: a complete §5 evidence checklist', as
     environment: drill.environment,
     context: { migration: 'reversible' },
   });
-  const running = await eventually(() => status(handle), (s) => s.stage !== 'detect');
+  const running = await eventually(
+    () => status(handle),
+    (s) => s.stage !== 'detect',
+  );
   expect(events(running)[0]).toBe('stage: detect');
   const result = await handle.result();
   const record = await handle.query(recordQuery);

@@ -147,7 +147,9 @@ test('error rate > 0.1 %: the kill switch turns ff_reserves_v11 off in the flag 
   expect(byCheck['error-rate-recovered']).toMatchObject({ ok: true, verdict: 'passed' });
   expect(byCheck['latency-recovered']).toMatchObject({ ok: true, verdict: 'passed' });
   // The announcement from the plan's template, and the page resolved.
-  const announced = slack.requests.find((r) => r.path === '/api/chat.postMessage' && String(r.body.text).startsWith('Reserves v1.1 rolled back (ReservesErrorRate'));
+  const announced = slack.requests.find(
+    (r) => r.path === '/api/chat.postMessage' && String(r.body.text).startsWith('Reserves v1.1 rolled back (ReservesErrorRate'),
+  );
   expect(announced?.body.channel).toBe('#reserves-incidents');
   expect(pagerduty.incidents.get(handle.workflowId)).toMatchObject({ status: 'resolved' });
   // §Recovery Time Objectives, as the scorecard reports them.
@@ -159,11 +161,18 @@ test('errors keep coming after the switch and nobody acts: on-call, then team le
   // Prometheus must have scraped the lingering errors, or the first check already sees recovery.
   const metrics = new PrometheusMetrics({ url: prometheus.url });
   await waitFor(async () => ((await metrics.query('reserves_error_rate')).value ?? 0) > 0.001, 15_000);
-  const handle = await startRun(client, worker.taskQueue, reservesPlan({ lead: '2s', manager: '6s' }), 'ReservesErrorRate', { service: 'reserves', value: '0.4%' });
+  const handle = await startRun(client, worker.taskQueue, reservesPlan({ lead: '2s', manager: '6s' }), 'ReservesErrorRate', {
+    service: 'reserves',
+    value: '0.4%',
+  });
   const incidentId = handle.workflowId;
 
   // The on-call first, then the lead; the manager and product owner together, last.
-  await eventually(async () => pagesFor(incidentId), (pages) => pages.length >= 3, 45_000);
+  await eventually(
+    async () => pagesFor(incidentId),
+    (pages) => pages.length >= 3,
+    45_000,
+  );
   expect(pagesFor(incidentId).map((p) => p.people)).toEqual([[ONCALL], [LEAD], [MANAGER, PRODUCT_OWNER]]);
   // The flag went off at once; the error rate is what has not recovered.
   expect((await readFlagFile(reserves.flags)).flags.ff_reserves_v11?.enabled).toBe(false);

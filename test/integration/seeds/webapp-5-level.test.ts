@@ -46,7 +46,10 @@ function webappCheckout(): { repo: TestRepo; stable: string; previous: string; r
   const stable = repo.commit('v1.2.3', { 'config/app.json': '{"cacheTtl": 60, "release": "1.2.3"}\n', 'src/app.js': 'module.exports = "1.2.3";\n' });
   repo.git('tag', 'v1.2.3-stable');
   const previous = repo.commit('v1.3.0', { 'config/app.json': '{"cacheTtl": 60, "release": "1.3.0"}\n', 'src/app.js': 'module.exports = "1.3.0";\n' });
-  const release = repo.commit('v1.4.0: new cache settings', { 'config/app.json': '{"cacheTtl": 0, "release": "1.4.0"}\n', 'src/app.js': 'module.exports = "1.4.0";\n' });
+  const release = repo.commit('v1.4.0: new cache settings', {
+    'config/app.json': '{"cacheTtl": 0, "release": "1.4.0"}\n',
+    'src/app.js': 'module.exports = "1.4.0";\n',
+  });
   return { repo, stable, previous, release, opsLog: `${repo.dir}.ops.log` };
 }
 

@@ -3,15 +3,7 @@
 // 429 when throttled (no Retry-After). It also keeps the incident each dedup key opened, so
 // tests can assert that one run produced exactly one incident.
 import { randomBytes } from 'node:crypto';
-import {
-  createStandInApp,
-  FailureScript,
-  hang,
-  listenOnLoopback,
-  mediaType,
-  type RecordedRequest,
-  type RunningStandIn,
-} from './standIn';
+import { createStandInApp, FailureScript, hang, listenOnLoopback, mediaType, type RecordedRequest, type RunningStandIn } from './standIn';
 
 /** `hang`: the request is read and never answered. */
 export type PagerDutyFailureKind = 'rate_limited' | 'server_error' | 'hang';

@@ -5,15 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { validateBlocks } from './slackBlockKit';
-import {
-  createStandInApp,
-  FailureScript,
-  hang,
-  listenOnLoopback,
-  mediaType,
-  type RecordedRequest,
-  type RunningStandIn,
-} from './standIn';
+import { createStandInApp, FailureScript, hang, listenOnLoopback, mediaType, type RecordedRequest, type RunningStandIn } from './standIn';
 
 /** `hang`: the request is read and never answered, as when Slack's edge stalls. */
 export type SlackFailureKind = 'ratelimited' | 'invalid_auth' | 'server_error' | 'hang';

@@ -21,7 +21,13 @@ export async function startAlertmanager(binary = '/usr/bin/prometheus-alertmanag
   const port = await freePort();
   const config = join(dir, 'alertmanager.yml');
   writeFileSync(config, `route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n`);
-  const args = [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'];
+  const args = [
+    `--config.file=${config}`,
+    `--storage.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--cluster.listen-address=',
+    '--log.level=warn',
+  ];
   const proc = spawnServer({ name: 'alertmanager', command: binary, args, dir, stopSignal: 'SIGTERM' });
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(proc, 'alertmanager', () => httpOk(`${url}/-/ready`));

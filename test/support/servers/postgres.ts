@@ -40,7 +40,22 @@ export async function startPostgres(): Promise<PostgresServer> {
     cwd: dir,
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
   });
-  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'];
+  const args = [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'fsync=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'synchronous_commit=off',
+  ];
   // SIGINT is PostgreSQL's "fast" shutdown: rolls back sessions and exits in well under a second.
   const proc = spawnServer({ name: 'postgres', command: join(PG_BIN, 'postgres'), args, dir, stopSignal: 'SIGINT', ...(user ? { user } : {}) });
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;

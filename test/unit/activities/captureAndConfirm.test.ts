@@ -100,7 +100,12 @@ describe('confirmTargets', () => {
     });
     expect(await world.activities.confirmTargets({ services, adapters: world.adapters(), confirm })).toEqual([
       { service: 'auth', ref: 'auth-2025.10.1', exists: true, detail: 'confirmed (exit 0)' },
-      { service: 'transactions', ref: 'transactions-2025.10.1', exists: false, detail: 'transactions: image for transactions-2025.10.1 not in registry (transactions)' },
+      {
+        service: 'transactions',
+        ref: 'transactions-2025.10.1',
+        exists: false,
+        detail: 'transactions: image for transactions-2025.10.1 not in registry (transactions)',
+      },
     ]);
   });
 

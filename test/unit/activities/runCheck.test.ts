@@ -96,7 +96,10 @@ describe('metric checks', () => {
   test('metrics unreachable is an error, not a failure', async () => {
     const world = await stepWorld({ infra: { metrics: fakeMetrics({ [P95]: new UnavailableError('prometheus', 'ECONNREFUSED 127.0.0.1:9090') }) } });
     const outcome = await world.activities.runCheck(check(world, 'p95-restored', p95Check));
-    expect(outcome).toMatchObject({ verdict: 'error', record: { ok: false, summary: 'p95-restored could not be checked: prometheus: unavailable: ECONNREFUSED 127.0.0.1:9090' } });
+    expect(outcome).toMatchObject({
+      verdict: 'error',
+      record: { ok: false, summary: 'p95-restored could not be checked: prometheus: unavailable: ECONNREFUSED 127.0.0.1:9090' },
+    });
     expect(outcome.value).toBeUndefined();
   });
 

@@ -24,7 +24,11 @@ describe('steps with a command', () => {
     const world = await stepWorld();
     const record = await world.activities.runStep(
       input(world, {
-        step: step({ type: 'deploy.run', services: ['auth'], command: 'echo "$ROLLBACK_INCIDENT_ID $ROLLBACK_STEP_KEY $ROLLBACK_SERVICE $ROLLBACK_ENVIRONMENT $ROLLBACK_REF"' }),
+        step: step({
+          type: 'deploy.run',
+          services: ['auth'],
+          command: 'echo "$ROLLBACK_INCIDENT_ID $ROLLBACK_STEP_KEY $ROLLBACK_SERVICE $ROLLBACK_ENVIRONMENT $ROLLBACK_REF"',
+        }),
         stepKey: 'levels/app/0/auth',
         service: 'auth',
         lastKnownGood: { auth: 'auth-2025.10.1', web: 'web-2025.10.1' },
@@ -33,7 +37,7 @@ describe('steps with a command', () => {
     expect(record).toMatchObject({ ok: true, exitCode: 0, output: 'inc-7 levels/app/0/auth auth production auth-2025.10.1\n' });
   });
 
-  test('a typed step with a command runs the command, not the adapter (the runbook\'s own world)', async () => {
+  test("a typed step with a command runs the command, not the adapter (the runbook's own world)", async () => {
     const world = await stepWorld({ flags: { phase_4_deployment: true } });
     const record = await world.activities.runStep(
       input(world, { step: step({ type: 'flag.disable', flag: 'phase_4_deployment', command: 'echo posted to the flag API' }) }),
@@ -60,11 +64,15 @@ describe('steps with a command', () => {
     expect(record.details).toMatchObject({ timedOut: true, timeoutMs: 200 });
   });
 
-  test('secret values are masked in the record (worker secrets and the plan\'s secretEnv)', async () => {
-    const world = await stepWorld({ deps: { secretNames: ['SLACK_WEBHOOK_URL'], env: { SLACK_WEBHOOK_URL: 'https://hooks.example/T0/B0/xyz', PD_KEY: 'pd-key-123456' } } });
+  test("secret values are masked in the record (worker secrets and the plan's secretEnv)", async () => {
+    const world = await stepWorld({
+      deps: { secretNames: ['SLACK_WEBHOOK_URL'], env: { SLACK_WEBHOOK_URL: 'https://hooks.example/T0/B0/xyz', PD_KEY: 'pd-key-123456' } },
+    });
     const record = await world.activities.runStep(
       input(world, {
-        adapters: world.adapters({ commands: { cwd: world.dir, env: { HOOK: 'https://hooks.example/T0/B0/xyz', PD: 'pd-key-123456' }, secretEnv: ['PD_KEY'] } }),
+        adapters: world.adapters({
+          commands: { cwd: world.dir, env: { HOOK: 'https://hooks.example/T0/B0/xyz', PD: 'pd-key-123456' }, secretEnv: ['PD_KEY'] },
+        }),
         step: step({ type: 'command.run', command: 'echo "$HOOK and $PD"' }),
       }),
     );
@@ -176,7 +184,12 @@ describe('steps without a command: the adapter for the type', () => {
     expect(off).toEqual({
       ok: true,
       summary: 'flag phase_4_deployment turned off',
-      details: { flag: 'phase_4_deployment', changed: true, previous: true, readBack: { flag: 'phase_4_deployment', enabled: false, store: `the flag file ${world.flagPath}` } },
+      details: {
+        flag: 'phase_4_deployment',
+        changed: true,
+        previous: true,
+        readBack: { flag: 'phase_4_deployment', enabled: false, store: `the flag file ${world.flagPath}` },
+      },
     });
     const again = await world.activities.runStep(input(world, { step: step({ type: 'flag.disable', flag: 'phase_4_deployment' }), stepKey: 'other' }));
     expect(again.summary).toBe('flag phase_4_deployment was already off');
@@ -188,10 +201,13 @@ describe('steps without a command: the adapter for the type', () => {
 
   test('an unknown flag is refused without retries', async () => {
     const world = await stepWorld({ flags: { a: true } });
-    expect(await caught(world.activities.runStep(input(world, { step: step({ type: 'flag.disable', flag: 'b' }) })))).toMatchObject({ type: 'UnknownFlag', nonRetryable: true });
+    expect(await caught(world.activities.runStep(input(world, { step: step({ type: 'flag.disable', flag: 'b' }) })))).toMatchObject({
+      type: 'UnknownFlag',
+      nonRetryable: true,
+    });
   });
 
-  test('git.checkout of a tag and config.revert of one path act on the plan\'s repository', async () => {
+  test("git.checkout of a tag and config.revert of one path act on the plan's repository", async () => {
     const repo = createRepo();
     const v1 = repo.commit('v1', { 'app.txt': 'v1\n', 'config/app.json': '{"pool":10}\n' });
     repo.git('tag', 'v1.2.3-stable');
@@ -200,13 +216,20 @@ describe('steps without a command: the adapter for the type', () => {
     const adapters = world.adapters({ git: { repo: repo.dir } });
 
     const revert = await world.activities.runStep(
-      input(world, { adapters, step: step({ type: 'config.revert', path: 'config/app.json', ref: 'last-known-good' }), service: 'web', lastKnownGood: { web: 'v1.2.3-stable' } }),
+      input(world, {
+        adapters,
+        step: step({ type: 'config.revert', path: 'config/app.json', ref: 'last-known-good' }),
+        service: 'web',
+        lastKnownGood: { web: 'v1.2.3-stable' },
+      }),
     );
     expect(revert).toMatchObject({ ok: true, command: 'git checkout v1.2.3-stable -- config/app.json' });
     expect(readFileSync(join(repo.dir, 'config/app.json'), 'utf8')).toBe('{"pool":10}\n');
     expect(readFileSync(join(repo.dir, 'app.txt'), 'utf8')).toBe('v2\n');
 
-    const checkout = await world.activities.runStep(input(world, { adapters, step: step({ type: 'git.checkout', ref: 'v1.2.3-stable' }), stepKey: 'levels/code/0' }));
+    const checkout = await world.activities.runStep(
+      input(world, { adapters, step: step({ type: 'git.checkout', ref: 'v1.2.3-stable' }), stepKey: 'levels/code/0' }),
+    );
     expect(checkout).toMatchObject({ ok: true, details: { commit: v1 } });
     expect(repo.head()).toBe(v1);
   });
@@ -216,7 +239,11 @@ describe('steps without a command: the adapter for the type', () => {
     let weights = { control: 0, treatment: 100 };
     let migrations = ['20240101120000', '20240115090000'];
     const traffic: TrafficRouter = {
-      shift: async (service, pool, percent) => (calls.push(`shift ${service} ${pool} ${percent}`), (weights = { control: 100, treatment: 0 }), recorded('shifted')),
+      shift: async (service, pool, percent) => (
+        calls.push(`shift ${service} ${pool} ${percent}`),
+        (weights = { control: 100, treatment: 0 }),
+        recorded('shifted')
+      ),
       activeRequests: async () => 0,
       weights: async () => weights,
       readBack: async () => ({ weights, source: 'the router' }),
@@ -248,7 +275,7 @@ describe('steps without a command: the adapter for the type', () => {
 });
 
 describe('the record is read back from the target', () => {
-  test('a target that does not take the change fails the step, in the target\'s words', async () => {
+  test("a target that does not take the change fails the step, in the target's words", async () => {
     // A router that accepts the new weights and keeps serving the old ones (the pool's servers are down).
     const traffic: TrafficRouter = {
       shift: async () => recorded('hedging: control 100 %'),
@@ -265,7 +292,7 @@ describe('the record is read back from the target', () => {
     });
   });
 
-  test('git: HEAD after a checkout, and the restored paths\' content after a config revert', async () => {
+  test("git: HEAD after a checkout, and the restored paths' content after a config revert", async () => {
     const repo = createRepo();
     const v1 = repo.commit('v1', { 'app.txt': 'v1\n', 'config/app.json': '{"pool":10}\n' });
     repo.commit('v2', { 'app.txt': 'v2\n', 'config/app.json': '{"pool":0}\n' });
@@ -300,7 +327,10 @@ describe('the guard is per run: the same incident id run again acts again (issue
     await world.activities.runStep(disable);
 
     run.attempt = 2; // the first attempt's result was lost
-    expect(await world.activities.runStep(disable)).toMatchObject({ summary: 'flag new_checkout turned off', details: { replayed: true, readBack: { enabled: false } } });
+    expect(await world.activities.runStep(disable)).toMatchObject({
+      summary: 'flag new_checkout turned off',
+      details: { replayed: true, readBack: { enabled: false } },
+    });
 
     await new FileFlagStore(world.flagPath).enable('new_checkout', 'a saboteur');
     run.attempt = 3;
@@ -308,7 +338,10 @@ describe('the guard is per run: the same incident id run again acts again (issue
     expect(again).toMatchObject({
       ok: true,
       summary: 'flag new_checkout turned off',
-      details: { changed: true, guard: `the guard recorded "flag new_checkout turned off" but the flag file ${world.flagPath} says new_checkout is on: acted again` },
+      details: {
+        changed: true,
+        guard: `the guard recorded "flag new_checkout turned off" but the flag file ${world.flagPath} says new_checkout is on: acted again`,
+      },
     });
     expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.enabled).toBe(false);
   });
@@ -404,7 +437,9 @@ describe('dry-run: nothing changes anywhere', () => {
     const adapters = world.adapters({ git: { repo: repo.dir } });
     const checkout = await world.activities.runStep(input(world, { adapters, dryRun: true, step: step({ type: 'git.checkout', ref: 'HEAD~1' }) }));
     expect(checkout).toMatchObject({ dryRun: true, summary: 'would check out HEAD~1' });
-    const shift = await world.activities.runStep(input(world, { adapters, dryRun: true, service: 'api', step: step({ type: 'traffic.shift', to: 'baseline' }) }));
+    const shift = await world.activities.runStep(
+      input(world, { adapters, dryRun: true, service: 'api', step: step({ type: 'traffic.shift', to: 'baseline' }) }),
+    );
     expect(shift.summary).toBe('would shift 100% of api traffic to baseline');
     expect(repo.head()).toBe(head);
     expect(shifted).toBe(false);
@@ -429,9 +464,24 @@ describe('refusals: non-retryable InvalidStep', () => {
     ['git.checkout without a repository', { type: 'git.checkout', ref: 'v1' }, 'git.checkout needs adapters.git (or a command)', {}],
     ['config.revert without a repository', { type: 'config.revert', path: 'config/', ref: 'HEAD~1' }, 'config.revert needs adapters.git (or a command)', {}],
     ['wait (a workflow timer)', { type: 'wait', duration: '10s' }, 'wait steps are run by a workflow timer, not by runStep', {}],
-    ['traffic.drain', { type: 'traffic.drain', wait: '30s' }, 'traffic.drain steps are run by workflow timers and the activeRequests activity, not by runStep', {}],
-    ['notify.slack', { type: 'notify.slack', template: 'x', command: 'curl …' }, 'notify.slack steps are run by the workflow notifications, not by runStep', {}],
-    ['last-known-good without one', { type: 'deploy.run', command: 'deploy' }, 'service "web" has no lastKnownGood ref for deploy.run', { service: 'web', lastKnownGood: { api: 'v1' } }],
+    [
+      'traffic.drain',
+      { type: 'traffic.drain', wait: '30s' },
+      'traffic.drain steps are run by workflow timers and the activeRequests activity, not by runStep',
+      {},
+    ],
+    [
+      'notify.slack',
+      { type: 'notify.slack', template: 'x', command: 'curl …' },
+      'notify.slack steps are run by the workflow notifications, not by runStep',
+      {},
+    ],
+    [
+      'last-known-good without one',
+      { type: 'deploy.run', command: 'deploy' },
+      'service "web" has no lastKnownGood ref for deploy.run',
+      { service: 'web', lastKnownGood: { api: 'v1' } },
+    ],
     ['last-known-good without a service', { type: 'git.checkout', ref: 'last-known-good' }, 'git.checkout with ref last-known-good needs a service', {}],
   ];
   test.each(cases)('%s', async (_, fields, message, extra) => {

@@ -12,7 +12,12 @@ describe('command checks', () => {
     ["curl -sf --max-time 2 http://127.0.0.1:9/api/reserves/health | jq -e '.features.reserves_v11 == false'", 7],
   ])('%s is Failed, not passed', async (command, exitCode) => {
     const world = await stepWorld();
-    const outcome = await world.activities.runCheck({ name: 'reserves-features', check: CheckSchema.parse({ type: 'command', command }), dryRun: false, adapters: world.adapters() });
+    const outcome = await world.activities.runCheck({
+      name: 'reserves-features',
+      check: CheckSchema.parse({ type: 'command', command }),
+      dryRun: false,
+      adapters: world.adapters(),
+    });
     expect(outcome.verdict).toBe('failed');
     expect(outcome.record).toMatchObject({ ok: false, exitCode, summary: `reserves-features failed: exit ${exitCode}` });
   });

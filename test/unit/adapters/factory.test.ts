@@ -14,7 +14,12 @@ import { caught } from '../../support/caught';
 
 describe('infraAdapters', () => {
   const plan = AdaptersSchema.parse({
-    traffic: { type: 'nginx', conf: '/etc/nginx/nginx.conf', upstreamFile: '/etc/nginx/conf.d/upstreams.conf', services: { checkout: { pools: { control: ['10.0.0.1:8080'] } } } },
+    traffic: {
+      type: 'nginx',
+      conf: '/etc/nginx/nginx.conf',
+      upstreamFile: '/etc/nginx/conf.d/upstreams.conf',
+      services: { checkout: { pools: { control: ['10.0.0.1:8080'] } } },
+    },
     cache: { type: 'redis', caches: { config: { db: 2 } } },
     database: { type: 'postgres', urlEnv: 'SHOP_DATABASE_URL', backups: { dir: '/var/backups/shop' } },
     metrics: { type: 'prometheus', url: 'http://prometheus:9090' },
@@ -28,7 +33,12 @@ describe('infraAdapters', () => {
     expect(adapters.database).toBeInstanceOf(PostgresDatabase);
     expect(adapters.metrics).toBeInstanceOf(PrometheusMetrics);
     expect(adapters.alerts).toBeInstanceOf(AlertmanagerAlerts);
-    const haproxy = infraAdapters(AdaptersSchema.parse({ traffic: { type: 'haproxy', socket: '/run/haproxy/admin.sock', services: { checkout: { backend: 'checkout', pools: { control: ['c1'] } } } } }), {});
+    const haproxy = infraAdapters(
+      AdaptersSchema.parse({
+        traffic: { type: 'haproxy', socket: '/run/haproxy/admin.sock', services: { checkout: { backend: 'checkout', pools: { control: ['c1'] } } } },
+      }),
+      {},
+    );
     expect(haproxy.traffic).toBeInstanceOf(HaproxyRouter);
     expect(infraAdapters(AdaptersSchema.parse({}), {})).toEqual({});
   });

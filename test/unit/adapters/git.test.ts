@@ -64,7 +64,7 @@ test('checkout with paths restores one path from the ref and leaves HEAD and oth
   expect(readFileSync(join(repo.dir, 'config/app.json'), 'utf8')).toBe('{"pool":20}\n');
 });
 
-test('a missing ref or a blocked checkout is ok false with git\'s message, not a throw', async () => {
+test("a missing ref or a blocked checkout is ok false with git's message, not a throw", async () => {
   const { git, repo, v3 } = threeReleases();
   expect(await git.checkout('v9.9.9')).toMatchObject({ ok: false, summary: `git ref v9.9.9 not found in ${repo.dir}` });
   repo.write('app.txt', 'local edit\n');

@@ -8,7 +8,13 @@ import { startPagerDutyStandIn, type PagerDutyStandIn } from '../../support/cont
 import { startSlackStandIn, type SlackStandIn } from '../../support/contracts/slackServer';
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
-const pager: NotifierTarget = { notifier: 'pagerduty', routingKeyEnv: 'PD_KEY', severity: 'critical', dedupKey: 'rollback-run-1', source: 'rollback-orchestrator/checkout' };
+const pager: NotifierTarget = {
+  notifier: 'pagerduty',
+  routingKeyEnv: 'PD_KEY',
+  severity: 'critical',
+  dedupKey: 'rollback-run-1',
+  source: 'rollback-orchestrator/checkout',
+};
 const channel: NotifierTarget = { notifier: 'slack', channel: '#checkout-incidents' };
 
 let slack: SlackStandIn;
@@ -38,13 +44,26 @@ test("a channel's notices are messages in that channel", async () => {
 
 test("a pager's notices are one incident per run: opened, acknowledged, resolved under the run's key", async () => {
   const notifier = notifierFor(pager, clients());
-  for (const event of ['trigger', 'acknowledge', 'resolve'] as const) await expect(notifier.notify({ event, text: `checkout: ${event}` })).resolves.toEqual({ sent: true });
-  expect(pagerduty.incidents.get('rollback-run-1')).toMatchObject({ status: 'resolved', opened: 1, actions: ['trigger', 'acknowledge', 'resolve'], summary: 'checkout: trigger', severity: 'critical' });
+  for (const event of ['trigger', 'acknowledge', 'resolve'] as const)
+    await expect(notifier.notify({ event, text: `checkout: ${event}` })).resolves.toEqual({ sent: true });
+  expect(pagerduty.incidents.get('rollback-run-1')).toMatchObject({
+    status: 'resolved',
+    opened: 1,
+    actions: ['trigger', 'acknowledge', 'resolve'],
+    summary: 'checkout: trigger',
+    severity: 'critical',
+  });
 });
 
 test('without the credential on the worker a notice is skipped, naming what is missing, and nothing is sent', async () => {
-  await expect(notifierFor(pager, clients({})).notify({ event: 'trigger', text: 'x' })).resolves.toEqual({ sent: false, reason: 'PD_KEY is not set on the worker' });
-  await expect(notifierFor(channel, clients(undefined, false)).notify({ event: 'trigger', text: 'x' })).resolves.toEqual({ sent: false, reason: 'SLACK_BOT_TOKEN is not set on the worker' });
+  await expect(notifierFor(pager, clients({})).notify({ event: 'trigger', text: 'x' })).resolves.toEqual({
+    sent: false,
+    reason: 'PD_KEY is not set on the worker',
+  });
+  await expect(notifierFor(channel, clients(undefined, false)).notify({ event: 'trigger', text: 'x' })).resolves.toEqual({
+    sent: false,
+    reason: 'SLACK_BOT_TOKEN is not set on the worker',
+  });
   expect(pagerduty.requests).toHaveLength(0);
   expect(slack.requests).toHaveLength(0);
 });

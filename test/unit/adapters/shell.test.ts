@@ -52,7 +52,7 @@ test('runs bash -c in the configured cwd with the extra environment, call env ov
 describe('strict mode: set -euo pipefail', () => {
   test.each([
     ['a failing first pipe stage fails the pipe', 'false | cat', 1],
-    ['an unreachable URL piped into jq fails with curl\'s exit code', 'curl -sf --max-time 2 http://127.0.0.1:9/health | jq -e .ok', 7],
+    ["an unreachable URL piped into jq fails with curl's exit code", 'curl -sf --max-time 2 http://127.0.0.1:9/health | jq -e .ok', 7],
     ['a failing command stops a list', 'false; echo "should not run"', 1],
     ['an unset variable fails instead of expanding to nothing', 'echo "dump to $ROLLBACK_TEST_NEVER_SET/dump"', 1],
   ])('%s', async (_, command, exitCode) => {
@@ -73,7 +73,7 @@ describe('strict mode: set -euo pipefail', () => {
 });
 
 describe('where commands run', () => {
-  test('without a cwd: a fresh directory of the runner\'s own, never the process\'s working directory', async () => {
+  test("without a cwd: a fresh directory of the runner's own, never the process's working directory", async () => {
     const runner = new ShellRunner();
     const record = await runner.run('pwd; touch left-behind');
     expect(record.details?.cwd).toBe(runner.cwd);
@@ -85,7 +85,7 @@ describe('where commands run', () => {
     expect((await runner.run('test -f left-behind')).ok).toBe(true);
   });
 
-  test('shellRunnerFor: the plan\'s cwd wins; without one the run\'s directory; in a dry-run none is made', async () => {
+  test("shellRunnerFor: the plan's cwd wins; without one the run's directory; in a dry-run none is made", async () => {
     const planDir = tempDir();
     const state = tempDir();
     const runDir = () => runWorkDir(state, { workflowId: 'rollback-reserves-v11-reserves-ab/c', runId: 'run-1' });
@@ -115,10 +115,9 @@ test('a timeout kills the whole process group: a background sleep 30 does not su
 test('a child that ignores SIGTERM is killed with SIGKILL after the grace period', async () => {
   const dir = tempDir();
   const pidFile = join(dir, 'stubborn.pid');
-  const record = await new ShellRunner({ killGraceMs: 300 }).run(
-    `bash -c 'trap "" TERM; echo $$ > ${pidFile}; while true; do sleep 0.1; done' & wait`,
-    { timeoutMs: 300 },
-  );
+  const record = await new ShellRunner({ killGraceMs: 300 }).run(`bash -c 'trap "" TERM; echo $$ > ${pidFile}; while true; do sleep 0.1; done' & wait`, {
+    timeoutMs: 300,
+  });
   expect(record.details).toMatchObject({ timedOut: true });
   expect(await gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
 });

@@ -1,11 +1,4 @@
-import {
-  APPROVE_ACTION_ID,
-  approvalBlocks,
-  decisionBlocks,
-  decisionText,
-  REJECT_ACTION_ID,
-  type ApprovalRequest,
-} from '../../../src/adapters/slack';
+import { APPROVE_ACTION_ID, approvalBlocks, decisionBlocks, decisionText, REJECT_ACTION_ID, type ApprovalRequest } from '../../../src/adapters/slack';
 import { validateBlocks } from '../../support/contracts/slackBlockKit';
 
 const request: ApprovalRequest = {
@@ -43,7 +36,9 @@ describe('approvalBlocks', () => {
   });
 
   it('mentions the approvers and states the deadline and the default', () => {
-    const context = findBlock(blocks, 'context').elements.map((e: { text: string }) => e.text).join('\n');
+    const context = findBlock(blocks, 'context')
+      .elements.map((e: { text: string }) => e.text)
+      .join('\n');
     expect(context).toContain('<@U01LEAD> <@U02SRE>');
     expect(context).toContain(`<!date^${Date.parse(request.deadline) / 1000}^`);
     expect(context).toContain('|2025-03-01T12:05:00Z>');

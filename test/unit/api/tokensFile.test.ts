@@ -49,18 +49,53 @@ test('the legacy API_TOKEN may post alerts and read, never decide', () => {
 });
 
 const bad: Array<[string, string, Record<string, string>, RegExp]> = [
-  ['a scope that does not exist', `tokens: [{ name: x, scopes: [incidents:approve], tokenEnv: ALERT_TOKEN }]`, { ALERT_TOKEN }, /tokens\[0\]\.scopes\[0\]: .*incidents:decide/],
+  [
+    'a scope that does not exist',
+    `tokens: [{ name: x, scopes: [incidents:approve], tokenEnv: ALERT_TOKEN }]`,
+    { ALERT_TOKEN },
+    /tokens\[0\]\.scopes\[0\]: .*incidents:decide/,
+  ],
   ['no token reference', `tokens: [{ name: x, scopes: [alerts:write] }]`, {}, /tokens\[0\]: give exactly one of tokenEnv, tokenFile, sha256 \(found none\)/],
   ['two token references', `tokens: [{ name: x, scopes: [alerts:write], tokenEnv: A, tokenFile: f }]`, {}, /found tokenEnv, tokenFile/],
   ['the token itself in the file', `tokens: [{ name: x, scopes: [alerts:write], token: ${ALERT_TOKEN} }]`, {}, /tokens\[0\]: Unrecognized key: "token"/],
-  ['a deciding token without a person', `tokens: [{ name: x, scopes: [incidents:decide], tokenEnv: ALERT_TOKEN }]`, { ALERT_TOKEN }, /tokens\[0\]\.person: a token with incidents:decide must name its person/],
-  ['a person that is no Slack user id', `tokens: [{ name: x, person: alice, scopes: [incidents:decide], tokenEnv: ALERT_TOKEN }]`, { ALERT_TOKEN }, /tokens\[0\]\.person: the Slack user id/],
-  ['an unset variable', `tokens: [{ name: x, scopes: [alerts:write], tokenEnv: NOT_SET_ANYWHERE }]`, {}, /tokens\[0\] \(x\): tokenEnv: the variable NOT_SET_ANYWHERE is not set/],
-  ['a short token', `tokens: [{ name: x, scopes: [alerts:write], tokenFile: short }]`, {}, /tokens\[0\] \(x\): tokenFile: .*short is shorter than 16 characters/],
+  [
+    'a deciding token without a person',
+    `tokens: [{ name: x, scopes: [incidents:decide], tokenEnv: ALERT_TOKEN }]`,
+    { ALERT_TOKEN },
+    /tokens\[0\]\.person: a token with incidents:decide must name its person/,
+  ],
+  [
+    'a person that is no Slack user id',
+    `tokens: [{ name: x, person: alice, scopes: [incidents:decide], tokenEnv: ALERT_TOKEN }]`,
+    { ALERT_TOKEN },
+    /tokens\[0\]\.person: the Slack user id/,
+  ],
+  [
+    'an unset variable',
+    `tokens: [{ name: x, scopes: [alerts:write], tokenEnv: NOT_SET_ANYWHERE }]`,
+    {},
+    /tokens\[0\] \(x\): tokenEnv: the variable NOT_SET_ANYWHERE is not set/,
+  ],
+  [
+    'a short token',
+    `tokens: [{ name: x, scopes: [alerts:write], tokenFile: short }]`,
+    {},
+    /tokens\[0\] \(x\): tokenFile: .*short is shorter than 16 characters/,
+  ],
   ['a missing token file', `tokens: [{ name: x, scopes: [alerts:write], tokenFile: nowhere }]`, {}, /tokenFile: cannot read .*nowhere \(ENOENT\)/],
   ['a malformed digest', `tokens: [{ name: x, scopes: [alerts:write], sha256: abc }]`, {}, /tokens\[0\]\.sha256: .*64 hex digits/],
-  ['one token twice', `tokens: [{ name: x, scopes: [alerts:write], tokenEnv: ALERT_TOKEN }, { name: y, scopes: [incidents:read], tokenEnv: ALERT_TOKEN }]`, { ALERT_TOKEN }, /tokens\[1\] \(y\): the same token as tokens\[0\]/],
-  ['one name twice', `tokens: [{ name: x, scopes: [alerts:write], tokenEnv: ALERT_TOKEN }, { name: x, scopes: [incidents:read], tokenFile: reader }]`, { ALERT_TOKEN }, /tokens\[1\] \(x\): the name is already used by tokens\[0\]/],
+  [
+    'one token twice',
+    `tokens: [{ name: x, scopes: [alerts:write], tokenEnv: ALERT_TOKEN }, { name: y, scopes: [incidents:read], tokenEnv: ALERT_TOKEN }]`,
+    { ALERT_TOKEN },
+    /tokens\[1\] \(y\): the same token as tokens\[0\]/,
+  ],
+  [
+    'one name twice',
+    `tokens: [{ name: x, scopes: [alerts:write], tokenEnv: ALERT_TOKEN }, { name: x, scopes: [incidents:read], tokenFile: reader }]`,
+    { ALERT_TOKEN },
+    /tokens\[1\] \(x\): the name is already used by tokens\[0\]/,
+  ],
   ['no tokens', `tokens: []`, {}, /tokens: list at least one token/],
   ['not YAML', `tokens: [`, {}, /not YAML\/JSON/],
 ];

@@ -55,7 +55,7 @@ describe('refused before connecting, with exit 2', () => {
     expect(err).toContain('plan monetization-drill has no drill "monthly"; its drills: quarterly');
   });
 
-  it('a decision without a reason, naming someone with --by, or without the caller\'s token', async () => {
+  it("a decision without a reason, naming someone with --by, or without the caller's token", async () => {
     const noToken = { ...offline, env: { ROLLBACK_API_URL: 'http://127.0.0.1:1' } };
     expect((await run(noToken, 'approve', 'inc-1', '--by', 'U0APPROVER1', '--reason', 'ok')).code).toBe(2);
     expect((await run(noToken, 'reject', 'inc-1')).code).toBe(2);

@@ -53,94 +53,138 @@ describe('rollback plan validate', () => {
 
 describe('rollback plan explain — what each runbook says', () => {
   const cases: [seed: string, plan: string, args: string[], expected: string[]][] = [
-    ['000 §1 Error Rate Threshold', 'reserves-v11', ['--trigger', 'ReservesErrorRate'], [
-      'reserves_error_rate > 0.1%',
-      'roll back now, without asking',
-      'Who may decide: the system alone',
-      '1. flag.disable: ff_reserves_v11',
-      '+5m: team-lead (U0RESTEAMLD) — reviews and confirms rollback (5-15 minutes)',
-      'SLA: detected → verified within 15m',
-    ]],
-    ['000 §Quick Rollback (< 30 seconds)', 'reserves-v11', ['--trigger', 'ManualKillSwitch'], [
-      'Level 1 "feature flag kill switch" (kill-switch), target 30s',
-      '    1. flag.disable: ff_reserves_v11',
-    ]],
-    ['000 §3 Conservation Violations', 'reserves-v11', ['--trigger', 'ConservationViolations'], [
-      'Decision: prepare',
-      'note: investigation required',
-      '1. flag.enable: reserves_v11_shadow_mode',
-    ]],
-    ['001 decision matrix: High | > 50% | > 30 min', 'webapp-5-level', ['--trigger', 'PaymentFailures', '--severity', 'high', '--impact', '60%', '--time-to-fix', '45m'], [
-      'Context: severity=high, impact=60%, timeToFix=45m',
-      'Decision: rollback (table decision-matrix, rule 2',
-      'Level 2 "configuration" (2), target 5m',
-      '$ git checkout HEAD~1 -- config/',
-      'if its checks fail: stop (level 4 is beyond the decided maximum 3)',
-    ]],
-    ['001 §Automatic Rollback', 'webapp-5-level', ['--trigger', 'HealthCheckFailures'], [
-      'check api-health-probe fails > 3 times in a row',
-      'Level 1 "feature flag" (1), target 1m',
-      'if its checks fail → level 2',
-      'Level 2 "configuration" (2), target 5m',
-      'if its checks fail → level 3',
-    ]],
-    ['001 decision matrix: Critical | All users | > 1 hour → Level 3-5, each with its target', 'webapp-5-level', ['--trigger', 'DataIntegrityIssue', '--severity', 'critical', '--impact', '100%', '--time-to-fix', '90m'], [
-      'Level 3 "code" (3), target 15m',
-      'Level 4 "database migrations" (database), target 30m',
-      'Level 4 "database restore from backup" (database-restore), target 30m',
-      'Level 5 "full system" (5), target 1h',
-    ]],
-    ['002 decision matrix: nDCG drop at 25 %', 'lens-sprint1-canary', ['--trigger', 'NdcgRegression', '--phase', '25%'], [
-      'Decision: ask',
-      'ask qa-dri (U0LENSQADRI) to decide within 5m',
-      'if nobody decides in 5m: rollback',
-      '$ traffic-split --treatment 0 --control 100',
-    ]],
-    ['002 decision matrix: gate failure at 50 %', 'lens-sprint1-canary', ['--trigger', 'SuccessGateFailed', '--phase', '50%'], [
-      'roll back now, without asking',
-      'Who may decide: eng-manager (U0LENSEM001) (authority.decide[2])',
-      'manual: decided → drained within 5m (manual)',
-    ]],
-    ['003 §2 rollback immediately, §4.5 irreversible migration', 'monetization-drill', ['--trigger', 'LoginFailing', '--migration', 'irreversible'], [
-      '1. flag.disable — set AGENT_WRITE_ACTIONS_ENABLED=false',
-      'may not run when the migration is irreversible: fix forward instead',
-    ]],
-    ['003 §4.4 backend first, then frontend', 'monetization-drill', ['--trigger', 'DataIntegrityRisk', '--migration', 'reversible'], [
-      'deploy.run: last-known-good — wave 1: auth, partner-registry; wave 2: transactions; wave 3: agent-service, web-portal',
-      '$ python3 tools/release_preflight.py --quick',
-    ]],
-    ['003 §2 persists 5 minutes → prepare', 'monetization-drill', ['--trigger', 'CriticalApi5xx'], [
-      'critical_api_5xx_ratio > 2% for 5m',
-      'Decision: prepare',
-    ]],
-    ['004 decision matrix: P95 latency > 500ms', 'genesis-phase4', ['--trigger', 'P95Latency', '--value', '650ms'], [
-      'Decision: rollback (table metric-bands, rule 9',
-      'if its checks fail → level git',
-      'if its checks fail → level backup',
-      'if its checks fail → level emergency',
-      'needs approval from dba (U0GENDBA001) within 15m; unanswered: hold',
-      'SLA: decided → validated within 15m',
-    ]],
-    ['004 §5 rollback types with their targets; §6.4 emergency recovery pages DevOps and leadership first; §2.4-§2.5 settle and recheck', 'genesis-phase4', ['--trigger', 'P95Latency', '--value', '650ms'], [
-      'Level 1 "feature flag to 0% and traffic drain" (flag), target 2m',
-      'Level 3 "git rollback to the previous commit" (git), target 10m',
-      'Level 3 "restore files from the latest backup" (backup), target 15m',
-      'Level 5 "emergency recovery on a fresh instance" (emergency), target 1h — when all rollback attempts failed, system completely down\n' +
-        '    1. notify.page — immediately page entire DevOps + Leadership team: devops-lead (U0GENDEVOPS), tech-lead (U0GENTECHLD), leadership (U0GENLEAD01, U0GENLEAD02)',
-      'verify after 30s: (on failure wait 60s and check again, 1×)',
-    ]],
-    ['004 §5.4 data corruption: the database restore, its target', 'genesis-phase4', ['--trigger', 'DataCorruption'], [
-      'Level 4 "restore the database from backup" (database), target 30m',
-    ]],
-    ['004 decision matrix: service down 0-1 min', 'genesis-phase4', ['--trigger', 'ServiceDown', '--held-for', '40s'], [
-      'Decision: monitor',
-      'note: attempt restart',
-      '$ docker-compose restart',
-    ]],
-    ['004 §1.1 manual trigger', 'genesis-phase4', ['--trigger', 'SecurityVulnerability'], [
-      'ask tech-lead (U0GENTECHLD) to decide within 10m',
-      'if nobody decides in 10m: hold',
-    ]],
+    [
+      '000 §1 Error Rate Threshold',
+      'reserves-v11',
+      ['--trigger', 'ReservesErrorRate'],
+      [
+        'reserves_error_rate > 0.1%',
+        'roll back now, without asking',
+        'Who may decide: the system alone',
+        '1. flag.disable: ff_reserves_v11',
+        '+5m: team-lead (U0RESTEAMLD) — reviews and confirms rollback (5-15 minutes)',
+        'SLA: detected → verified within 15m',
+      ],
+    ],
+    [
+      '000 §Quick Rollback (< 30 seconds)',
+      'reserves-v11',
+      ['--trigger', 'ManualKillSwitch'],
+      ['Level 1 "feature flag kill switch" (kill-switch), target 30s', '    1. flag.disable: ff_reserves_v11'],
+    ],
+    [
+      '000 §3 Conservation Violations',
+      'reserves-v11',
+      ['--trigger', 'ConservationViolations'],
+      ['Decision: prepare', 'note: investigation required', '1. flag.enable: reserves_v11_shadow_mode'],
+    ],
+    [
+      '001 decision matrix: High | > 50% | > 30 min',
+      'webapp-5-level',
+      ['--trigger', 'PaymentFailures', '--severity', 'high', '--impact', '60%', '--time-to-fix', '45m'],
+      [
+        'Context: severity=high, impact=60%, timeToFix=45m',
+        'Decision: rollback (table decision-matrix, rule 2',
+        'Level 2 "configuration" (2), target 5m',
+        '$ git checkout HEAD~1 -- config/',
+        'if its checks fail: stop (level 4 is beyond the decided maximum 3)',
+      ],
+    ],
+    [
+      '001 §Automatic Rollback',
+      'webapp-5-level',
+      ['--trigger', 'HealthCheckFailures'],
+      [
+        'check api-health-probe fails > 3 times in a row',
+        'Level 1 "feature flag" (1), target 1m',
+        'if its checks fail → level 2',
+        'Level 2 "configuration" (2), target 5m',
+        'if its checks fail → level 3',
+      ],
+    ],
+    [
+      '001 decision matrix: Critical | All users | > 1 hour → Level 3-5, each with its target',
+      'webapp-5-level',
+      ['--trigger', 'DataIntegrityIssue', '--severity', 'critical', '--impact', '100%', '--time-to-fix', '90m'],
+      [
+        'Level 3 "code" (3), target 15m',
+        'Level 4 "database migrations" (database), target 30m',
+        'Level 4 "database restore from backup" (database-restore), target 30m',
+        'Level 5 "full system" (5), target 1h',
+      ],
+    ],
+    [
+      '002 decision matrix: nDCG drop at 25 %',
+      'lens-sprint1-canary',
+      ['--trigger', 'NdcgRegression', '--phase', '25%'],
+      ['Decision: ask', 'ask qa-dri (U0LENSQADRI) to decide within 5m', 'if nobody decides in 5m: rollback', '$ traffic-split --treatment 0 --control 100'],
+    ],
+    [
+      '002 decision matrix: gate failure at 50 %',
+      'lens-sprint1-canary',
+      ['--trigger', 'SuccessGateFailed', '--phase', '50%'],
+      ['roll back now, without asking', 'Who may decide: eng-manager (U0LENSEM001) (authority.decide[2])', 'manual: decided → drained within 5m (manual)'],
+    ],
+    [
+      '003 §2 rollback immediately, §4.5 irreversible migration',
+      'monetization-drill',
+      ['--trigger', 'LoginFailing', '--migration', 'irreversible'],
+      ['1. flag.disable — set AGENT_WRITE_ACTIONS_ENABLED=false', 'may not run when the migration is irreversible: fix forward instead'],
+    ],
+    [
+      '003 §4.4 backend first, then frontend',
+      'monetization-drill',
+      ['--trigger', 'DataIntegrityRisk', '--migration', 'reversible'],
+      [
+        'deploy.run: last-known-good — wave 1: auth, partner-registry; wave 2: transactions; wave 3: agent-service, web-portal',
+        '$ python3 tools/release_preflight.py --quick',
+      ],
+    ],
+    ['003 §2 persists 5 minutes → prepare', 'monetization-drill', ['--trigger', 'CriticalApi5xx'], ['critical_api_5xx_ratio > 2% for 5m', 'Decision: prepare']],
+    [
+      '004 decision matrix: P95 latency > 500ms',
+      'genesis-phase4',
+      ['--trigger', 'P95Latency', '--value', '650ms'],
+      [
+        'Decision: rollback (table metric-bands, rule 9',
+        'if its checks fail → level git',
+        'if its checks fail → level backup',
+        'if its checks fail → level emergency',
+        'needs approval from dba (U0GENDBA001) within 15m; unanswered: hold',
+        'SLA: decided → validated within 15m',
+      ],
+    ],
+    [
+      '004 §5 rollback types with their targets; §6.4 emergency recovery pages DevOps and leadership first; §2.4-§2.5 settle and recheck',
+      'genesis-phase4',
+      ['--trigger', 'P95Latency', '--value', '650ms'],
+      [
+        'Level 1 "feature flag to 0% and traffic drain" (flag), target 2m',
+        'Level 3 "git rollback to the previous commit" (git), target 10m',
+        'Level 3 "restore files from the latest backup" (backup), target 15m',
+        'Level 5 "emergency recovery on a fresh instance" (emergency), target 1h — when all rollback attempts failed, system completely down\n' +
+          '    1. notify.page — immediately page entire DevOps + Leadership team: devops-lead (U0GENDEVOPS), tech-lead (U0GENTECHLD), leadership (U0GENLEAD01, U0GENLEAD02)',
+        'verify after 30s: (on failure wait 60s and check again, 1×)',
+      ],
+    ],
+    [
+      '004 §5.4 data corruption: the database restore, its target',
+      'genesis-phase4',
+      ['--trigger', 'DataCorruption'],
+      ['Level 4 "restore the database from backup" (database), target 30m'],
+    ],
+    [
+      '004 decision matrix: service down 0-1 min',
+      'genesis-phase4',
+      ['--trigger', 'ServiceDown', '--held-for', '40s'],
+      ['Decision: monitor', 'note: attempt restart', '$ docker-compose restart'],
+    ],
+    [
+      '004 §1.1 manual trigger',
+      'genesis-phase4',
+      ['--trigger', 'SecurityVulnerability'],
+      ['ask tech-lead (U0GENTECHLD) to decide within 10m', 'if nobody decides in 10m: hold'],
+    ],
   ];
 
   it.each(cases)('%s (%s)', async (_seed, name, args, expected) => {

@@ -48,7 +48,8 @@ describe('freezeAnswer', () => {
         { incidentId: 'a', plan: 'monetization-drill', stage: 'detect', since: '2025-10-14T10:00:00.000Z' },
         { incidentId: 'b', plan: 'monetization-drill', stage: 'roll-back', since: '2025-10-14T10:05:00.000Z' },
       ],
-      reason: 'deployments of web-portal are frozen while incidents a (plan monetization-drill, stage detect), b (plan monetization-drill, stage roll-back) are open',
+      reason:
+        'deployments of web-portal are frozen while incidents a (plan monetization-drill, stage detect), b (plan monetization-drill, stage roll-back) are open',
     });
   });
 
@@ -64,7 +65,11 @@ describe('openRunsQuery', () => {
       [genesis.name, genesis],
       [narrow.name, narrow],
     ]);
-    expect(openRunsQuery('web-portal', plans)).toBe("ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND (RollbackService = 'web-portal' OR RollbackPlan IN ('monetization-drill'))");
-    expect(openRunsQuery('genesis-orchestration', plans)).toBe("ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND RollbackService = 'genesis-orchestration'");
+    expect(openRunsQuery('web-portal', plans)).toBe(
+      "ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND (RollbackService = 'web-portal' OR RollbackPlan IN ('monetization-drill'))",
+    );
+    expect(openRunsQuery('genesis-orchestration', plans)).toBe(
+      "ExecutionStatus = 'Running' AND RollbackDrill IS NULL AND RollbackService = 'genesis-orchestration'",
+    );
   });
 });

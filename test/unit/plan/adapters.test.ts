@@ -6,7 +6,11 @@ const issues = (input: unknown) => AdaptersSchema.safeParse(input).error?.issues
 describe('adapters (traffic, cache, database, metrics, alerts)', () => {
   it('accepts every block and fills the env-var defaults', () => {
     const parsed = AdaptersSchema.parse({
-      traffic: { type: 'haproxy', socket: '/run/haproxy/admin.sock', services: { checkout: { backend: 'be_checkout', pools: { control: ['c1', 'c2'], treatment: ['t1'] } } } },
+      traffic: {
+        type: 'haproxy',
+        socket: '/run/haproxy/admin.sock',
+        services: { checkout: { backend: 'be_checkout', pools: { control: ['c1', 'c2'], treatment: ['t1'] } } },
+      },
       cache: { type: 'redis', caches: { config: { db: 2 } } },
       database: { type: 'postgres', migrations: { dir: 'db/migrations' }, backups: { dir: '/var/backups/shop' } },
       metrics: { type: 'prometheus', url: 'http://prometheus:9090' },
@@ -22,16 +26,25 @@ describe('adapters (traffic, cache, database, metrics, alerts)', () => {
   });
 
   it('refuses names that would inject into an nginx config or an HAProxy command', () => {
-    expect(issues({ traffic: { type: 'nginx', conf: 'n.conf', upstreamFile: 'u.conf', services: { checkout: { pools: { control: ['10.0.0.1:80; include /etc/passwd'] } } } } })[0]).toContain(
-      'an upstream server is "host:port" or "unix:/path"',
-    );
-    expect(issues({ traffic: { type: 'haproxy', socket: 's', services: { checkout: { backend: 'be\nshutdown sessions', pools: { control: ['c1'] } } } } })[0]).toMatch(/^traffic\.services\.checkout\.backend:/);
+    expect(
+      issues({
+        traffic: {
+          type: 'nginx',
+          conf: 'n.conf',
+          upstreamFile: 'u.conf',
+          services: { checkout: { pools: { control: ['10.0.0.1:80; include /etc/passwd'] } } },
+        },
+      })[0],
+    ).toContain('an upstream server is "host:port" or "unix:/path"');
+    expect(
+      issues({ traffic: { type: 'haproxy', socket: 's', services: { checkout: { backend: 'be\nshutdown sessions', pools: { control: ['c1'] } } } } })[0],
+    ).toMatch(/^traffic\.services\.checkout\.backend:/);
   });
 
   it('refuses a server in two pools', () => {
-    expect(issues({ traffic: { type: 'haproxy', socket: 's', services: { checkout: { backend: 'be', pools: { control: ['c1'], treatment: ['c1'] } } } } })).toEqual([
-      'traffic.services.checkout.pools.treatment: "c1" is in pools "control" and "treatment"; a member belongs to one pool',
-    ]);
+    expect(
+      issues({ traffic: { type: 'haproxy', socket: 's', services: { checkout: { backend: 'be', pools: { control: ['c1'], treatment: ['c1'] } } } } }),
+    ).toEqual(['traffic.services.checkout.pools.treatment: "c1" is in pools "control" and "treatment"; a member belongs to one pool']);
   });
 
   it('takes secrets only as environment-variable names', () => {

@@ -58,7 +58,10 @@ test.each([
 });
 
 test('shell and git syntax in a confirm command are not placeholders', () => {
-  const plan = parsePlan(planWith({ 'targets.confirm': { command: 'git rev-parse "{ref}^{commit}" && test -n "${ROLLBACK_SERVICE}" && { true; }' } }), 'p.yaml');
+  const plan = parsePlan(
+    planWith({ 'targets.confirm': { command: 'git rev-parse "{ref}^{commit}" && test -n "${ROLLBACK_SERVICE}" && { true; }' } }),
+    'p.yaml',
+  );
   expect(plan.targets.confirm?.command).toContain('^{commit}');
 });
 

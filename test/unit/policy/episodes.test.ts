@@ -28,7 +28,9 @@ describe('classifyAlert: Alertmanager re-sends are repeats, new fingerprints and
   test('a resolve finds its exact episode, else the newest one of its fingerprint', () => {
     const episodes = [episode('aa', T1, { incidentId: 'run-1' }), episode('aa', T2, { incidentId: 'run-2' })];
     expect(classifyAlert(episodes, { status: 'resolved', fingerprint: 'aa', startsAt: T1 })).toMatchObject({ episode: { incidentId: 'run-1' } });
-    expect(classifyAlert(episodes, { status: 'resolved', fingerprint: 'aa', startsAt: '2026-11-24T09:00:00Z' })).toMatchObject({ episode: { incidentId: 'run-2' } });
+    expect(classifyAlert(episodes, { status: 'resolved', fingerprint: 'aa', startsAt: '2026-11-24T09:00:00Z' })).toMatchObject({
+      episode: { incidentId: 'run-2' },
+    });
     expect(classifyAlert(episodes, { status: 'resolved', fingerprint: 'zz', startsAt: T1 })).toEqual({ kind: 'resolve' });
   });
 });

@@ -57,7 +57,14 @@ export function genesisRecord(plan: Plan, options: { validatedAt: number }): Inc
     escalations: [{ at: at(720), after: '10m', roles: ['devops-lead', 'tech-lead'], people: ['U0GENDEVOPS', 'U0GENTECHLD'] }],
     // PagerDuty was down for the whole incident; Slack worked.
     notifications: [
-      { what: 'PagerDuty trigger', to: 'pagerduty', status: 'failed', queuedAt: at(120), settledAt: at(420), detail: 'activity ScheduleToClose timeout: pagerduty unavailable: Internal Server Error' },
+      {
+        what: 'PagerDuty trigger',
+        to: 'pagerduty',
+        status: 'failed',
+        queuedAt: at(120),
+        settledAt: at(420),
+        detail: 'activity ScheduleToClose timeout: pagerduty unavailable: Internal Server Error',
+      },
       { what: 'Announce rollback-start', to: '#genesis-incidents', status: 'delivered', queuedAt: at(160), settledAt: at(161) },
       { what: 'PagerDuty resolve', to: 'pagerduty', status: 'pending', queuedAt: at(v + 1800) },
     ],
@@ -94,10 +101,43 @@ export function genesisRecord(plan: Plan, options: { validatedAt: number }): Inc
     ]),
     milestones,
     steps: [
-      step({ level: 1, levelId: 'flag', type: 'flag.disable', ok: true, summary: 'phase_4_deployment disabled', command: plan.levels[0]!.steps[0]!.command!, exitCode: 0 }, 160, 161),
-      step({ level: 1, levelId: 'flag', type: 'traffic.drain', name: 'wait for in-flight requests', ok: true, summary: '3 active requests after 30s' }, 161, 250),
-      step({ level: 3, levelId: 'git', type: 'service.stop', ok: true, summary: 'stopped', command: 'docker-compose down', exitCode: 0, output: 'Stopping genesis_orchestration_1 ... done' }, 250, 262),
-      step({ level: 3, levelId: 'git', type: 'git.checkout', ok: true, summary: 'HEAD is now at c3d4 (was a1b2)', command: 'git checkout HEAD~1', exitCode: 0 }, 262, 263),
+      step(
+        {
+          level: 1,
+          levelId: 'flag',
+          type: 'flag.disable',
+          ok: true,
+          summary: 'phase_4_deployment disabled',
+          command: plan.levels[0]!.steps[0]!.command!,
+          exitCode: 0,
+        },
+        160,
+        161,
+      ),
+      step(
+        { level: 1, levelId: 'flag', type: 'traffic.drain', name: 'wait for in-flight requests', ok: true, summary: '3 active requests after 30s' },
+        161,
+        250,
+      ),
+      step(
+        {
+          level: 3,
+          levelId: 'git',
+          type: 'service.stop',
+          ok: true,
+          summary: 'stopped',
+          command: 'docker-compose down',
+          exitCode: 0,
+          output: 'Stopping genesis_orchestration_1 ... done',
+        },
+        250,
+        262,
+      ),
+      step(
+        { level: 3, levelId: 'git', type: 'git.checkout', ok: true, summary: 'HEAD is now at c3d4 (was a1b2)', command: 'git checkout HEAD~1', exitCode: 0 },
+        262,
+        263,
+      ),
       step({ level: 3, levelId: 'git', type: 'service.start', ok: true, summary: 'started', command: 'docker-compose up -d', exitCode: 0 }, 263, 300),
       step({ level: 3, levelId: 'backup', type: 'service.stop', ok: true, summary: 'stopped', command: 'docker-compose down', exitCode: 0 }, 410, 420),
       step(
@@ -192,8 +232,33 @@ export function monetizationDrillRecord(plan: Plan, options: { finished: boolean
         ]),
     milestones,
     steps: [
-      step({ level: 0, levelId: 'decision', type: 'flag.disable', name: 'set AGENT_WRITE_ACTIONS_ENABLED=false', ok: true, summary: 'AGENT_WRITE_ACTIONS_ENABLED disabled' }, 100, 101),
-      step({ level: 0, levelId: 'decision', type: 'service.restart', name: 'redeploy only agent-service', service: 'agent-service', ok: true, summary: 'restarted', command: 'docker compose restart agent-service', exitCode: 0 }, 101, 160),
+      step(
+        {
+          level: 0,
+          levelId: 'decision',
+          type: 'flag.disable',
+          name: 'set AGENT_WRITE_ACTIONS_ENABLED=false',
+          ok: true,
+          summary: 'AGENT_WRITE_ACTIONS_ENABLED disabled',
+        },
+        100,
+        101,
+      ),
+      step(
+        {
+          level: 0,
+          levelId: 'decision',
+          type: 'service.restart',
+          name: 'redeploy only agent-service',
+          service: 'agent-service',
+          ok: true,
+          summary: 'restarted',
+          command: 'docker compose restart agent-service',
+          exitCode: 0,
+        },
+        101,
+        160,
+      ),
       ...(options.finished
         ? [
             step(
@@ -231,11 +296,26 @@ export function monetizationDrillRecord(plan: Plan, options: { finished: boolean
       before: {
         at: at(96),
         metrics: [
-          { query: 'sum(rate(http_requests_total{critical="true",code=~"5.."}[1m])) / sum(rate(http_requests_total{critical="true"}[1m]))', value: 0.031, at: at(96) },
+          {
+            query: 'sum(rate(http_requests_total{critical="true",code=~"5.."}[1m])) / sum(rate(http_requests_total{critical="true"}[1m]))',
+            value: 0.031,
+            at: at(96),
+          },
         ],
       },
       ...(options.finished
-        ? { after: { at: at(820), metrics: [{ query: 'sum(rate(http_requests_total{critical="true",code=~"5.."}[1m])) / sum(rate(http_requests_total{critical="true"}[1m]))', value: 0.002, at: at(820) }] } }
+        ? {
+            after: {
+              at: at(820),
+              metrics: [
+                {
+                  query: 'sum(rate(http_requests_total{critical="true",code=~"5.."}[1m])) / sum(rate(http_requests_total{critical="true"}[1m]))',
+                  value: 0.002,
+                  at: at(820),
+                },
+              ],
+            },
+          }
         : {}),
     },
     scorecard: scorecard(plan, milestones, 'manual', 'DataIntegrityRisk'),

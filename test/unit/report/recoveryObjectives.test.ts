@@ -60,7 +60,10 @@ test('no database step gives up no data; a run that did not restore the service 
 test('a restore that does not say when its backup was taken leaves the RPO open, saying so', () => {
   const [objective] = buildReport(webapp, webappRun({ validatedAt: 600, steps: [restore({})] })).objectives;
   expect(objective?.rto).toMatchObject({ actual: '10m', status: 'missed' });
-  expect(objective?.rpo).toMatchObject({ status: 'open', basis: 'db.restore ran (database restored from backup prod-2024-01-15): what it discarded is not recorded' });
+  expect(objective?.rpo).toMatchObject({
+    status: 'open',
+    basis: 'db.restore ran (database restored from backup prod-2024-01-15): what it discarded is not recorded',
+  });
 });
 
 test('a service the run did not act on, or a plan without objectives, has no row', () => {

@@ -84,7 +84,9 @@ describe('genesis-phase4: ErrorRate, escalated git → backup', () => {
 
   it('lists steps with their commands, exit codes and trimmed output', () => {
     const steps = section(md, 'Steps');
-    expect(steps).toContain('Levels run: flag (level 1, feature flag to 0% and traffic drain) ❌ → git (level 3, git rollback to the previous commit) ❌ → backup (level 3, restore files from the latest backup) ✅');
+    expect(steps).toContain(
+      'Levels run: flag (level 1, feature flag to 0% and traffic drain) ❌ → git (level 3, git rollback to the previous commit) ❌ → backup (level 3, restore files from the latest backup) ✅',
+    );
     expect(steps).toContain('4. **git.checkout** (git) — ok: HEAD is now at c3d4 (was a1b2)');
     expect(steps).toContain('   - Command: `git checkout HEAD~1` → exit code 0');
     expect(steps).toContain('   ```\n   sent 48,211,003 bytes  received 35,120 bytes\n   total size is 48,102,221  speedup is 1.00\n   ```');
@@ -156,7 +158,14 @@ describe('a plan without a report section gets seed 001 Lessons Learned sections
   const md = renderMarkdown(report);
 
   it('uses the default sections and all six metrics', () => {
-    expect(report.metrics.map((m) => m.id)).toEqual(['time-to-detection', 'time-to-decision', 'time-to-rollback', 'total-downtime', 'users-affected', 'revenue-impact']);
+    expect(report.metrics.map((m) => m.id)).toEqual([
+      'time-to-detection',
+      'time-to-decision',
+      'time-to-rollback',
+      'total-downtime',
+      'users-affected',
+      'revenue-impact',
+    ]);
     const metrics = section(md, 'Rollback Metrics');
     expect(metrics).toContain('- Time to decision: 5s (detected → decided)');
     expect(metrics).toContain('- Time to rollback: 10m 10s (detected → rolled-back)');
@@ -229,16 +238,26 @@ describe('monetization-drill: the quarterly drill in staging', () => {
       drills: [
         {
           ...monetization.drills[0]!,
-          evidence: [...monetization.drills[0]!.evidence, { id: 'communication', text: 'Practice communication flow', collect: 'manual' }, { id: 'authority', text: 'Decision-making authority confirmed', collect: 'decisions' }],
+          evidence: [
+            ...monetization.drills[0]!.evidence,
+            { id: 'communication', text: 'Practice communication flow', collect: 'manual' },
+            { id: 'authority', text: 'Decision-making authority confirmed', collect: 'decisions' },
+          ],
         },
       ],
     };
     const record = monetizationDrillRecord(withManual, { finished: false });
     const items = Object.fromEntries(drillEvidence(withManual, record).map((i) => [i.id, i]));
-    expect(items.timestamps).toMatchObject({ done: false, evidence: ['Started 2025-10-14T09:58:00.000Z', 'Not ended yet', 'preparation: 1m 35s (target 5m, met)'] });
+    expect(items.timestamps).toMatchObject({
+      done: false,
+      evidence: ['Started 2025-10-14T09:58:00.000Z', 'Not ended yet', 'preparation: 1m 35s (target 5m, met)'],
+    });
     expect(items.validation).toMatchObject({ done: false, evidence: ['No check ran'] });
     expect(items.communication).toMatchObject({ done: false, evidence: ['To be confirmed by a person'] });
-    expect(items.authority).toMatchObject({ done: true, evidence: ['2025-10-14T09:59:35.000Z: rollback by U0MONIC0001 (Incident commander) — drill: approve'] });
+    expect(items.authority).toMatchObject({
+      done: true,
+      evidence: ['2025-10-14T09:59:35.000Z: rollback by U0MONIC0001 (Incident commander) — drill: approve'],
+    });
     // Agent restart only: no deploy yet, so no target versions.
     expect(items.commands!.evidence).toEqual(['`docker compose restart agent-service` [agent-service] → exit 0']);
     const md = renderMarkdown(buildReport(withManual, record));

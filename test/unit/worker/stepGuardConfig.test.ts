@@ -21,7 +21,11 @@ test('STEP_GUARD=postgres with a URL is the shared guard', async () => {
 
 test.each([
   ['postgres without a URL', { STEP_GUARD: 'postgres' }, 'STEP_GUARD_DATABASE_URL: STEP_GUARD=postgres needs STEP_GUARD_DATABASE_URL'],
-  ['a URL of another database', { STEP_GUARD: 'postgres', STEP_GUARD_DATABASE_URL: 'mysql://rollback:hunter2-secret@db/rollback' }, 'STEP_GUARD_DATABASE_URL: must be a postgres:// URL'],
+  [
+    'a URL of another database',
+    { STEP_GUARD: 'postgres', STEP_GUARD_DATABASE_URL: 'mysql://rollback:hunter2-secret@db/rollback' },
+    'STEP_GUARD_DATABASE_URL: must be a postgres:// URL',
+  ],
   ['an unknown store', { STEP_GUARD: 'redis' }, 'STEP_GUARD:'],
 ])('%s stops the worker at boot, naming the variable', (_, env, message) => {
   let error: unknown;
