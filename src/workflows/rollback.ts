@@ -239,25 +239,11 @@ async function verifyLevel(state: IncidentState, level: Level): Promise<boolean>
   const verification = { ...state.input.plan.verification, ...level.verification };
   enterStage(state, Stage.Verify, level.checks.join(', ') || 'no checks in plan');
   if (parseDuration(verification.settle) > 0) await sleep(parseDuration(verification.settle));
-  const stageOf = (name: string) => state.input.plan.checks[name]?.stage ?? 'verify';
-  if (
-    !(await verify(
-      state,
-      level.checks.filter((c) => stageOf(c) === 'verify'),
-      verification,
-    ))
-  )
-    return false;
+  const checksFor = (stage: 'verify' | 'validate-slos') => level.checks.filter((c) => (state.input.plan.checks[c]?.stage ?? 'verify') === stage);
+  if (!(await verify(state, checksFor('verify'), verification))) return false;
   await reach(state, 'verified');
   enterStage(state, Stage.ValidateSlos);
-  if (
-    !(await verify(
-      state,
-      level.checks.filter((c) => stageOf(c) === 'validate-slos'),
-      verification,
-    ))
-  )
-    return false;
+  if (!(await verify(state, checksFor('validate-slos'), verification))) return false;
   // Before the success announcement, so that it can name the version now running.
   // Unconditional: histories recorded with this patch carry its marker whether or not the plan captures.
   if (patched('capture-after-verification')) await captureState(state, 'after');
