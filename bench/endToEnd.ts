@@ -21,7 +21,7 @@ export async function endToEnd() {
       // The desk opens run n for the n-th new alert (each run has closed before the next alert).
       let view = await world.desk(plan, 'checkout');
       while (view.runs.length <= i) view = await world.desk(plan, 'checkout');
-      const result = await world.client.workflow.getHandle(view.runs[i]!.incidentId).result();
+      const result = await world.client.workflow.getHandle(view.runs[i].incidentId).result();
       if (result.outcome !== 'rolled-back') throw new Error(`run ended ${result.outcome}`);
       total.push(performance.now() - started);
     }

@@ -66,7 +66,7 @@ function overTree(root: number, read: (pid: number) => number): number {
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 /** User + system CPU time in seconds (clock ticks are 1/100 s on Linux). */
 const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
@@ -90,7 +90,7 @@ export function watchMachine(pids: Record<string, number | undefined> = {}): { s
   let maxLoad = 0;
   const peak: Record<string, number> = {};
   const sample = () => {
-    maxLoad = Math.max(maxLoad, loadavg()[0]!);
+    maxLoad = Math.max(maxLoad, loadavg()[0]);
     for (const [name, pid] of Object.entries(watched)) if (pid) peak[name] = Math.max(peak[name] ?? 0, read(name, pid, rssMb));
   };
   sample();
@@ -102,7 +102,7 @@ export function watchMachine(pids: Record<string, number | undefined> = {}): { s
       const cpuAtEnd = cpuNow();
       const rounded = (figures: Record<string, number>) => Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v)]));
       return {
-        loadAverage: { end: round(loadavg()[0]!, 2), max: round(maxLoad, 2) },
+        loadAverage: { end: round(loadavg()[0], 2), max: round(maxLoad, 2) },
         rssPeakMb: rounded(peak) as Machine['rssPeakMb'],
         cpuSeconds: rounded(Object.fromEntries(Object.entries(cpuAtEnd).map(([k, v]) => [k, v - (cpuAtStart[k] ?? 0)]))) as Machine['cpuSeconds'],
         seconds: round((performance.now() - startedAt) / 1000),
@@ -115,7 +115,7 @@ export function watchMachine(pids: Record<string, number | undefined> = {}): { s
 export async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length) await work(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
@@ -153,16 +153,16 @@ export function historyPhases(events: HistoryEvent[]): Record<string, number[]> 
   const at = new Map(events.map((e) => [Number(e.eventId), eventMs(e)]));
   for (const e of events) {
     const started = e.activityTaskStartedEventAttributes;
-    if (started) phases.activityScheduleToStart!.push(eventMs(e) - at.get(Number(started.scheduledEventId))!);
+    if (started) phases.activityScheduleToStart.push(eventMs(e) - at.get(Number(started.scheduledEventId))!);
     const closed = e.activityTaskCompletedEventAttributes;
-    if (closed) phases.activityStartToClose!.push(eventMs(e) - at.get(Number(closed.startedEventId))!);
+    if (closed) phases.activityStartToClose.push(eventMs(e) - at.get(Number(closed.startedEventId))!);
     const wftStarted = e.workflowTaskStartedEventAttributes;
-    if (wftStarted) phases.workflowTaskScheduleToStart!.push(eventMs(e) - at.get(Number(e.eventId) - 1)!);
-    if (wftStarted && firedAt !== undefined) phases.timerFiredToTaskStart!.push(eventMs(e) - firedAt);
+    if (wftStarted) phases.workflowTaskScheduleToStart.push(eventMs(e) - at.get(Number(e.eventId) - 1)!);
+    if (wftStarted && firedAt !== undefined) phases.timerFiredToTaskStart.push(eventMs(e) - firedAt);
     if (wftStarted) firedAt = undefined;
     if (e.timerFiredEventAttributes) firedAt = eventMs(e);
     const wftDone = e.workflowTaskCompletedEventAttributes;
-    if (wftDone) phases.workflowTaskStartToClose!.push(eventMs(e) - at.get(Number(wftDone.startedEventId))!);
+    if (wftDone) phases.workflowTaskStartToClose.push(eventMs(e) - at.get(Number(wftDone.startedEventId))!);
   }
   return phases;
 }

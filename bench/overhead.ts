@@ -23,24 +23,24 @@ export async function overhead() {
       if ((await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode())).status !== 202) throw new Error('alert refused');
       let view = await world.desk(plan, 'checkout');
       while (view.runs.length <= run) view = await world.desk(plan, 'checkout');
-      const handle = world.client.workflow.getHandle(view.runs[run]!.incidentId);
+      const handle = world.client.workflow.getHandle(view.runs[run].incidentId);
       const result = await handle.result();
       if (result.outcome !== 'rolled-back') throw new Error(`run ended ${result.outcome}`);
       const done = (await handle.query(recordQuery)).steps.filter((s) => s.type === 'command.run');
       if (done.length !== steps) throw new Error(`expected ${steps} command steps, record has ${done.length}`);
-      for (let i = 0; i + 1 < done.length; i++) byWorkflow.push(Date.parse(done[i + 1]!.startedAt) - Date.parse(done[i]!.startedAt));
+      for (let i = 0; i + 1 < done.length; i++) byWorkflow.push(Date.parse(done[i + 1].startedAt) - Date.parse(done[i].startedAt));
       for (const s of done) activitySpan.push(Date.parse(s.endedAt) - Date.parse(s.startedAt));
       for (const [phase, ms] of Object.entries(historyPhases((await handle.fetchHistory()).events ?? []))) (phases[phase] ??= []).push(...ms);
     }
     const direct: number[] = [];
-    const level = plan.levels[0]!;
+    const level = plan.levels[0];
     for (let run = 0; run < runs; run++) {
       for (let i = 0; i < level.steps.length; i++) {
         const t = performance.now();
         const record = await world.activities.runStep({
           incidentId: `direct-${run}`,
           stepKey: `direct-${run}/level-1/${i}`,
-          step: level.steps[i]!,
+          step: level.steps[i],
           environment: plan.targets.environment,
           dryRun: false,
           adapters: plan.adapters,

@@ -78,6 +78,6 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
 function shuffle<T>(items: T[]): void {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
+    [items[i], items[j]] = [items[j], items[i]];
   }
 }

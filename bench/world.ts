@@ -113,7 +113,7 @@ export async function startWorld(name: string): Promise<World> {
           alerts: [{ status: 'firing', labels, annotations: {}, startsAt: alert.startsAt, fingerprint: alert.fingerprint }],
         }),
       });
-      const body = res.json() as { incidents?: { coalesced?: true }[] };
+      const body = res.json<{ incidents?: { coalesced?: true }[] }>();
       return { status: res.statusCode, coalesced: body.incidents?.[0]?.coalesced === true };
     },
     desk(plan, service) {
@@ -141,14 +141,14 @@ function startWorker(env: Record<string, string>, logFile: string): Promise<Chil
       output += chunk.toString();
       if (output.includes('worker: polling')) done(child);
     };
-    child.stdout!.on('data', listen);
-    child.stderr!.on('data', listen);
+    child.stdout.on('data', listen);
+    child.stderr.on('data', listen);
     child.once('exit', (code) => fail(new Error(`the bench worker exited with ${code} before polling: ${output.slice(-2000)} (log: ${logFile})`)));
   }).then((started) => {
     // Keep draining its output, or a chatty worker blocks on a full pipe.
     const log = (chunk: Buffer) => writeFileSync(logFile, chunk, { flag: 'a' });
-    child.stdout!.on('data', log);
-    child.stderr!.on('data', log);
+    child.stdout.on('data', log);
+    child.stderr.on('data', log);
     return started as ChildProcess;
   });
 }

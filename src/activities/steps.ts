@@ -182,7 +182,7 @@ export function shellValue(value: string): string {
 
 export function fillConfirmCommand(command: string, target: TargetToConfirm): string {
   const values: Record<string, string> = { service: target.service, ref: target.ref, image: target.image ?? '' };
-  return command.replace(CONFIRM_PLACEHOLDER_PATTERN, (whole, name: string) => (name in values ? shellValue(values[name]!) : whole));
+  return command.replace(CONFIRM_PLACEHOLDER_PATTERN, (whole, name: string) => (name in values ? shellValue(values[name]) : whole));
 }
 
 function errorMessage(err: unknown): string {

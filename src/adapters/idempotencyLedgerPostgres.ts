@@ -85,7 +85,7 @@ export class PostgresIdempotencyLedger implements IdempotencyStore {
           claim = { held: true, entry: fresh };
         } else {
           const { rows } = await client.query<{ entry: StepLedgerEntry }>(`SELECT entry FROM ${this.table} WHERE key = $1 FOR UPDATE`, [key]);
-          const existing = rows[0]!.entry;
+          const existing = rows[0].entry;
           if (mayTakeOver(existing, request.attempt)) {
             const entry = takenOver(existing, request);
             await client.query(`UPDATE ${this.table} SET status = $2, owner = $3, attempt = $4, entry = $5, updated_at = now() WHERE key = $1`, [

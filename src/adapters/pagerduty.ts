@@ -70,7 +70,7 @@ function enqueueBody(event: PagerDutyEvent): Record<string, unknown> {
 function parseJson(text: string): EnqueueResponse {
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null ? (parsed as EnqueueResponse) : {};
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
     return {};
   }

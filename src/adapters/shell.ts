@@ -84,7 +84,7 @@ export function tail(text: string, limit: number, total?: number): string {
 /** One line for the timeline: the command's first line, shortened. */
 export function shortCommand(command: string, max = 120): string {
   const text = command.trim();
-  const line = text.split('\n')[0]!;
+  const line = text.split('\n')[0];
   if (line.length > max) return `${line.slice(0, max - 1)}…`;
   return line.length < text.length ? `${line} …` : line;
 }
@@ -163,7 +163,7 @@ class TailBuffer {
     this.chunks.push(chunk);
     this.size += chunk.length;
     this.total += chunk.length;
-    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.keep) {
+    while (this.chunks.length > 1 && this.size - this.chunks[0].length >= this.keep) {
       this.size -= this.chunks.shift()!.length;
     }
   }

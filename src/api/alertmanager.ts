@@ -105,7 +105,7 @@ function findPlan(plans: ReadonlyMap<string, Plan>, labels: Record<string, strin
   }
   const service = labels[SERVICE_LABEL];
   const candidates = [...plans.values()].filter((p) => p.targets.services.some((s) => s.name === service));
-  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) {
     throw new RequestError(422, `${at}.labels.${SERVICE_LABEL}`, `no plan covers service "${service}"; add a ${PLAN_LABEL} label or a plan for it`);
   }

@@ -75,7 +75,7 @@ export function authenticate(credentials: Credentials) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     const match = header ? /^Bearer (.+)$/.exec(header) : null;
-    const credential = match ? credentials.find(match[1]!) : undefined;
+    const credential = match ? credentials.find(match[1]) : undefined;
     if (!credential) {
       void reply.header('www-authenticate', REALM);
       throw new RequestError(401, 'headers.authorization', 'a valid bearer token is required');

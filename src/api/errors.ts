@@ -43,7 +43,7 @@ export function validationRefusal(validation: readonly FastifySchemaValidationEr
       .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     return { field: fieldPath(path) || '(body)', message: v.message ?? 'invalid' };
   });
-  return new RequestError(400, first!.field, first!.message, rest);
+  return new RequestError(400, first.field, first.message, rest);
 }
 
 /** The incident layer's refusals (src/incidents) as HTTP: the status and the field at fault. */

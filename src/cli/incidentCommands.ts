@@ -151,7 +151,7 @@ async function withTemporal<T>(deps: IncidentCommandDeps, run: (session: Tempora
 /** The service a drill acts on by default: the first one no other service depends on. */
 export function topService(plan: Plan): string {
   const needed = new Set(plan.targets.services.flatMap((s) => s.dependsOn));
-  return (plan.targets.services.find((s) => !needed.has(s.name)) ?? plan.targets.services[0]!).name;
+  return (plan.targets.services.find((s) => !needed.has(s.name)) ?? plan.targets.services[0]).name;
 }
 
 async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions, drillName?: string): Promise<number> {
@@ -164,7 +164,7 @@ async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions
     );
   }
   const service = options.service ?? topService(plan);
-  const trigger = options.trigger ?? plan.triggers[0]!.name;
+  const trigger = options.trigger ?? plan.triggers[0].name;
   checkService(plan, service);
   checkTrigger(plan, trigger);
   const context = contextOf(plan, options);

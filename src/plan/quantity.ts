@@ -30,7 +30,7 @@ export function parseQuantity(text: string | number): Quantity {
   const source = String(text).trim();
   const match = QUANTITY_PATTERN.exec(source);
   if (!match) throw new Error(`"${source}" is not a quantity: ${QUANTITY_HINT}`);
-  const unit = UNITS[match[2] ?? '']!;
+  const unit = UNITS[match[2] ?? ''];
   return { value: scaled(Number(match[1]), unit.factor), kind: unit.kind, text: source };
 }
 
@@ -93,8 +93,8 @@ export function parseRange(text: string): Range {
   const source = text.trim();
   const span = /^(.+?)\s*\.\.\s*(.+)$/.exec(source);
   if (span) {
-    const low = parseQuantity(span[1]!);
-    const high = parseQuantity(span[2]!);
+    const low = parseQuantity(span[1]);
+    const high = parseQuantity(span[2]);
     if (low.kind !== high.kind) throw new Error(`"${source}" mixes units: both ends need the same kind of unit`);
     if (low.value > high.value) throw new Error(`"${source}" is empty: the low end is above the high end`);
     return { min: low.value, minInclusive: true, max: high.value, maxInclusive: true, kind: low.kind, text: source };
@@ -102,7 +102,7 @@ export function parseRange(text: string): Range {
   const single = /^(>=|<=|>|<|=)\s*(.+)$/.exec(source);
   if (!single) throw new Error(`"${source}" is not a range: ${RANGE_HINT}`);
   const op = single[1] as Comparator;
-  const { value, kind } = parseQuantity(single[2]!);
+  const { value, kind } = parseQuantity(single[2]);
   switch (op) {
     case '>':
     case '>=':

@@ -19,7 +19,7 @@ export function authorityFor(plan: Plan, context: DecisionContext, ask?: Ask): D
   const trigger = findTrigger(plan, context.trigger);
   const rule = plan.authority.decide.findIndex((r) => matchesWhen(r.when, context, trigger));
   if (rule >= 0) {
-    const { system, roles, quorum } = plan.authority.decide[rule]!;
+    const { system, roles, quorum } = plan.authority.decide[rule];
     return { system, roles, quorum, rule };
   }
   return ask ? { system: false, roles: ask.approvers, quorum: ask.quorum } : undefined;

@@ -16,8 +16,8 @@ const NUMERIC_DOMAIN: Record<(typeof NUMERIC_DIMENSIONS)[number], [number, numbe
 
 function representatives(bounds: number[], [low, high]: [number, number]): number[] {
   const points = [...new Set([low, ...bounds.filter((b) => b >= low && b <= high), ...(Number.isFinite(high) ? [high] : [])])].sort((a, b) => a - b);
-  const between = points.slice(1).map((p, i) => (points[i]! + p) / 2);
-  const beyond = Number.isFinite(high) ? [] : [points[points.length - 1]! * 2 || 1];
+  const between = points.slice(1).map((p, i) => (points[i] + p) / 2);
+  const beyond = Number.isFinite(high) ? [] : [points[points.length - 1] * 2 || 1];
   return [...points, ...between, ...beyond].sort((a, b) => a - b);
 }
 
@@ -53,7 +53,7 @@ export function findHoles(plan: Plan, table: DecisionTable, limit = 3): string[]
   for (const dimension of NUMERIC_DIMENSIONS) {
     const ranges = whens.flatMap((w) => (w[dimension] ? [parseRange(w[dimension])] : []));
     if (ranges.length === 0) continue;
-    kinds.set(dimension, ranges[0]!.kind);
+    kinds.set(dimension, ranges[0].kind);
     const bounds = ranges.flatMap((r) => [r.min, r.max].filter((b): b is number => b !== undefined));
     const values = representatives(bounds, NUMERIC_DOMAIN[dimension]);
     cells = cells.flatMap((cell) => values.map((v) => ({ ...cell, [dimension]: v })));

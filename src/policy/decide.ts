@@ -36,7 +36,7 @@ export function findDecision(plan: Plan, context: DecisionContext): Decision {
   const trigger = findTrigger(plan, context.trigger);
   if (table) {
     const rule = table.rules.findIndex((r) => matchesWhen(r.when, context, trigger));
-    if (rule >= 0) return { outcome: table.rules[rule]!.outcome, table, rule };
+    if (rule >= 0) return { outcome: table.rules[rule].outcome, table, rule };
   }
   const needed = new Set(table?.rules.flatMap((r) => dimensionsOf(r.when)) ?? []);
   const missing = [...needed].filter((d) => (d === 'severity' ? (context.severity ?? trigger?.severity) : context[d]) === undefined);

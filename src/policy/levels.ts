@@ -13,7 +13,7 @@ export function findLevel(plan: Plan, ref: string | number): Level | undefined {
 
 export function startLevel(plan: Plan, outcome: Outcome): Level {
   const ref = outcome.action === 'rollback' || outcome.action === 'ask' ? outcome.level : undefined;
-  return (ref !== undefined ? findLevel(plan, ref) : undefined) ?? plan.levels[0]!;
+  return (ref !== undefined ? findLevel(plan, ref) : undefined) ?? plan.levels[0];
 }
 
 /** What a person is asked before a migration-restricted level runs for a release whose migration kind is unknown. */

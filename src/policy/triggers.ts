@@ -61,7 +61,7 @@ interface Point {
 function trailingRun<T extends { at: number }>(points: readonly T[], breaches: (p: T) => boolean): T[] {
   const sorted = [...points].sort((a, b) => a.at - b.at);
   let start = sorted.length;
-  while (start > 0 && breaches(sorted[start - 1]!)) start--;
+  while (start > 0 && breaches(sorted[start - 1])) start--;
   return sorted.slice(start);
 }
 
@@ -88,8 +88,8 @@ function evaluateSeries(condition: MetricCondition, points: Point[], baseline: n
   if (run.length === 0) {
     return { fired: false, value: latest?.value, reason: latest ? `${condition.metric} is within its limit` : 'no samples' };
   }
-  const since = run[0]!.at;
-  const until = run[run.length - 1]!.at;
+  const since = run[0].at;
+  const until = run[run.length - 1].at;
   const heldFor = until - since;
   const window = condition.for ? parseDuration(condition.for) : 0;
   const values = run.map((p) => p.value);
@@ -98,8 +98,8 @@ function evaluateSeries(condition: MetricCondition, points: Point[], baseline: n
     since,
     until,
     count: run.length,
-    first: values[0]!,
-    last: values[values.length - 1]!,
+    first: values[0],
+    last: values[values.length - 1],
     worst: worstOf(values, limit.op),
     op: limit.op,
     limit: limit.limit,
@@ -136,14 +136,14 @@ function evaluateMetric(
   );
   // The series that has breached longest speaks for the trigger.
   const byLongest = (a: TriggerEvaluation, b: TriggerEvaluation) => (b.heldFor ?? -1) - (a.heldFor ?? -1);
-  return results.filter((r) => r.fired).sort(byLongest)[0] ?? results.sort(byLongest)[0]!;
+  return results.filter((r) => r.fired).sort(byLongest)[0] ?? results.sort(byLongest)[0];
 }
 
 function evaluateHealth(condition: HealthCondition, results: readonly CheckSample[]): TriggerEvaluation {
   const run = trailingRun(results, (r) => !r.ok);
   if (run.length === 0) return { fired: false, reason: results.length ? `${condition.check} passes` : 'no check results' };
-  const since = run[0]!.at;
-  const heldFor = run[run.length - 1]!.at - since;
+  const since = run[0].at;
+  const heldFor = run[run.length - 1].at - since;
   const fired =
     condition.consecutiveFailures !== undefined ? compare(run.length, condition.op, condition.consecutiveFailures) : heldFor >= parseDuration(condition.for!);
   const needs =

@@ -48,6 +48,6 @@ export const TO_FILL = '_to be filled_';
 export function whoIs(plan: Plan, by: string): string {
   if (by === 'plan') return "the plan's decision table";
   if (by === 'clock') return 'the clock (nobody answered in time; the default applied)';
-  const titles = rolesHeldBy(plan, by).map((role) => plan.authority.roles[role]!.title);
+  const titles = rolesHeldBy(plan, by).map((role) => plan.authority.roles[role].title);
   return titles.length ? `${by} (${titles.join(', ')})` : by;
 }

@@ -72,7 +72,7 @@ export function resolutionLines(plan: Plan, record: IncidentRecord, levels: Inci
   if (levels.length > 1) {
     const describe = (l: IncidentReport['levels'][number]) => `${l.levelId}${l.name ? ` (${l.name})` : ''}`;
     for (let i = 1; i < levels.length; i++) {
-      lines.push(`Escalated from level ${describe(levels[i - 1]!)} to ${describe(levels[i]!)} after ${levels[i - 1]!.levelId} did not restore service`);
+      lines.push(`Escalated from level ${describe(levels[i - 1])} to ${describe(levels[i])} after ${levels[i - 1].levelId} did not restore service`);
     }
   }
   const before = record.snapshots?.before?.commit;

@@ -28,7 +28,7 @@ function checkServices(plan: Plan, issues: IssueList): void {
   });
   const cycle = findCycle(services);
   if (cycle) {
-    const at = names.indexOf(cycle[0]!);
+    const at = names.indexOf(cycle[0]);
     issues.add(['targets', 'services', at, 'dependsOn'], `service dependencies form a cycle: ${cycle.join(' → ')}`);
   }
   const environments = plan.targets.environments;
@@ -56,7 +56,7 @@ function checkLevels(plan: Plan, issues: IssueList): void {
   const ids = plan.levels.map(levelId);
   const dup = duplicates(ids);
   plan.levels.forEach((level, i) => {
-    if (dup.has(ids[i]!)) {
+    if (dup.has(ids[i])) {
       issues.add(['levels', i, level.id ? 'id' : 'level'], `level "${ids[i]}" is defined twice; give levels of the same depth distinct ids`);
     }
     issues.references(['levels', i, 'checks'], level.checks, Object.keys(plan.checks), 'check');
@@ -68,7 +68,7 @@ function checkLevels(plan: Plan, issues: IssueList): void {
     }
   });
   const circle = escalationCircle(plan);
-  if (circle) issues.add(['levels', plan.levels.indexOf(circle[0]!), 'onFailure'], `levels escalate in a circle: ${circle.map(levelId).join(' → ')}`);
+  if (circle) issues.add(['levels', plan.levels.indexOf(circle[0]), 'onFailure'], `levels escalate in a circle: ${circle.map(levelId).join(' → ')}`);
 }
 
 /** Deeper escalation must end: following onFailure from any level may not come back. */
@@ -135,7 +135,7 @@ function checkOperations(plan: Plan, issues: IssueList): void {
   });
   for (const [name, text] of Object.entries(plan.notifications.templates)) {
     for (const [, field] of text.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
-      if (!(TEMPLATE_FIELDS as readonly string[]).includes(field!)) {
+      if (!(TEMPLATE_FIELDS as readonly string[]).includes(field)) {
         issues.add(['notifications', 'templates', name], `unknown placeholder {{${field}}}; use one of: ${TEMPLATE_FIELDS.join(', ')}`);
       }
     }

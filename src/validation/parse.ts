@@ -54,7 +54,7 @@ export function parsePlan(text: string, source: string): Plan {
   if (doc.errors.length > 0) {
     throw new PlanError(
       source,
-      doc.errors.map((e) => ({ path: '', message: e.message.split('\n')[0]!, line: counter.linePos(e.pos[0]).line })),
+      doc.errors.map((e) => ({ path: '', message: e.message.split('\n')[0], line: counter.linePos(e.pos[0]).line })),
     );
   }
   const result = PlanSchema.safeParse(doc.toJS());

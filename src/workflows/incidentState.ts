@@ -226,7 +226,7 @@ export class IncidentState {
   }
 
   marks(): Milestones {
-    return Object.fromEntries(Object.entries(this.milestones).map(([m, at]) => [m, Date.parse(at!)]));
+    return Object.fromEntries(Object.entries(this.milestones).map(([m, at]) => [m, Date.parse(at)]));
   }
 
   fullRecord(): IncidentRecord {

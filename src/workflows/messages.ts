@@ -235,7 +235,7 @@ export function deskIdFor(plan: string, service: string, environment: string): s
 export function parseDeskId(id: string): { deskId: string; run?: number } | undefined {
   const match = /^(rollback:[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._-]*:[^:]+)(?::(\d+))?$/.exec(id);
   if (!match) return undefined;
-  return { deskId: match[1]!, ...(match[2] === undefined ? {} : { run: Number(match[2]) }) };
+  return { deskId: match[1], ...(match[2] === undefined ? {} : { run: Number(match[2]) }) };
 }
 
 export interface DeskInput {

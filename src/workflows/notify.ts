@@ -22,7 +22,7 @@ export function failureMessage(err: unknown): string {
 
 /** The plan's bounds; a plan snapshot taken before they existed gets the defaults. */
 function deliveryBounds(state: IncidentState): Notifications['delivery'] {
-  return (state.input.plan.notifications.delivery as Notifications['delivery'] | undefined) ?? DEFAULT_DELIVERY;
+  return state.input.plan.notifications.delivery ?? DEFAULT_DELIVERY;
 }
 
 /** Why a notification gave up, in words: the plan's bound that ended it and the last error seen. */

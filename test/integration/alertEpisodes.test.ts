@@ -63,13 +63,13 @@ interface Answer {
 }
 
 async function post(p: Plan, replica: number, ...alerts: AlertSpec[]): Promise<Answer> {
-  const res = await replicas[replica % replicas.length]!.inject({
+  const res = await replicas[replica % replicas.length].inject({
     method: 'POST',
     url: '/v1/alerts/alertmanager',
     headers: tokens.auth('alertmanager'),
     payload: alertmanagerPayload(...alerts.map((a) => ({ plan: p.name, ...a }))),
   });
-  const body = res.json() as { incidents?: { coalesced?: true }[] };
+  const body = res.json<{ incidents?: { coalesced?: true }[] }>();
   return { code: res.statusCode, coalesced: (body.incidents ?? []).filter((i) => i.coalesced).length };
 }
 
@@ -99,7 +99,7 @@ test('100 services, each sent two different alerts at the same moment through tw
     60_000,
   );
   expect(open).toHaveLength(100);
-  await Promise.all(views.map((v) => client.workflow.getHandle(v.runs[0]!.incidentId).terminate('test over')));
+  await Promise.all(views.map((v) => client.workflow.getHandle(v.runs[0].incidentId).terminate('test over')));
 }, 240_000);
 
 test('a re-sent alert while the rollback is monitored never re-opens it; a new alert does', async () => {

@@ -102,7 +102,7 @@ test('a firing alert reaches its desk, which opens one run; a re-sent notificati
   expect(view.runs).toHaveLength(1);
   // The on-call sees it in the run's status: repeated once, last seen at the re-send.
   const seen = await incidentStatus(desk);
-  expect(seen.alerts).toEqual([expect.objectContaining({ fingerprint: fp, repeats: 1, lastSeen: view.episodes[0]!.lastSeen })]);
+  expect(seen.alerts).toEqual([expect.objectContaining({ fingerprint: fp, repeats: 1, lastSeen: view.episodes[0].lastSeen })]);
   // The run is not told twice: nothing in its timeline moved because of the repeat.
   expect(events(await status(run))).not.toContain('new alert');
   expect(await openRuns(client, p.name)).toEqual([run.workflowId]);

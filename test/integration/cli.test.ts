@@ -82,7 +82,7 @@ test('rollback start: hands the alert and its decision context to the service de
     plan: { name: 'genesis-phase4' },
     alert: { value: '1.4%', labels: { source: 'cli' } },
   });
-  expect(deliveries[0]!.context!.value).toBeCloseTo(0.014);
+  expect(deliveries[0].context!.value).toBeCloseTo(0.014);
 });
 
 test("rollback drill: the drill's environment, the plan's first trigger, the top service", async () => {

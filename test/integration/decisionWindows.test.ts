@@ -99,7 +99,7 @@ describe('a step approval whose window ends', () => {
       ['rollback', 'plan'],
       ['hold', 'clock'],
     ]);
-    const step = record.steps[0]!;
+    const step = record.steps[0];
     expect(record.steps).toHaveLength(1);
     expect(step).toMatchObject({
       type: 'flag.disable',
@@ -132,7 +132,7 @@ describe('a step approval whose window ends', () => {
       ['rollback', 'plan'],
       ['rollback', 'clock'],
     ]);
-    const step = record.steps[0]!;
+    const step = record.steps[0];
     expect(step).toMatchObject({ type: 'flag.disable', ok: true });
     expect(Date.parse(step.endedAt) - Date.parse(step.startedAt)).toBeGreaterThanOrEqual(WINDOW_MS);
     expect(record.checks.map((c) => [c.check, c.ok])).toEqual([['health', true]]);
@@ -160,7 +160,7 @@ describe('a hold limit', () => {
     expect(result.decision).toMatchObject({ action: 'rollback', by: 'clock', reason: `not resolved within ${HOLD_LIMIT_MS}ms of detection` });
     expect(await flagOn(flags)).toBe(false);
     expect(Date.parse(record.milestones.decided!) - Date.parse(record.milestones.detected!)).toBeGreaterThanOrEqual(HOLD_LIMIT_MS);
-    expect(Date.parse(record.steps[0]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(record.milestones.detected!) + HOLD_LIMIT_MS);
+    expect(Date.parse(record.steps[0].startedAt)).toBeGreaterThanOrEqual(Date.parse(record.milestones.detected!) + HOLD_LIMIT_MS);
   });
 
   test('the alert resolves within the limit: the hold stands and nothing is rolled back', async () => {

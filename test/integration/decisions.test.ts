@@ -148,8 +148,8 @@ test('a health check that keeps failing is retried as the plan says, then report
     expect(result.checks[0]?.attempts.map((a) => a.status)).toEqual([503, 503, 503, 503]);
     expect(failing.hits()).toBe(4);
     // Attempts are spaced by the plan's delay (workflow timers, not a busy loop).
-    const at = result.checks[0]!.attempts.map((a) => Date.parse(a.at));
-    expect(at[3]! - at[0]!).toBeGreaterThanOrEqual(900);
+    const at = result.checks[0].attempts.map((a) => Date.parse(a.at));
+    expect(at[3] - at[0]).toBeGreaterThanOrEqual(900);
   } finally {
     await failing.close();
   }

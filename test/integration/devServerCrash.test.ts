@@ -62,7 +62,7 @@ async function crashAndRestart(downForMs = 0): Promise<{ restarted: number; serv
 async function flagTurnedOffAt(): Promise<number> {
   const flag = (await readFlagFile(flags)).flags.new_checkout;
   expect(flag?.enabled).toBe(false);
-  return Date.parse(flag!.updatedAt!);
+  return Date.parse(flag.updatedAt!);
 }
 
 beforeEach(async () => {

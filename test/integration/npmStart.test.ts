@@ -41,7 +41,7 @@ async function pidOf(name: string, nth = 1): Promise<number> {
     (pids) => pids.length >= nth,
     60_000,
   );
-  return all[nth - 1]!;
+  return all[nth - 1];
 }
 
 async function healthz(): Promise<number> {
@@ -105,7 +105,7 @@ test('the README demo on API_PORT ≠ 8080: the flag is turned off and the healt
       (ids) => ids.length > 0,
       90_000,
     );
-    const record = await client.workflow.getHandle(finished[0]!).query(recordQuery);
+    const record = await client.workflow.getHandle(finished[0]).query(recordQuery);
     expect(record.outcome).toBe('rolled-back');
     expect(record.checks.find((c) => c.check === 'api-health')).toMatchObject({ ok: true, verdict: 'passed' });
     expect((await readFlagFile(join(dataDir, 'flags.json'))).flags.new_checkout?.enabled).toBe(false);

@@ -52,5 +52,5 @@ test('the same incident id run again turns the flag off again, and its record sa
     summary: 'flag new_checkout turned off',
     details: { changed: true, previous: true, readBack: { flag: 'new_checkout', enabled: false } },
   });
-  expect(steps[0]!.details?.replayed).toBeUndefined();
+  expect(steps[0].details?.replayed).toBeUndefined();
 });

@@ -23,6 +23,6 @@ test.each(files)('%s replays on the current workflow code', async (file) => {
 
 test('a workflow changed incompatibly fails replay with a determinism violation', async () => {
   await expect(
-    Worker.runReplayHistory({ workflowsPath: resolve(__dirname, '../fixtures/nondeterministic/workflows.ts') }, load(files[0]!), files[0]),
+    Worker.runReplayHistory({ workflowsPath: resolve(__dirname, '../fixtures/nondeterministic/workflows.ts') }, load(files[0]), files[0]),
   ).rejects.toBeInstanceOf(DeterminismViolationError);
 });

@@ -79,7 +79,7 @@ export async function nthRun(client: Client, deskId: string, n: number, timeoutM
     (v) => v.runs.length >= n,
     timeoutMs,
   );
-  return client.workflow.getHandle<RollbackWorkflow>(view.runs[n - 1]!.incidentId);
+  return client.workflow.getHandle<RollbackWorkflow>(view.runs[n - 1].incidentId);
 }
 
 /** Rollback runs (not desks) of a plan that visibility lists as open. */
@@ -94,5 +94,5 @@ export async function openRuns(client: Client, plan: string): Promise<string[]> 
 export function expectMilestonesInOrder(milestones: Partial<Record<string, string>>, inOrder: readonly string[]): void {
   const times = inOrder.map((m) => Date.parse(milestones[m] ?? ''));
   expect({ notReached: inOrder.filter((_, i) => Number.isNaN(times[i])) }).toEqual({ notReached: [] });
-  expect({ beforeThePrevious: inOrder.filter((_, i) => i > 0 && times[i]! < times[i - 1]!) }).toEqual({ beforeThePrevious: [] });
+  expect({ beforeThePrevious: inOrder.filter((_, i) => i > 0 && times[i] < times[i - 1]) }).toEqual({ beforeThePrevious: [] });
 }

@@ -96,7 +96,7 @@ async function waitingRun() {
     (b) => b.length === 2,
   );
   const [approve, reject] = [APPROVE_ACTION_ID, REJECT_ACTION_ID].map((id) => buttonsFor(handle.workflowId).find((b) => b.action_id === id)!);
-  return { handle, approve: approve!, reject: reject! };
+  return { handle, approve: approve, reject: reject };
 }
 
 test('an approver clicks Approve: 200 at once, the run rolls back, the message names who decided', async () => {

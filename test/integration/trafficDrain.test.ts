@@ -82,7 +82,7 @@ notifications: { templates: {} }
 
 function stepsOf(record: IncidentRecord) {
   const [shift, drain, flag] = record.steps;
-  return { shift: shift!, drain: drain!, flag: flag! };
+  return { shift: shift, drain: drain, flag: flag };
 }
 
 const span = (s: { startedAt: string; endedAt: string }) => Date.parse(s.endedAt) - Date.parse(s.startedAt);

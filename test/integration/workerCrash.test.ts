@@ -316,7 +316,7 @@ test.concurrent.each(ROWS)('worker SIGKILL in $what: the run completes on a new 
     'health passed after 1',
     'health passed after 1',
   ]);
-  for (const attempt of record.checks[0]!.attempts.slice(0, lost)) expect(attempt.error).toMatch(/^could not check: /);
+  for (const attempt of record.checks[0].attempts.slice(0, lost)) expect(attempt.error).toMatch(/^could not check: /);
   expect(events(result).filter((e) => e.startsWith('monitoring cycle'))).toEqual(['monitoring cycle 1/2 clean', 'monitoring cycle 2/2 clean']);
   await nginx.stop();
 });
@@ -366,7 +366,7 @@ notifications: { templates: {} }
   const gone = exited(first);
   first.kill('SIGKILL');
   expect(await gone).toBe('SIGKILL');
-  const firstAttempt = lines()[0]!.split(' ')[1];
+  const firstAttempt = lines()[0].split(' ')[1];
 
   const second = spawnWorkerProcess(env);
   workers.push(second);
@@ -380,8 +380,8 @@ notifications: { templates: {} }
     ['command.run', true],
     ['flag.disable', true],
   ]);
-  expect(record.steps[0]!.details).toMatchObject({ resumed: true });
-  expect(record.steps[1]!.details?.resumed).toBeUndefined();
+  expect(record.steps[0].details).toMatchObject({ resumed: true });
+  expect(record.steps[1].details?.resumed).toBeUndefined();
   expect((await readFlagFile(flags)).flags.new_checkout?.enabled).toBe(false);
   // The step's activity finished on the second worker, as its retry.
   const history = await handle.fetchHistory();
@@ -390,5 +390,5 @@ notifications: { templates: {} }
   expect(deploy?.identity).toMatch(new RegExp(`^${second.pid}@`));
   // The first attempt's command died with its worker (it never ended); the retry ran it from the start, to its end.
   expect(lines()).toEqual([`start ${firstAttempt}`, expect.stringMatching(/^start \d+$/), expect.stringMatching(/^end \d+$/)]);
-  expect(lines()[2]).toBe(lines()[1]!.replace('start', 'end'));
+  expect(lines()[2]).toBe(lines()[1].replace('start', 'end'));
 });

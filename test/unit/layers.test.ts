@@ -84,7 +84,7 @@ function importsOf(file: string): Import[] {
 
 /** "workflows" for src/workflows/rollback.ts, "config" for src/config.ts. */
 function moduleOf(file: string): string {
-  return relative(SRC, file).split('/')[0]!.replace(/\.ts$/, '');
+  return relative(SRC, file).split('/')[0].replace(/\.ts$/, '');
 }
 
 function layerOf(module: string): number {

@@ -192,7 +192,7 @@ export class PostgresDatabase implements Database {
           return {
             name: file.slice(0, -extname(file).length),
             file,
-            format: DUMP_FORMATS[extname(file)]!,
+            format: DUMP_FORMATS[extname(file)],
             modifiedAt: info.mtime.toISOString(),
             mtimeMs: info.mtimeMs,
             isFile: info.isFile(),

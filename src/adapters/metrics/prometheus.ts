@@ -59,7 +59,7 @@ export class PrometheusMetrics implements MetricSource {
 function parse(text: string): QueryResponse {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as QueryResponse) : {};
+    return typeof value === 'object' && value !== null ? value : {};
   } catch {
     return {};
   }

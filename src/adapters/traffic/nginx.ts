@@ -114,7 +114,7 @@ export class NginxRouter implements TrafficRouter {
       );
     }
     const weights: Record<string, number> = Object.fromEntries(Object.keys(svc.pools).map((p) => [p, 0]));
-    for (const s of servers) weights[poolOf.get(s.address)!]! += s.weight;
+    for (const s of servers) weights[poolOf.get(s.address)!] += s.weight;
     return weights;
   }
 
@@ -241,15 +241,15 @@ function findBlock(text: string, name: string): Block | undefined {
   const bodyStart = open.index + open[0].length;
   const end = text.indexOf('}', bodyStart);
   if (end < 0) return undefined;
-  return { start: open.index + open[1]!.length, end, body: text.slice(bodyStart, end) };
+  return { start: open.index + open[1].length, end, body: text.slice(bodyStart, end) };
 }
 
 function parseServers(body: string): ServerLine[] {
   const servers: ServerLine[] = [];
   for (const m of body.matchAll(/^\s*server\s+(\S+)([^;]*);/gm)) {
-    const params = m[2]!.split(/\s+/);
-    const weight = params.includes('down') || params.includes('backup') ? 0 : Number(/weight=(\d+)/.exec(m[2]!)?.[1] ?? 1);
-    servers.push({ address: m[1]!, weight });
+    const params = m[2].split(/\s+/);
+    const weight = params.includes('down') || params.includes('backup') ? 0 : Number(/weight=(\d+)/.exec(m[2])?.[1] ?? 1);
+    servers.push({ address: m[1], weight });
   }
   return servers;
 }

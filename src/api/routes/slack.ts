@@ -47,7 +47,7 @@ const SlackClick = z
   })
   .pipe(BlockActionsPayload)
   .transform((payload, ctx) => {
-    const action = payload.actions[0]!;
+    const action = payload.actions[0];
     const verdict: Verdict | undefined = action.action_id === APPROVE_ACTION_ID ? 'approve' : action.action_id === REJECT_ACTION_ID ? 'reject' : undefined;
     if (!verdict) {
       ctx.addIssue({ code: 'custom', path: ['payload', 'actions', 0, 'action_id'], message: `not a rollback decision button: ${action.action_id}` });

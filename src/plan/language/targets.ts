@@ -34,7 +34,7 @@ export const ConfirmSchema = z.strictObject({
     .superRefine((command, ctx) => {
       // `${VAR}` is the shell's and `ref^{commit}` git's: neither is a placeholder.
       for (const [, name] of command.matchAll(CONFIRM_PLACEHOLDER_PATTERN)) {
-        if (!(CONFIRM_PLACEHOLDERS as readonly string[]).includes(name!)) {
+        if (!(CONFIRM_PLACEHOLDERS as readonly string[]).includes(name)) {
           ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}; use one of: ${CONFIRM_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` });
         }
       }

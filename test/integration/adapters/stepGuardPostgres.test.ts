@@ -49,7 +49,7 @@ describe('PostgresIdempotencyLedger (real PostgreSQL)', () => {
     const claims = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? workerA : workerB).claim(key, request(1, `host-${i}`))));
     const holders = claims.filter((c) => c.held);
     expect(holders).toHaveLength(1);
-    const holder = holders[0]!.entry.owner;
+    const holder = holders[0].entry.owner;
     expect(claims.filter((c) => !c.held).every((c) => c.entry.owner === holder)).toBe(true);
     expect(await workerA.get(key)).toMatchObject({ status: 'started', owner: holder });
   });

@@ -256,7 +256,7 @@ test('error rate 4.2 %: flag and git rollbacks do not restore service, the backu
   // Health failed (with its re-check) until the backup; then every check of §2.4/§2.5 passed.
   const health = rec.checks.filter((c) => c.check === 'service-health');
   expect(health.map((c) => c.ok)).toEqual([false, false, false, false, true]);
-  expect(health[0]!.attempts.map((a) => a.status)).toEqual([503, 503]);
+  expect(health[0].attempts.map((a) => a.status)).toEqual([503, 503]);
   const lastHealth = rec.checks.map((c) => c.check).lastIndexOf('service-health');
   const lastRound = rec.checks.slice(lastHealth, lastHealth + 4);
   expect(lastRound.map((c) => [c.check, c.verdict])).toEqual([
@@ -361,7 +361,7 @@ test('monitoring after the flag rollback sees a new alert: the incident re-opens
   expect([...new Set(rec.steps.map((s) => s.levelId))]).toEqual(['flag', 'git']);
   const tl = rec.timeline;
   expect(at(tl, 'monitoring re-opened the incident')).toBeGreaterThan(at(tl, 'level flag:'));
-  expect(tl[at(tl, 'monitoring re-opened the incident')]!.detail).toBe('new alert ErrorRate');
+  expect(tl[at(tl, 'monitoring re-opened the incident')].detail).toBe('new alert ErrorRate');
   expect(at(tl, 'level git:')).toBeGreaterThan(at(tl, 'monitoring re-opened the incident'));
   expect(rec.decisions.filter((d) => d.action === 'rollback').map((d) => d.by)).toEqual(['plan', 'plan']);
   expect(rec.stages.filter((s) => s.stage === 'monitor').length).toBe(2);
@@ -370,5 +370,5 @@ test('monitoring after the flag rollback sees a new alert: the incident re-opens
   expect(captures.map((s) => s.details?.replayed ?? false)).toEqual([false, false]);
   // Monitored only after the second rollback's verification: the first monitoring was re-opened.
   expectMilestonesInOrder(rec.milestones, ['rolled-back', 'verified', 'monitored', 'reported']);
-  expect(Date.parse(rec.milestones.monitored!)).toBeGreaterThan(Date.parse(tl[at(tl, 'level git:')]!.at));
+  expect(Date.parse(rec.milestones.monitored!)).toBeGreaterThan(Date.parse(tl[at(tl, 'level git:')].at));
 });

@@ -59,7 +59,7 @@ function treatmentShare(): number {
   let total = 0;
   let onTreatment = 0;
   for (const m of file.matchAll(/server (\S+) ([^;]*);/g)) {
-    const weight = m[2]!.includes('down') ? 0 : Number(/weight=(\d+)/.exec(m[2]!)?.[1] ?? 1);
+    const weight = m[2].includes('down') ? 0 : Number(/weight=(\d+)/.exec(m[2])?.[1] ?? 1);
     total += weight;
     if (m[1] === treatment.address) onTreatment += weight;
   }

@@ -51,7 +51,7 @@ beforeAll(async () => {
   prometheus = await startPrometheus([metricsEndpoint.address]);
   const metrics = new PrometheusMetrics({ url: prometheus.url });
   // rate() needs two scrapes: wait until the plan's own trigger query has a value.
-  const query = seedPlan('monetization-drill', () => undefined).capture!.metrics[0]!.query;
+  const query = seedPlan('monetization-drill', () => undefined).capture!.metrics[0].query;
   await waitFor(async () => (await metrics.query(query)).value !== undefined, 15_000);
   worker = await startWorker(testDeps({ flagStorePath: await flagFile({}) }));
 });
@@ -149,7 +149,7 @@ test('(a) data integrity at risk: targets confirmed, agent writes off, backend r
   // §4.2: every target confirmed before the first step.
   const confirmed = record.timeline.find((e) => e.event === 'rollback targets confirmed');
   expect(confirmed?.detail).toContain('web-portal@web-portal-2025.10.1: ok');
-  expect(Date.parse(confirmed!.at)).toBeLessThanOrEqual(Date.parse(record.steps[0]!.startedAt));
+  expect(Date.parse(confirmed!.at)).toBeLessThanOrEqual(Date.parse(record.steps[0].startedAt));
   // §5: the trigger metrics snapshotted before the first step and after verification.
   expect(indexOf(record, 'pre-rollback state captured')).toBeLessThan(indexOf(record, 'rollback targets confirmed'));
   expect(indexOf(record, 'post-rollback state captured')).toBeGreaterThan(indexOf(record, 'check invoice-endpoints passed'));
@@ -165,7 +165,7 @@ test('(a) data integrity at risk: targets confirmed, agent writes off, backend r
   const backendDone = record.timeline.filter((e) => e.event === 'wave done');
   expect(backendDone.map((e) => e.detail?.split(';')[0])).toEqual(['auth, partner-registry', 'transactions']);
   const portal = record.steps.find((s) => s.type === 'deploy.run' && s.service === 'web-portal')!;
-  const transactionsWave = Date.parse(backendDone[1]!.at);
+  const transactionsWave = Date.parse(backendDone[1].at);
   expect(Date.parse(portal.startedAt) - transactionsWave).toBeGreaterThanOrEqual(STABILIZATION_MS);
   for (const check of ['transaction-flow', 'invoice-endpoints']) {
     const at = indexOf(record, `check ${check} passed`);
@@ -254,10 +254,10 @@ test('(c) the quarterly drill in staging: a complete §5 evidence checklist', as
   for (const when of ['before', 'after'] as const) {
     const sampled = record.snapshots[when]!.metrics;
     expect(sampled.map((m) => m.query)).toEqual(capture.map((m) => m.query));
-    expect(sampled[0]!.value).toBeCloseTo(0.034, 6); // critical-api-5xx
-    expect(sampled[1]!.value).toBeCloseTo(0.975, 6); // p95-latency
+    expect(sampled[0].value).toBeCloseTo(0.034, 6); // critical-api-5xx
+    expect(sampled[1].value).toBeCloseTo(0.975, 6); // p95-latency
   }
-  expect(byId['trigger-snapshots']).toContain(`${capture[0]!.query} = 0.03`);
+  expect(byId['trigger-snapshots']).toContain(`${capture[0].query} = 0.03`);
   expect(byId.commands).toContain('[web-portal] → exit 0');
   expect(byId.commands).toContain('web-portal → registry.example.com/monetization/web-portal:2025.10.1');
   expect(byId.validation).toContain('preflight: passed');

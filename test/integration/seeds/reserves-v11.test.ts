@@ -122,7 +122,7 @@ function reservesPlan(escalation: { lead: string; manager: string } = { lead: '5
 function pagesFor(incidentId: string): { people: string[]; text: string }[] {
   return slack.requests
     .filter((r) => r.path === '/api/chat.postMessage' && !r.scriptedFailure && String(r.body.text).includes(`${incidentId} needs you`))
-    .map((r) => ({ people: [...String(r.body.text).matchAll(/<@(\w+)>/g)].map((m) => m[1]!), text: String(r.body.text) }));
+    .map((r) => ({ people: [...String(r.body.text).matchAll(/<@(\w+)>/g)].map((m) => m[1]), text: String(r.body.text) }));
 }
 
 test('error rate > 0.1 %: the kill switch turns ff_reserves_v11 off in the flag store and recovery is verified', async () => {
@@ -193,8 +193,8 @@ test('errors keep coming after the switch and nobody acts: on-call, then team le
   // At the plan's times (timers never fire early; a loaded machine may make them late).
   expect(offsets[1]).toBeGreaterThanOrEqual(2000);
   expect(offsets[2]).toBeGreaterThanOrEqual(6000);
-  expect(offsets[0]!).toBeLessThan(offsets[1]!);
-  expect(offsets[1]!).toBeLessThan(offsets[2]!);
+  expect(offsets[0]).toBeLessThan(offsets[1]);
+  expect(offsets[1]).toBeLessThan(offsets[2]);
   expect(events(result).filter((e) => e === 'people escalation')).toHaveLength(3);
   // The error-rate check was sampled until it passed, inside its "within".
   const errorRate = record.checks.find((c) => c.check === 'error-rate-recovered')!;

@@ -13,7 +13,7 @@ const PLANS = resolve(__dirname, '../../../plans');
 export type PlanDocument = any;
 
 export function seedPlan(name: string, patch: (doc: PlanDocument) => void): Plan {
-  const doc = parse(readFileSync(resolve(PLANS, `${name}.yaml`), 'utf8'), { merge: true }) as PlanDocument;
+  const doc = parse(readFileSync(resolve(PLANS, `${name}.yaml`), 'utf8'), { merge: true });
   patch(doc);
   return parsePlan(stringify(doc, { aliasDuplicateObjects: false }), `${name}.yaml (test variant)`);
 }

@@ -69,7 +69,7 @@ function parseArgs(headers: IncomingHttpHeaders, raw: unknown): SlackArgs | Slac
     for (const field of JSON_VALUED_FIELDS) {
       if (typeof args[field] !== 'string') continue;
       try {
-        args[field] = JSON.parse(args[field] as string);
+        args[field] = JSON.parse(args[field]);
       } catch {
         // Left as a string; the method refuses it as malformed.
       }

@@ -70,5 +70,5 @@ export function hang(reply: FastifyReply): FastifyReply {
 
 /** "application/json; charset=utf-8" → "application/json". */
 export function mediaType(headers: IncomingHttpHeaders): string {
-  return (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }

@@ -113,7 +113,7 @@ describe('confirmTargets', () => {
     const world = await stepWorld();
     const confirm = ConfirmSchema.parse({ command: 'test {ref} = "v1"' });
     const [result] = await world.activities.confirmTargets({ services: [{ service: 'x', ref: 'v1; touch injected' }], adapters: world.adapters(), confirm });
-    expect(result!.exists).toBe(false);
+    expect(result.exists).toBe(false);
     expect(existsSync(join(world.dir, 'injected'))).toBe(false);
     expect(fillConfirmCommand('docker manifest inspect {image}', { service: 's', ref: 'r', image: "a'b c" })).toBe(`docker manifest inspect 'a'\\''b c'`);
     expect(shellValue('registry.example.com/app:1.2@sha256:abc')).toBe('registry.example.com/app:1.2@sha256:abc');
@@ -122,7 +122,7 @@ describe('confirmTargets', () => {
   test('a confirm command that cannot finish says it could not confirm', async () => {
     const world = await stepWorld();
     const confirm = ConfirmSchema.parse({ command: 'sleep 30', timeout: '200ms' });
-    const [result] = await world.activities.confirmTargets({ services: [services[0]!], adapters: world.adapters(), confirm });
+    const [result] = await world.activities.confirmTargets({ services: [services[0]], adapters: world.adapters(), confirm });
     expect(result).toMatchObject({ exists: false, error: 'timed out after 200ms: sleep 30' });
   });
 

@@ -48,9 +48,9 @@ describe('PagerDutyClient against the Events API v2 stand-in', () => {
     await client.sendEvent({ action: 'resolve', routingKey: ROUTING_KEY, dedupKey: DEDUP_KEY });
 
     const [triggerCall, resolveCall] = pagerduty.requests;
-    expect(triggerCall!.path).toBe('/v2/enqueue');
-    expect(triggerCall!.headers['content-type']).toBe('application/json');
-    expect(triggerCall!.body).toEqual({
+    expect(triggerCall.path).toBe('/v2/enqueue');
+    expect(triggerCall.headers['content-type']).toBe('application/json');
+    expect(triggerCall.body).toEqual({
       routing_key: ROUTING_KEY,
       event_action: 'trigger',
       dedup_key: DEDUP_KEY,
@@ -61,7 +61,7 @@ describe('PagerDutyClient against the Events API v2 stand-in', () => {
         custom_details: { plan: 'checkout', level: 3 },
       },
     });
-    expect(resolveCall!.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: DEDUP_KEY });
+    expect(resolveCall.body).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: DEDUP_KEY });
   });
 
   it('a repeated trigger (a retried activity) joins the open incident', async () => {
@@ -74,7 +74,7 @@ describe('PagerDutyClient against the Events API v2 stand-in', () => {
   it('truncates a summary longer than PagerDuty accepts instead of losing the page', async () => {
     await client.sendEvent({ ...trigger, summary: 'x'.repeat(5000) });
 
-    const body = pagerduty.requests[0]!.body as { payload: { summary: string } };
+    const body = pagerduty.requests[0].body as { payload: { summary: string } };
     expect(body.payload.summary).toHaveLength(1024);
     expect(pagerduty.incidents.get(DEDUP_KEY)?.status).toBe('triggered');
   });

@@ -35,19 +35,19 @@ describe('SlackNotifier against the Slack Web API stand-in', () => {
     expect(posted.ts).toMatch(/^\d+\.\d{6}$/);
     expect(slack.requests).toHaveLength(1);
     const [call] = slack.requests;
-    expect(call!.path).toBe('/api/chat.postMessage');
-    expect(call!.headers.authorization).toBe(`Bearer ${slack.token}`);
-    expect(call!.headers['content-type']).toContain('application/x-www-form-urlencoded');
-    expect(call!.body.channel).toBe(CHANNEL);
-    expect(call!.body.text).toBe('Rollback approval needed for payments-api (incident inc-payments-7): payments-api /healthz failing on 3 of 4 hosts');
-    expect(call!.body.blocks).toEqual(approvalBlocks(request));
+    expect(call.path).toBe('/api/chat.postMessage');
+    expect(call.headers.authorization).toBe(`Bearer ${slack.token}`);
+    expect(call.headers['content-type']).toContain('application/x-www-form-urlencoded');
+    expect(call.body.channel).toBe(CHANNEL);
+    expect(call.body.text).toBe('Rollback approval needed for payments-api (incident inc-payments-7): payments-api /healthz failing on 3 of 4 hosts');
+    expect(call.body.blocks).toEqual(approvalBlocks(request));
     expect(slack.message(CHANNEL, posted.ts)?.blocks).toEqual(approvalBlocks(request));
   });
 
   it('escapes alert text in the notification text too, so an alert cannot ping the channel', async () => {
     await notifier.postApprovalRequest(CHANNEL, { ...request, summary: '<!channel> down' });
 
-    expect(slack.requests[0]!.body.text).toContain('&lt;!channel&gt; down');
+    expect(slack.requests[0].body.text).toContain('&lt;!channel&gt; down');
   });
 
   it('replaces the buttons with the decision via chat.update', async () => {
@@ -57,7 +57,7 @@ describe('SlackNotifier against the Slack Web API stand-in', () => {
     const updated = await notifier.updateMessage(CHANNEL, posted.ts, 'Approved by <@U01LEAD>', decisionBlocks(request, decision));
 
     expect(updated).toEqual(posted);
-    expect(slack.requests[1]!.path).toBe('/api/chat.update');
+    expect(slack.requests[1].path).toBe('/api/chat.update');
     const message = slack.message(CHANNEL, posted.ts)!;
     expect(message.text).toBe('Approved by <@U01LEAD>');
     expect(message.blocks).toEqual(decisionBlocks(request, decision));

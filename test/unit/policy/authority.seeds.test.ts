@@ -12,7 +12,7 @@ describe('002 §Decision Authority Matrix', () => {
     ['Quality Gates', 'NdcgRegression', [['qa-dri'], ['qa-dri'], ['qa-dri', 'sprint-dri'], ['eng-manager']]],
     ['Business Impact', 'BusinessImpact', [['sprint-pm'], ['sprint-pm'], ['eng-manager'], ['vp-engineering']]],
   ];
-  const cases = matrix.flatMap(([row, trigger, cells]) => cells.map((roles, i) => [row, phases[i]!, trigger, roles] as const));
+  const cases = matrix.flatMap(([row, trigger, cells]) => cells.map((roles, i) => [row, phases[i], trigger, roles] as const));
 
   it.each(cases)('002 authority matrix: %s at %s (%s) → %j', (_row, phase, trigger, roles) => {
     const authority = authorityFor(plan, { trigger, phase })!;
@@ -81,7 +81,7 @@ describe('004 §1.1 Decision Checklist', () => {
 describe('checkout-demo: without authority rules, the ask names who decides', () => {
   const plan = seedPlan('checkout-demo');
   it('the on-call may decide CheckoutErrorRateHigh', () => {
-    const ask = plan.decisions[0]!.rules[1]!.outcome;
+    const ask = plan.decisions[0].rules[1].outcome;
     if (ask.action !== 'ask') throw new Error('expected an ask');
     expect(mayDecide(plan, { trigger: 'CheckoutErrorRateHigh' }, 'U0ONCALL01', ask).allowed).toBe(true);
   });

@@ -16,7 +16,7 @@ describe('002 §Canary Phase Rollback Decisions', () => {
     ['Gate failure', ['SuccessGateFailed'], ['5m', '2m', 'auto', 'auto']],
     ['nDCG drop >0.005', ['NdcgRegression'], ['10m', '5m', '2m', 'auto']],
   ];
-  const cases = matrix.flatMap(([row, triggers, cells]) => triggers.flatMap((trigger) => cells.map((cell, i) => [row, trigger, phases[i]!, cell] as const)));
+  const cases = matrix.flatMap(([row, triggers, cells]) => triggers.flatMap((trigger) => cells.map((cell, i) => [row, trigger, phases[i], cell] as const)));
 
   it.each(cases)('002 decision matrix: %s (%s) at %s → %s', (_row, trigger, phase, cell) => {
     const outcome = decide(plan, { trigger, phase });

@@ -5,8 +5,14 @@ import type { Level, Migration } from '../../../src/plan/schema';
 import { findLevel, levelGate, nextLevel } from '../../../src/policy/levels';
 import { seedPlan } from './seedPlans';
 
-const level = (migrations?: Migration[]): Level =>
-  ({ level: 4, id: 'database', name: 'restore schema', steps: [], checks: [], ...(migrations ? { migrations } : {}) }) as Level;
+const level = (migrations?: Migration[]): Level => ({
+  level: 4,
+  id: 'database',
+  name: 'restore schema',
+  steps: [],
+  checks: [],
+  ...(migrations ? { migrations } : {}),
+});
 
 describe('levelGate', () => {
   test.each<[string, Migration[] | undefined, Migration | undefined, string]>([

@@ -10,7 +10,7 @@ export const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
 
 function scorecard(plan: Plan, milestones: Partial<Record<Milestone, string>>, mode: 'automated' | 'manual', trigger: string) {
   const marks: Milestones = {};
-  for (const [k, v] of Object.entries(milestones)) marks[k as Milestone] = Date.parse(v!);
+  for (const [k, v] of Object.entries(milestones)) marks[k as Milestone] = Date.parse(v);
   return scoreRun(plan, marks, { mode, trigger });
 }
 
@@ -108,7 +108,7 @@ export function genesisRecord(plan: Plan, options: { validatedAt: number }): Inc
           type: 'flag.disable',
           ok: true,
           summary: 'phase_4_deployment disabled',
-          command: plan.levels[0]!.steps[0]!.command!,
+          command: plan.levels[0].steps[0].command!,
           exitCode: 0,
         },
         160,

@@ -197,8 +197,8 @@ describe('monetization-drill: the quarterly drill in staging', () => {
       'sla: 12m 5s (target 30m, met)',
       'preparation: 1m 35s (target 5m, met)',
     ]);
-    expect(byId['trigger-snapshots']![0]).toMatch(/^before 2025-10-14T09:59:36.000Z: sum\(rate\(http_requests_total.* = 0\.031$/);
-    expect(byId['trigger-snapshots']![1]).toMatch(/ = 0\.002$/);
+    expect(byId['trigger-snapshots'][0]).toMatch(/^before 2025-10-14T09:59:36.000Z: sum\(rate\(http_requests_total.* = 0\.031$/);
+    expect(byId['trigger-snapshots'][1]).toMatch(/ = 0\.002$/);
     expect(byId.commands).toContain('`tools/deploy.sh --service "auth" --image "registry.example.com/monetization/auth:2025.10.1"` [auth] → exit 0');
     expect(byId.commands).toContain(
       'Target versions: auth → registry.example.com/monetization/auth:2025.10.1, transactions → registry.example.com/monetization/transactions:2025.10.1',
@@ -237,9 +237,9 @@ describe('monetization-drill: the quarterly drill in staging', () => {
       ...monetization,
       drills: [
         {
-          ...monetization.drills[0]!,
+          ...monetization.drills[0],
           evidence: [
-            ...monetization.drills[0]!.evidence,
+            ...monetization.drills[0].evidence,
             { id: 'communication', text: 'Practice communication flow', collect: 'manual' },
             { id: 'authority', text: 'Decision-making authority confirmed', collect: 'decisions' },
           ],
@@ -259,7 +259,7 @@ describe('monetization-drill: the quarterly drill in staging', () => {
       evidence: ['2025-10-14T09:59:35.000Z: rollback by U0MONIC0001 (Incident commander) — drill: approve'],
     });
     // Agent restart only: no deploy yet, so no target versions.
-    expect(items.commands!.evidence).toEqual(['`docker compose restart agent-service` [agent-service] → exit 0']);
+    expect(items.commands.evidence).toEqual(['`docker compose restart agent-service` [agent-service] → exit 0']);
     const md = renderMarkdown(buildReport(withManual, record));
     expect(section(md, 'Drill Evidence')).toContain('- [ ] Start and end timestamps captured');
     expect(section(md, 'Drill Evidence')).toContain('- [ ] Practice communication flow\n  - To be confirmed by a person');
