@@ -28,8 +28,8 @@ export function round(n: number, digits = 1): number {
   return Math.round(n * f) / f;
 }
 
-/** A process and its descendants (Linux /proc). */
-function processTree(root: number): number[] {
+/** Each process's children, from one pass over /proc (Linux). */
+function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -41,25 +41,21 @@ function processTree(root: number): number[] {
       // the process ended while we looked
     }
   }
-  const tree: number[] = [];
-  const visit = (pid: number) => {
-    tree.push(pid);
-    for (const child of children.get(pid) ?? []) visit(child);
-  };
-  visit(root);
-  return tree;
+  return children;
 }
 
-/** Sums `read(pid)` over a process tree; a process that ended meanwhile counts 0. */
-function overTree(root: number, read: (pid: number) => number): number {
+/** Sums `read(pid)` over `root` and its descendants; a process that ended meanwhile counts 0. */
+function overTree(root: number, children: Map<number, number[]>, read: (pid: number) => number): number {
   let total = 0;
-  for (const pid of processTree(root)) {
+  const visit = (pid: number) => {
     try {
       total += read(pid);
     } catch {
       // ended
     }
-  }
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  visit(root);
   return total;
 }
 
@@ -81,17 +77,21 @@ export interface Machine {
 
 /** Samples load and RSS every half second until stopped. */
 export function watchMachine(pids: Record<string, number | undefined> = {}): { stop(): Machine } {
-  // The bench process alone (the worker and a dev server are its children); the others with their children.
-  const read = (name: string, pid: number, what: (pid: number) => number) => (name === 'benchProcess' ? what(pid) : overTree(pid, what));
-  const watched = { benchProcess: process.pid, ...pids };
-  const cpuNow = () => Object.fromEntries(Object.entries(watched).flatMap(([name, pid]) => (pid ? [[name, read(name, pid, cpuSeconds)]] : [])));
+  const watched = Object.entries({ benchProcess: process.pid, ...pids }).filter((entry): entry is [string, number] => entry[1] !== undefined);
+  // One pass over /proc per reading. The bench process alone (the worker and a dev server
+  // are its children); the others with their children.
+  const readAll = (what: (pid: number) => number): Record<string, number> => {
+    const children = childrenByParent();
+    return Object.fromEntries(watched.map(([name, pid]) => [name, name === 'benchProcess' ? what(pid) : overTree(pid, children, what)]));
+  };
+  const cpuNow = () => readAll(cpuSeconds);
   const cpuAtStart = cpuNow();
   const startedAt = performance.now();
   let maxLoad = 0;
   const peak: Record<string, number> = {};
   const sample = () => {
     maxLoad = Math.max(maxLoad, loadavg()[0]);
-    for (const [name, pid] of Object.entries(watched)) if (pid) peak[name] = Math.max(peak[name] ?? 0, read(name, pid, rssMb));
+    for (const [name, mb] of Object.entries(readAll(rssMb))) peak[name] = Math.max(peak[name] ?? 0, mb);
   };
   sample();
   const timer = setInterval(sample, 500);

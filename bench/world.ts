@@ -6,7 +6,7 @@
 // ../shared/production-shape.md; BENCH_SERVER_PID lets the bench sample its memory). Names
 // carry a run id, so runs on one long-lived server never meet each other's desks.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -135,21 +135,24 @@ function startWorker(env: Record<string, string>, logFile: string): Promise<Chil
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // All its output goes to the log (drained, or a chatty worker blocks on a full pipe).
+  const log = createWriteStream(logFile, { flags: 'a' });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   let output = '';
   return new Promise((done, fail) => {
     const listen = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('worker: polling')) done(child);
+      if (!output.includes('worker: polling')) return;
+      child.stdout.off('data', listen);
+      child.stderr.off('data', listen);
+      child.off('exit', exited);
+      done(child);
     };
+    const exited = (code: number | null) => fail(new Error(`the bench worker exited with ${code} before polling: ${output.slice(-2000)} (log: ${logFile})`));
     child.stdout.on('data', listen);
     child.stderr.on('data', listen);
-    child.once('exit', (code) => fail(new Error(`the bench worker exited with ${code} before polling: ${output.slice(-2000)} (log: ${logFile})`)));
-  }).then((started) => {
-    // Keep draining its output, or a chatty worker blocks on a full pipe.
-    const log = (chunk: Buffer) => writeFileSync(logFile, chunk, { flag: 'a' });
-    child.stdout.on('data', log);
-    child.stderr.on('data', log);
-    return started as ChildProcess;
+    child.once('exit', exited);
   });
 }
 
