@@ -3,28 +3,15 @@
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { approveSignal, rejectSignal, SearchAttributes } from '../../src/workflows/messages';
-import { connectClient, flagFile, healthEndpoint, keepHistory, startWorker, testDeps, type TestWorker } from '../support/harness';
+import { flagFile, healthEndpoint, type HealthEndpoint, keepHistory, type TestWorker, useSuiteWorld } from '../support/harness';
 import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
 import { events, startRun, status, waitForApprovalRequest } from './runs';
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: HealthEndpoint;
 let flags: string;
-
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  flags = await flagFile({ new_checkout: true });
-  worker = await startWorker(testDeps({ flagStorePath: flags }));
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await health?.close();
-  await closeClient?.();
-});
+useSuiteWorld({ new_checkout: true }, (world) => ({ client, worker, health, flags } = world));
 
 async function flagEnabled(path: string): Promise<boolean | undefined> {
   return (await readFlagFile(path)).flags.new_checkout?.enabled;

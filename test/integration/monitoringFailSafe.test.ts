@@ -3,28 +3,15 @@
 // check that ran and said no does.
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { parsePlan } from '../../src/validation/parse';
-import { connectClient, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker, uniqueName } from '../support/harness';
+import { type HealthEndpoint, type TestWorker, uniqueName, useSuiteWorld } from '../support/harness';
 import { events, startRun } from './runs';
 import type { Client } from '@temporalio/client';
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: HealthEndpoint;
 let flags: string;
-
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  flags = await flagFile({ new_checkout: true, deeper_level_ran: false });
-  worker = await startWorker(testDeps({ flagStorePath: flags }));
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await health?.close();
-  await closeClient?.();
-});
+useSuiteWorld({ new_checkout: true, deeper_level_ran: false }, (world) => ({ client, worker, health, flags } = world));
 
 /** Rolls back without asking; monitoring runs `check` every second, twice; level 2 exists to go deeper to. */
 function plan(check: string) {

@@ -4,28 +4,15 @@
 import type { Client } from '@temporalio/client';
 import { FileFlagStore, readFlagFile } from '../../src/adapters/fileFlagStore';
 import { recordQuery } from '../../src/workflows/messages';
-import { connectClient, flagFile, healthEndpoint, startWorker, testDeps, uniqueName, type TestWorker } from '../support/harness';
+import { type HealthEndpoint, type TestWorker, uniqueName, useSuiteWorld } from '../support/harness';
 import { fixturePlan } from './fixturePlan';
 import { startRun } from './runs';
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: HealthEndpoint;
 let flags: string;
-
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  flags = await flagFile({ new_checkout: true });
-  worker = await startWorker(testDeps({ flagStorePath: flags }));
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await health?.close();
-  await closeClient?.();
-});
+useSuiteWorld({ new_checkout: true }, (world) => ({ client, worker, health, flags } = world));
 
 test('the same incident id run again turns the flag off again, and its record says the step acted', async () => {
   const plan = fixturePlan({ healthUrl: health.url, flagStorePath: flags });

@@ -98,8 +98,15 @@ export async function flagFile(flags: Record<string, boolean>): Promise<string> 
   return path;
 }
 
+export interface HealthEndpoint {
+  url: string;
+  hits: () => number;
+  setStatus(code: number): void;
+  close(): Promise<void>;
+}
+
 /** An HTTP endpoint standing in for the service's health check; the test sets its answer. */
-export async function healthEndpoint(initialStatus = 200): Promise<{ url: string; hits: () => number; setStatus(code: number): void; close(): Promise<void> }> {
+export async function healthEndpoint(initialStatus = 200): Promise<HealthEndpoint> {
   let status = initialStatus;
   let hits = 0;
   const server: Server = createServer((_req, res) => {
@@ -117,6 +124,31 @@ export async function healthEndpoint(initialStatus = 200): Promise<{ url: string
     },
     close: () => new Promise((done) => server.close(() => done())),
   };
+}
+
+/** What a workflow suite shares: a client, a health endpoint answering 200, a flag file and a worker using it. */
+export interface SuiteWorld {
+  client: Client;
+  worker: TestWorker;
+  health: HealthEndpoint;
+  flags: string;
+}
+
+/** Starts a SuiteWorld before the suite's tests (handing it to `use`) and stops it after them. */
+export function useSuiteWorld(initialFlags: Record<string, boolean>, use: (world: SuiteWorld) => void): void {
+  let world: (SuiteWorld & { closeClient(): Promise<void> }) | undefined;
+  beforeAll(async () => {
+    const { client, close } = await connectClient();
+    const health = await healthEndpoint(200);
+    const flags = await flagFile(initialFlags);
+    world = { client, closeClient: close, health, flags, worker: await startWorker(testDeps({ flagStorePath: flags })) };
+    use(world);
+  });
+  afterAll(async () => {
+    await world?.worker.shutdown();
+    await world?.health.close();
+    await world?.closeClient();
+  });
 }
 
 export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
