@@ -2,19 +2,19 @@
 // retry: flag disabling is idempotent, PagerDuty de-duplicates on dedup_key, and Slack
 // posts are the only non-idempotent calls (a retried post can repeat a message, never an action).
 // Notifications go through one activity, `notify`, to the Notifier the plan's target names.
-import type { HttpProbe, HttpProbeResult } from '../adapters/httpCheck';
 import { type NotifierClients, notifierFor } from '../adapters/notifiers';
 import type { PagerDutySeverity } from '../adapters/pagerduty';
 import type { Delivery, Notice, NotifierTarget } from '../adapters/roles';
 import { type ApprovalDecision, type ApprovalRequest, decisionBlocks, decisionText } from '../adapters/slack';
 import { atBoundary } from './failures';
-import { createStepActivities, type PlanAdapters, type StepDeps } from './steps';
+import { type CheckDeps, createCheckActivities } from './checks';
+import type { PlanAdapters } from './deps';
+import { createPreRollbackActivities } from './preRollback';
+import { createStepActivities } from './runStep';
 
 export type { Delivery } from '../adapters/roles';
 
-export interface ActivityDeps extends StepDeps, NotifierClients {
-  probeHttp(probe: HttpProbe): Promise<HttpProbeResult>;
-}
+export interface ActivityDeps extends CheckDeps, NotifierClients {}
 
 /** What runs recorded before the `notifier-role` patch send by the activity `pagerdutyEvent`. */
 export interface PagerDutyEventInput {
@@ -64,10 +64,6 @@ export function createActivities(deps: ActivityDeps) {
       }));
     },
 
-    async httpCheck(probe: HttpProbe): Promise<HttpProbeResult> {
-      return deps.probeHttp(probe);
-    },
-
     /** Alerts still firing for the service (monitoring after a rollback re-opens on them). */
     async activeAlerts(input: { adapters: PlanAdapters; service: string }): Promise<string[]> {
       const alerts = deps.infra(input.adapters).alerts;
@@ -76,6 +72,8 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     ...createStepActivities(deps),
+    ...createCheckActivities(deps),
+    ...createPreRollbackActivities(deps),
   };
 }
 

@@ -1,9 +1,18 @@
 // Steps appear in levels and in decision outcomes; both are checked the same way.
 import type { IssueList, Segments } from './issues';
 import type { Plan, Step } from '../plan/schema';
+import { stepInfo } from '../plan/stepTypes';
 
 export function checkTemplate(plan: Plan, name: string, segments: Segments, issues: IssueList): void {
   if (!(name in plan.notifications.templates)) issues.add(segments, `template "${name}" is not defined in notifications.templates`);
+}
+
+/** A step without a command needs the adapter its type acts through (the flag store always has one). */
+function checkPerformer(plan: Plan, step: Step, at: Segments, issues: IssueList): void {
+  const { runs, adapter } = stepInfo(step.type);
+  if (runs !== 'activity' || step.command) return;
+  if (!adapter) issues.add([...at, 'command'], `${step.type} needs a command: no adapter performs it`);
+  else if (adapter !== 'flags' && !plan.adapters[adapter]) issues.add(at, `${step.type} needs adapters.${adapter}, or a command`);
 }
 
 export function checkSteps(plan: Plan, steps: readonly Step[], segments: Segments, issues: IssueList): void {
@@ -15,6 +24,7 @@ export function checkSteps(plan: Plan, steps: readonly Step[], segments: Segment
     if ('service' in step && step.service !== undefined && !services.some((s) => s.name === step.service)) {
       issues.add([...at, 'service'], `service "${step.service}" is not defined in targets.services`);
     }
+    checkPerformer(plan, step, at, issues);
     switch (step.type) {
       case 'deploy.run': {
         const selected = step.services === 'all' ? services.map((s) => s.name) : step.services;

@@ -2,7 +2,7 @@
 // shapes they carry. The API, CLI and tests import this module, never workflow internals.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { CheckVerdict } from '../activities/steps';
+import type { CheckVerdict } from '../activities/checks';
 import type { ActionRecord, Snapshot } from '../adapters/roles';
 import type { Milestone, Plan } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';

@@ -4,6 +4,7 @@ import { sleep } from '@temporalio/workflow';
 import type { ActionRecord } from '../adapters/roles';
 import { parseDuration } from '../plan/duration';
 import type { Level, Step } from '../plan/schema';
+import { runsInWorkflow, stepInfo, type StepOf, type WorkflowStepType } from '../plan/stepTypes';
 import { peopleInRoles } from '../policy/approvers';
 import { levelId } from '../policy/levels';
 import { rollbackWaves } from '../policy/order';
@@ -31,7 +32,8 @@ function stepTimeoutMs(state: IncidentState, step: Step): number {
   return parseDuration(step.timeout ?? state.input.plan.defaults.stepTimeout) + 10_000;
 }
 
-function keep(state: IncidentState, place: StepPlace, step: Step, startedAt: string, record: ActionRecord): boolean {
+/** Adds a step's record to the incident: what it did, to which service, from when to when. */
+function recordStep(state: IncidentState, place: StepPlace, step: Step, startedAt: string, record: ActionRecord): void {
   state.steps.push({
     ...record,
     level: place.level.level,
@@ -43,7 +45,6 @@ function keep(state: IncidentState, place: StepPlace, step: Step, startedAt: str
     endedAt: workflowNow(),
   });
   state.record(`step ${step.type}${place.service ? ` (${place.service})` : ''} ${record.ok ? 'done' : 'failed'}`, record.summary);
-  return record.ok || step.continueOnError;
 }
 
 /** A notify step does not wait for delivery (newer runs): its outcome is in the notifications. */
@@ -51,45 +52,68 @@ function besideNote(state: IncidentState, done: string): string {
   return state.notifiersBeside ? 'sending (beside the run):' : done;
 }
 
-/** Steps the workflow performs itself: waits are timers, notifications are notifications. */
-async function runInWorkflow(state: IncidentState, step: Step, place: StepPlace): Promise<ActionRecord | undefined> {
-  const { plan } = state.input;
-  switch (step.type) {
-    case 'wait':
-      await sleep(parseDuration(step.duration));
-      return { ok: true, summary: `waited ${step.duration}` };
-    case 'traffic.drain': {
-      await sleep(parseDuration(step.wait));
-      if (step.maxActive === undefined || state.dryRun) return { ok: true, summary: `waited ${step.wait} for in-flight requests` };
-      const service = step.service ?? place.service ?? state.input.service;
-      const active = await actions(stepTimeoutMs(state, step)).activeRequests.executeWithOptions({ summary: `Active requests on ${service}` }, [
-        { adapters: plan.adapters, service },
-      ]);
-      if (active > step.maxActive && step.extraWait) {
-        state.record('traffic drain waits longer', `${active} active requests > ${step.maxActive}; waiting ${step.extraWait} more`);
-        await sleep(parseDuration(step.extraWait));
-      }
-      return { ok: true, summary: `drained: ${active} active requests after ${step.wait}`, details: { active } };
+type InWorkflow = { [K in WorkflowStepType]: (state: IncidentState, step: StepOf<K>, place: StepPlace) => Promise<ActionRecord> };
+
+/** The steps the registry says the workflow performs itself: waits are timers, notifications are notifications. */
+const IN_WORKFLOW: InWorkflow = {
+  wait: async (_state, step) => {
+    await sleep(parseDuration(step.duration));
+    return { ok: true, summary: `waited ${step.duration}` };
+  },
+  'traffic.drain': async (state, step, place) => {
+    await sleep(parseDuration(step.wait));
+    if (step.maxActive === undefined || state.dryRun) return { ok: true, summary: `waited ${step.wait} for in-flight requests` };
+    const service = step.service ?? place.service ?? state.input.service;
+    const active = await actions(stepTimeoutMs(state, step)).activeRequests.executeWithOptions({ summary: `Active requests on ${service}` }, [
+      { adapters: state.input.plan.adapters, service },
+    ]);
+    if (active > step.maxActive && step.extraWait) {
+      state.record('traffic drain waits longer', `${active} active requests > ${step.maxActive}; waiting ${step.extraWait} more`);
+      await sleep(parseDuration(step.extraWait));
     }
-    case 'notify.slack': {
-      const template = plan.notifications.templates[step.template] ?? step.template;
-      await tellChannel(
-        state,
-        `Slack ${step.template}`,
-        fillTemplate(template, templateValues(state)),
-        step.channel && (plan.notifications.slack?.channels[step.channel] ?? step.channel),
-      );
-      return { ok: true, summary: `${besideNote(state, 'posted')} ${step.template}` };
-    }
-    case 'notify.pagerduty':
-      await page(state, 'trigger', fillTemplate(plan.notifications.templates[step.template] ?? step.template, templateValues(state)));
-      return { ok: true, summary: `${besideNote(state, 'paged with')} ${step.template}` };
-    case 'notify.page':
-      await pagePeople(state, step.roles, step.template);
-      return { ok: true, summary: `${besideNote(state, 'paged')} ${step.roles.join(', ')}` };
-    default:
-      return undefined;
-  }
+    return { ok: true, summary: `drained: ${active} active requests after ${step.wait}`, details: { active } };
+  },
+  'notify.slack': async (state, step) => {
+    const { plan } = state.input;
+    const template = plan.notifications.templates[step.template] ?? step.template;
+    await tellChannel(
+      state,
+      `Slack ${step.template}`,
+      fillTemplate(template, templateValues(state)),
+      step.channel && (plan.notifications.slack?.channels[step.channel] ?? step.channel),
+    );
+    return { ok: true, summary: `${besideNote(state, 'posted')} ${step.template}` };
+  },
+  'notify.pagerduty': async (state, step) => {
+    const { plan } = state.input;
+    await page(state, 'trigger', fillTemplate(plan.notifications.templates[step.template] ?? step.template, templateValues(state)));
+    return { ok: true, summary: `${besideNote(state, 'paged with')} ${step.template}` };
+  },
+  'notify.page': async (state, step) => {
+    await pagePeople(state, step.roles, step.template);
+    return { ok: true, summary: `${besideNote(state, 'paged')} ${step.roles.join(', ')}` };
+  },
+};
+
+/** The step's own work: in the workflow, or by the runStep activity. */
+async function perform(state: IncidentState, step: Step, place: StepPlace): Promise<ActionRecord> {
+  if (runsInWorkflow(step)) return IN_WORKFLOW[step.type](state, step as never, place);
+  return stepActions(stepTimeoutMs(state, step)).runStep.executeWithOptions(
+    { summary: `${step.type}${place.service ? ` ${place.service}` : ''}${step.name ? `: ${step.name}` : ''}` },
+    [
+      {
+        incidentId: state.input.incidentId,
+        stepKey: place.key,
+        step,
+        ...(place.service ? { service: place.service } : {}),
+        environment: state.environment,
+        dryRun: state.dryRun,
+        adapters: state.input.plan.adapters,
+        lastKnownGood: lastKnownGood(state),
+        defaultTimeout: state.input.plan.defaults.stepTimeout,
+      },
+    ],
+  );
 }
 
 export async function pagePeople(state: IncidentState, roles: string[], template?: string): Promise<void> {
@@ -102,52 +126,41 @@ export async function pagePeople(state: IncidentState, roles: string[], template
   await tellChannel(state, `Page ${roles.join(', ')}`, `${people.map((p) => `<@${p}>`).join(' ')} ${text}`);
 }
 
+/** Asks for a step's extra approval; the step's record when it is not given. */
+async function notApproved(state: IncidentState, step: Step, place: StepPlace): Promise<ActionRecord | undefined> {
+  const approval = step.approval;
+  if (!approval) return undefined;
+  const answer = await ask(state, {
+    subject: `${step.type}${step.name ? ` (${step.name})` : ''}`,
+    roles: approval.approvers,
+    quorum: approval.quorum,
+    window: approval.window,
+    default: approval.default,
+    summary: approval.reason ?? `Step ${step.type} of level ${levelId(place.level)} needs approval`,
+  });
+  state.decisions.push({ action: answer.choice, by: answer.by, reason: `${step.type}: ${answer.reason}`, at: workflowNow() });
+  return answer.choice === 'hold' ? { ok: false, summary: `not approved (${answer.by}): ${answer.reason}` } : undefined;
+}
+
+/** Runs one step (after its approval, when it needs one) and records it; false when the level must stop. */
 async function runOne(state: IncidentState, step: Step, place: StepPlace): Promise<boolean> {
   const startedAt = workflowNow();
-  if (step.approval) {
-    const approval = step.approval;
-    const answer = await ask(state, {
-      subject: `${step.type}${step.name ? ` (${step.name})` : ''}`,
-      roles: approval.approvers,
-      quorum: approval.quorum,
-      window: approval.window,
-      default: approval.default,
-      summary: approval.reason ?? `Step ${step.type} of level ${levelId(place.level)} needs approval`,
-    });
-    state.decisions.push({ action: answer.choice, by: answer.by, reason: `${step.type}: ${answer.reason}`, at: workflowNow() });
-    if (answer.choice === 'hold') {
-      return keep(state, place, step, startedAt, { ok: false, summary: `not approved (${answer.by}): ${answer.reason}` });
+  let record = await notApproved(state, step, place);
+  if (!record) {
+    try {
+      record = await perform(state, step, place);
+    } catch (err) {
+      record = { ok: false, summary: failureMessage(err) };
     }
   }
-  try {
-    const local = await runInWorkflow(state, step, place);
-    if (local) return keep(state, place, step, startedAt, local);
-    const record = await stepActions(stepTimeoutMs(state, step)).runStep.executeWithOptions(
-      { summary: `${step.type}${place.service ? ` ${place.service}` : ''}${step.name ? `: ${step.name}` : ''}` },
-      [
-        {
-          incidentId: state.input.incidentId,
-          stepKey: place.key,
-          step,
-          ...(place.service ? { service: place.service } : {}),
-          environment: state.environment,
-          dryRun: state.dryRun,
-          adapters: state.input.plan.adapters,
-          lastKnownGood: lastKnownGood(state),
-          defaultTimeout: state.input.plan.defaults.stepTimeout,
-        },
-      ],
-    );
-    return keep(state, place, step, startedAt, record);
-  } catch (err) {
-    return keep(state, place, step, startedAt, { ok: false, summary: failureMessage(err) });
-  }
+  recordStep(state, place, step, startedAt, record);
+  return record.ok || step.continueOnError;
 }
 
 /** Steps that act per service: deploy.run over its services, in dependency waves. */
 function servicesOf(state: IncidentState, step: Step): string[][] | undefined {
-  if (step.type !== 'deploy.run') return undefined;
-  const selected = step.services === 'all' ? undefined : step.services;
+  if (!stepInfo(step.type).perService) return undefined;
+  const selected = 'services' in step && step.services !== 'all' ? step.services : undefined;
   return rollbackWaves(state.input.plan, selected);
 }
 
@@ -158,7 +171,7 @@ export interface WaveHooks {
 
 export async function runSteps(state: IncidentState, level: Level, steps: readonly Step[], keyPrefix: string, hooks: WaveHooks): Promise<boolean> {
   for (const [index, step] of steps.entries()) {
-    const stage = step.type.startsWith('traffic.') ? Stage.Drain : Stage.RollBack;
+    const stage: Stage = stepInfo(step.type).stage;
     if (state.stage === Stage.Drain && stage !== Stage.Drain) await reach(state, 'drained');
     if (state.stage !== stage) state.enterStage(stage);
     const waves = servicesOf(state, step);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { HaproxyRouter } from '../../src/adapters/traffic/haproxy';
 import { NginxRouter } from '../../src/adapters/traffic/nginx';
-import type { RunStepInput } from '../../src/activities/steps';
+import type { RunStepInput } from '../../src/activities/stepActions';
 import { startBackend, startHaproxy, startNginx, stopAll, tally, waitFor, type Backend } from '../support/servers';
 import { step, stepWorld } from '../support/stepDeps';
 

@@ -8,7 +8,11 @@ import { gitSourceControlFor } from '../../src/adapters/git';
 import { FileIdempotencyLedger } from '../../src/adapters/idempotencyLedger';
 import type { ActionRecord, MetricSample, MetricSource } from '../../src/adapters/roles';
 import { shellRunnerFor } from '../../src/adapters/shell';
-import { createStepActivities, type InfraAdapters, type StepDeps } from '../../src/activities/steps';
+import { type CheckDeps, createCheckActivities } from '../../src/activities/checks';
+import type { InfraAdapters } from '../../src/activities/deps';
+import { createPreRollbackActivities } from '../../src/activities/preRollback';
+import { createStepActivities } from '../../src/activities/runStep';
+import { probeHttp } from '../../src/adapters/httpCheck';
 import { AdaptersSchema } from '../../src/plan/language/plan';
 import { StepSchema, type Step } from '../../src/plan/schema';
 
@@ -16,23 +20,29 @@ export interface StepWorld {
   dir: string;
   flagPath: string;
   ledgerDir: string;
-  deps: StepDeps;
-  activities: ReturnType<typeof createStepActivities>;
+  deps: CheckDeps;
+  activities: ReturnType<typeof activitiesOf>;
   adapters(extra?: Record<string, unknown>): ReturnType<typeof AdaptersSchema.parse>;
 }
 
-export async function stepWorld(options: { infra?: InfraAdapters; deps?: Partial<StepDeps>; flags?: Record<string, boolean> } = {}): Promise<StepWorld> {
+/** The step, check and pre-rollback activities, as the worker builds them. */
+function activitiesOf(deps: CheckDeps) {
+  return { ...createStepActivities(deps), ...createCheckActivities(deps), ...createPreRollbackActivities(deps) };
+}
+
+export async function stepWorld(options: { infra?: InfraAdapters; deps?: Partial<CheckDeps>; flags?: Record<string, boolean> } = {}): Promise<StepWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'steps-'));
   const flagPath = join(dir, 'flags.json');
   const ledgerDir = join(dir, 'ledger');
   await writeFlagFile(flagPath, { flags: Object.fromEntries(Object.entries(options.flags ?? {}).map(([k, enabled]) => [k, { enabled }])) });
-  const deps: StepDeps = {
+  const deps: CheckDeps = {
     flagStore: (config) => new FileFlagStore(config.path ?? flagPath),
     infra: () => options.infra ?? {},
     sourceControl: (adapters) => gitSourceControlFor(adapters.git),
     shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun }),
     ledger: new FileIdempotencyLedger(ledgerDir),
     now: () => new Date('2026-11-24T10:00:00Z'),
+    probeHttp,
     ...options.deps,
   };
   return {
@@ -40,7 +50,7 @@ export async function stepWorld(options: { infra?: InfraAdapters; deps?: Partial
     flagPath,
     ledgerDir,
     deps,
-    activities: createStepActivities(deps),
+    activities: activitiesOf(deps),
     adapters: (extra = {}) => AdaptersSchema.parse({ flags: { type: 'file', path: flagPath }, commands: { cwd: dir }, ...extra }),
   };
 }

@@ -3,7 +3,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnavailableError } from '../../../src/adapters/errors';
-import { fillConfirmCommand, shellValue } from '../../../src/activities/steps';
+import { fillConfirmCommand, shellValue } from '../../../src/activities/preRollback';
 import { CaptureSchema } from '../../../src/plan/language/capture';
 import { ConfirmSchema } from '../../../src/plan/language/targets';
 import { caught } from '../../support/caught';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnavailableError } from '../../../src/adapters/errors';
-import type { RunCheckInput } from '../../../src/activities/steps';
+import type { RunCheckInput } from '../../../src/activities/checks';
 import { CheckSchema } from '../../../src/plan/schema';
 import { caught } from '../../support/caught';
 import { fakeMetrics, stepWorld, type StepWorld } from '../../support/stepDeps';

@@ -8,7 +8,7 @@ import { FileFlagStore } from '../../../src/adapters/fileFlagStore';
 import { GitSourceControl } from '../../../src/adapters/git';
 import { MemoryIdempotencyLedger } from '../../../src/adapters/idempotencyLedger';
 import type { ActionRecord, Cache, Database, TrafficRouter } from '../../../src/adapters/roles';
-import { COMMAND_READ_BACK, type RunStepInput } from '../../../src/activities/steps';
+import { COMMAND_READ_BACK, type RunStepInput } from '../../../src/activities/runStep';
 import { caught } from '../../support/caught';
 import { createRepo } from '../../support/gitRepo';
 import { recorded, step, stepWorld, type StepWorld } from '../../support/stepDeps';

@@ -39,6 +39,7 @@ const cases: [file: string, path: string, message: string, line: number][] = [
   ['unknown-action.yaml', 'decisions[0].rules[2].outcome.action', 'unknown action "panic"; use one of: rollback, ask, prepare, monitor, fix-forward', 26],
   ['system-decision-asks-people.yaml', 'decisions[0].rules[1].outcome.action', 'says the system decides Security at 5%, but this rule asks people', 24],
   ['deploy-without-last-known-good.yaml', 'levels[0].steps[0].ref', 'service "api" has no lastKnownGood to deploy', 33],
+  ['step-without-performer.yaml', 'levels[0].steps[1]', 'cache.flush needs adapters.cache, or a command', 36],
   ['yaml-syntax-error.yaml', '', 'All sequence items must start at the same column', 20],
 ];
 
@@ -50,6 +51,13 @@ describe('invalid plans are refused with the path, line and a precise message', 
 
   it('reports only the real problem, not follow-on holes from an unknown trigger', () => {
     expect(issuesOf('table-names-unknown-trigger.yaml')).toHaveLength(1);
+  });
+
+  it('names every step that nothing could perform, not only the first', () => {
+    expect(issuesOf('step-without-performer.yaml').map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'levels[0].steps[1]: cache.flush needs adapters.cache, or a command',
+      'levels[0].steps[2].command: service.restart needs a command: no adapter performs it',
+    ]);
   });
 
   it('the fixture every invalid plan starts from is itself valid', () => {
