@@ -190,3 +190,6 @@ export async function runSteps(state: IncidentState, level: Level, steps: readon
   if (state.stage === Stage.Drain) await reach(state, 'drained');
   return true;
 }
+
+/** For steps outside a level's rollback (prepare): no checks between waves. */
+export const NO_WAVE_CHECKS: WaveHooks = { afterWave: async () => true };
