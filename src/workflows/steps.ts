@@ -1,8 +1,8 @@
 // Running a level: its steps in order (per service, in dependency waves, where a step
 // names several), extra approvals before steps that need them, waits as workflow timers.
-import { sleep } from '@temporalio/workflow';
+import { patched, sleep } from '@temporalio/workflow';
 import type { ActionRecord } from '../adapters/roles';
-import { parseDuration } from '../plan/duration';
+import { formatDuration, parseDuration } from '../plan/duration';
 import type { Level, Step } from '../plan/schema';
 import { runsInWorkflow, stepInfo, type StepOf, type WorkflowStepType } from '../plan/stepTypes';
 import { peopleInRoles } from '../policy/approvers';
@@ -47,6 +47,9 @@ function recordStep(state: IncidentState, place: StepPlace, step: Step, startedA
   state.record(`step ${step.type}${place.service ? ` (${place.service})` : ''} ${record.ok ? 'done' : 'failed'}`, record.summary);
 }
 
+/** How often a drain past its first wait asks the load balancer again: soon after the pool empties, the rollback goes on. */
+const DRAIN_POLL_MS = 1000;
+
 /** A notify step does not wait for delivery (newer runs): its outcome is in the notifications. */
 function besideNote(state: IncidentState, done: string): string {
   return state.notifiersBeside ? 'sending (beside the run):' : done;
@@ -63,15 +66,33 @@ const IN_WORKFLOW: InWorkflow = {
   'traffic.drain': async (state, step, place) => {
     await sleep(parseDuration(step.wait));
     if (step.maxActive === undefined || state.dryRun) return { ok: true, summary: `waited ${step.wait} for in-flight requests` };
+    const maxActive = step.maxActive;
     const service = step.service ?? place.service ?? state.input.service;
-    const active = await actions(stepTimeoutMs(state, step)).activeRequests.executeWithOptions({ summary: `Active requests on ${service}` }, [
-      { adapters: state.input.plan.adapters, service },
-    ]);
-    if (active > step.maxActive && step.extraWait) {
-      state.record('traffic drain waits longer', `${active} active requests > ${step.maxActive}; waiting ${step.extraWait} more`);
+    const activeNow = () =>
+      actions(stepTimeoutMs(state, step)).activeRequests.executeWithOptions({ summary: `Active requests on ${service}` }, [
+        { adapters: state.input.plan.adapters, service },
+      ]);
+    const active = await activeNow();
+    if (active <= maxActive || !step.extraWait) return { ok: true, summary: `drained: ${active} active requests after ${step.wait}`, details: { active } };
+    if (!patched('drain-until-within-limit')) {
+      // Runs recorded before: one more fixed wait, whatever happens meanwhile.
+      state.record('traffic drain waits longer', `${active} active requests > ${maxActive}; waiting ${step.extraWait} more`);
       await sleep(parseDuration(step.extraWait));
+      return { ok: true, summary: `drained: ${active} active requests after ${step.wait}`, details: { active } };
     }
-    return { ok: true, summary: `drained: ${active} active requests after ${step.wait}`, details: { active } };
+    state.record('traffic drain waits longer', `${active} active requests > ${maxActive}; waiting up to ${step.extraWait} more`);
+    const started = Date.parse(workflowNow());
+    const until = started + parseDuration(step.extraWait);
+    let left = active;
+    while (left > maxActive && Date.parse(workflowNow()) < until) {
+      await sleep(Math.min(DRAIN_POLL_MS, until - Date.parse(workflowNow())));
+      left = await activeNow();
+    }
+    const waited = `${step.wait} + ${formatDuration(Date.parse(workflowNow()) - started)}`;
+    const details = { active: left, activeAfterWait: active };
+    // Like the seed's runbook, a drain that did not empty goes on (with the warning on record): the rollback matters more.
+    if (left > maxActive) return { ok: true, summary: `still ${left} active requests (> ${maxActive}) after ${waited}; going on`, details };
+    return { ok: true, summary: `drained: ${left} active requests after ${waited} (${active} after ${step.wait})`, details };
   },
   'notify.slack': async (state, step) => {
     const { plan } = state.input;
