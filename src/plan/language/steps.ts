@@ -45,7 +45,7 @@ export const StepSchema = z.discriminatedUnion(
       service: Slug.optional(),
       /** Wait for in-flight requests. */
       wait: Duration,
-      /** Still more active requests than this after `wait` → wait `extraWait` once more. */
+      /** Still more active requests than this after `wait` → ask again every second, for at most `extraWait` more. */
       maxActive: z.number().int().min(0).optional(),
       extraWait: Duration.optional(),
     }),
