@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
+import { localStackFile, writeLocalStack } from '../src/cli/localStack';
 import { writeDemoTokens } from './lib/demoTokens';
 import { startDevServer } from './lib/devServer';
 import { Supervised } from './lib/supervise';
@@ -47,9 +48,11 @@ async function main(): Promise<void> {
   const children = [temporal, node('worker', 'src/worker/main.ts'), node('API', 'src/api/main.ts')];
 
   let stopping = false;
+  let forgetStack = () => {};
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
+    forgetStack();
     log('stopping worker, API and Temporal dev server…');
     // The dev server last: the others close their connections to it first.
     await Promise.all(children.slice(1).map((c) => c.stop()));
@@ -62,6 +65,8 @@ async function main(): Promise<void> {
   log('starting the Temporal dev server…');
   await temporal.start();
   for (const child of children.slice(1)) await child.start();
+  // The CLI finds this stack by it, whatever its ports (src/cli/localStack.ts).
+  forgetStack = writeLocalStack(localStackFile(process.env, ROOT), { temporalAddress: address, apiUrl: `http://127.0.0.1:${apiPort}`, pid: process.pid });
   console.log(
     [
       '',

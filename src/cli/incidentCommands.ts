@@ -140,7 +140,7 @@ const stamp = (d: Date): string =>
     .toLowerCase();
 
 async function withTemporal<T>(deps: IncidentCommandDeps, run: (session: TemporalSession) => Promise<T>): Promise<T> {
-  const session = await (deps.connect ?? (() => connectFromEnv()))();
+  const session = await (deps.connect ?? (() => connectFromEnv(deps.env)))();
   try {
     return await run(session);
   } finally {
@@ -211,7 +211,7 @@ async function decide(
   return accepted ? INCIDENT_EXIT.ok : INCIDENT_EXIT.refused;
 }
 
-export function formatStatus(s: IncidentStatus): string {
+export function formatStatus(s: IncidentStatus, now: Date = new Date()): string {
   const lines = [
     `incident  ${s.incidentId}`,
     `plan      ${s.plan}   service ${s.service}   trigger ${s.trigger}`,
@@ -220,7 +220,10 @@ export function formatStatus(s: IncidentStatus): string {
   if (s.decision) lines.push(`decision  ${s.decision.action} by ${s.decision.by} at ${s.decision.at} — ${s.decision.reason}`);
   if (s.pendingApproval) {
     const p = s.pendingApproval;
-    lines.push(`waiting   for ${[...p.roles, ...p.people].join(', ')} until ${p.deadline} (then ${p.default})`);
+    const who = [...p.roles, ...p.people].join(', ');
+    // Past its deadline the question is not open any more: its default is due (a worker applies it as soon as one runs).
+    if (Date.parse(p.deadline) <= now.getTime()) lines.push(`waiting   for the default: ${who} did not decide by ${p.deadline}, so ${p.default} is due now`);
+    else lines.push(`waiting   for ${who} until ${p.deadline} (then ${p.default})`);
   }
   if (s.outcome) lines.push(`outcome   ${s.outcome} (${OUTCOME_TEXT[s.outcome]})`);
   if (s.checks.length) {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { incidentCommands, type IncidentCommandDeps } from './incidentCommands';
 import { CliExit, EXIT, type CliIo } from './io';
+import { withLocalStack } from './localStack';
 import { planCommand } from './planCommands';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void, deps: IncidentCommandDeps = {}): Command {
@@ -41,7 +42,8 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: IncidentC
 }
 
 if (require.main === module) {
-  runCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+  const io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+  runCli(process.argv.slice(2), io, { env: withLocalStack(process.env) }).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -77,7 +77,7 @@ function impactLines(r: IncidentReport, title: string): string[] {
     `## ${title}`,
     '',
     `- **Users affected:** ${fillText(i.usersAffected)}`,
-    `- **Duration:** ${fillText(i.duration)}${i.duration.basis && !i.duration.toFill ? ` (${i.duration.basis})` : ''}`,
+    `- **Duration of the impact:** ${fillText(i.duration)}${i.duration.basis && !i.duration.toFill ? ` (${i.duration.basis})` : ''}`,
     `- **Data loss:** ${fillText(i.dataLoss)}${i.dataLoss.basis ? ` (${i.dataLoss.basis})` : ''}`,
     `- **Revenue impact:** ${i.revenueImpact.toFill ? `$${TO_FILL}` : i.revenueImpact.value}`,
     '',
@@ -124,7 +124,7 @@ export function renderMarkdown(r: IncidentReport): string {
     `- **Plan:** ${r.plan} · **Service:** ${r.service} · **Environment:** ${r.environment}`,
     `- **Trigger:** ${r.trigger}`,
     `- **Severity:** ${fillText(r.severity)}`,
-    `- **Duration:** ${fillText(r.duration)}${r.duration.basis && !r.duration.toFill ? ` (${r.duration.basis}${slaNote})` : ''}`,
+    `- **Time to roll back:** ${fillText(r.duration)}${r.duration.basis && !r.duration.toFill ? ` (${r.duration.basis}${slaNote})` : ''}`,
     `- **Impact:** users affected: ${fillText(r.impact.usersAffected)}`,
     `- **Outcome:** ${r.outcome ? `${r.outcome} (${OUTCOME_TEXT[r.outcome]})` : `open (stage ${r.stage})`}`,
   );

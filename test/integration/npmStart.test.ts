@@ -6,7 +6,7 @@
 //     process while the others keep running (the API answers /healthz throughout the
 //     worker's restart); Ctrl-C (SIGINT) still stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
@@ -23,6 +23,8 @@ let output = '';
 let dataDir: string;
 let apiPort: number;
 let temporalPort: number;
+/** The demo's rolled-back run, once the first test has seen it finish. */
+let demoRun: string | undefined;
 
 function alive(pid: number): boolean {
   try {
@@ -105,7 +107,8 @@ test('the README demo on API_PORT ≠ 8080: the flag is turned off and the healt
       (ids) => ids.length > 0,
       90_000,
     );
-    const record = await client.workflow.getHandle(finished[0]).query(recordQuery);
+    demoRun = finished[0];
+    const record = await client.workflow.getHandle(demoRun).query(recordQuery);
     expect(record.outcome).toBe('rolled-back');
     expect(record.checks.find((c) => c.check === 'api-health')).toMatchObject({ ok: true, verdict: 'passed' });
     expect((await readFlagFile(join(dataDir, 'flags.json'))).flags.new_checkout?.enabled).toBe(false);
@@ -113,6 +116,20 @@ test('the README demo on API_PORT ≠ 8080: the flag is turned off and the healt
     await connection.close();
   }
 }, 120_000);
+
+test('the CLI finds the stack on its ports with no TEMPORAL_ADDRESS or TEMPORAL_PORT set (issue 11)', async () => {
+  expect(demoRun).toBeDefined();
+  const cli = spawn(resolve(ROOT, 'bin/rollback'), ['status', demoRun!], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let printed = '';
+  cli.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  cli.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  const code = await new Promise<number | null>((done) => cli.once('exit', done));
+  expect({ code, printed }).toMatchObject({ code: 0, printed: expect.stringMatching(/^outcome +rolled-back/m) });
+}, 60_000);
 
 test('kill -9 of the worker: it is restarted, and the API answers /healthz all the while', async () => {
   const worker = await pidOf('worker');
@@ -174,6 +191,8 @@ test('Ctrl-C stops them all', async () => {
   dev.kill('SIGINT');
   expect(await exited).toBe(0);
   expect(pids.filter(alive)).toEqual([]);
+  // The CLI no longer finds a stack here.
+  expect(existsSync(join(dataDir, 'local-stack.json'))).toBe(false);
   // Stopped on purpose: nothing is restarted.
   expect(output.slice(output.indexOf('stopping worker, API and Temporal dev server'))).not.toContain('restarting');
 }, 60_000);

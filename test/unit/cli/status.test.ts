@@ -31,3 +31,23 @@ test('lists the messages that did not arrive, and why; delivered ones are not re
   );
   expect(text).not.toContain('Slack announcement');
 });
+
+describe('a decision window', () => {
+  const waiting: IncidentStatus = {
+    ...status,
+    stage: 'decide',
+    pendingApproval: { roles: ['oncall'], people: ['U0ONCALL01'], deadline: '2026-11-30T10:02:00.000Z', default: 'rollback' },
+  };
+
+  test('still open: who may decide, until when, and what happens then', () => {
+    expect(formatStatus(waiting, new Date('2026-11-30T10:01:00.000Z'))).toContain(
+      'waiting   for oncall, U0ONCALL01 until 2026-11-30T10:02:00.000Z (then rollback)\n',
+    );
+  });
+
+  test('past its deadline it is not shown as open: the default is due', () => {
+    const text = formatStatus(waiting, new Date('2026-11-30T10:02:00.001Z'));
+    expect(text).toContain('waiting   for the default: oncall, U0ONCALL01 did not decide by 2026-11-30T10:02:00.000Z, so rollback is due now\n');
+    expect(text).not.toContain('until 2026-11-30T10:02:00.000Z');
+  });
+});

@@ -26,7 +26,7 @@ describe('genesis-phase4: ErrorRate, escalated git → backup', () => {
     expect(md).toMatch(/^# Incident Report: 2025-10-14 - ErrorRate on genesis-orchestration\n/);
     const summary = section(md, 'Summary');
     expect(summary).toContain('- **Incident ID:** rollback-genesis-phase4-genesis-orchestration-3f2a9c');
-    expect(summary).toContain('- **Duration:** 13m 25s (decided → validated; SLA 15m: met)');
+    expect(summary).toContain('- **Time to roll back:** 13m 25s (decided → validated; SLA 15m: met)');
     expect(summary).toContain('- **Impact:** users affected: _to be filled_');
     expect(summary).toContain('Levels run: flag → git → backup.');
     expect(met.duration).toMatchObject({ ms: 805_000, toFill: false });
@@ -57,7 +57,7 @@ describe('genesis-phase4: ErrorRate, escalated git → backup', () => {
     expect(md).not.toContain('## Improvements');
     const impact = section(md, 'Impact');
     expect(impact).toContain('- **Users affected:** _to be filled_');
-    expect(impact).toContain('- **Duration:** ≥ 43m 30s (detected → stabilized; add the time before detection)');
+    expect(impact).toContain('- **Duration of the impact:** ≥ 43m 30s (detected → stabilized; add the time before detection)');
     expect(impact).toContain('- **Data loss:** _to be filled_ (no database step ran)');
     expect(impact).toContain('- **Revenue impact:** $_to be filled_');
     expect(md.indexOf('## Impact')).toBeLessThan(md.indexOf('## Timeline'));
@@ -123,7 +123,7 @@ describe('genesis-phase4: ErrorRate, escalated git → backup', () => {
     const text = renderMarkdown(missed);
     expect(section(text, 'Resolution')).toContain('- SLOs restored in 17m, outside the 15m SLA (decided → validated)');
     expect(section(text, 'Stage Scorecard')).toContain('| **SLA** | decided → validated | 15m | 17m | ❌ missed |');
-    expect(section(text, 'Summary')).toContain('- **Duration:** 17m (decided → validated; SLA 15m: missed)');
+    expect(section(text, 'Summary')).toContain('- **Time to roll back:** 17m (decided → validated; SLA 15m: missed)');
     expect(missed.scorecard).toMatchObject({ met: false, sla: { status: 'missed', actualMs: 1_020_000 } });
   });
 
