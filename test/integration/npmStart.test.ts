@@ -125,8 +125,8 @@ test('the CLI finds the stack on its ports with no TEMPORAL_ADDRESS or TEMPORAL_
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let printed = '';
-  cli.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  cli.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  cli.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  cli.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   const code = await new Promise<number | null>((done) => cli.once('exit', done));
   expect({ code, printed }).toMatchObject({ code: 0, printed: expect.stringMatching(/^outcome +rolled-back/m) });
 }, 60_000);

@@ -29,7 +29,7 @@ test('what the environment says wins: TEMPORAL_ADDRESS and ROLLBACK_API_URL, the
 
 test('a record left by an npm start that is gone is ignored, and so is none at all', () => {
   const at = file();
-  const gone = spawnSync('true').pid!;
+  const gone = spawnSync('true').pid;
   writeLocalStack(at, { ...stack, pid: gone });
   expect(withLocalStack({}, at)).not.toHaveProperty('TEMPORAL_ADDRESS');
   expect(withLocalStack({}, join(tmpdir(), 'no-such-dir', 'local-stack.json'))).not.toHaveProperty('ROLLBACK_API_URL');
