@@ -9,6 +9,7 @@ import { type ApprovalDecision, type ApprovalRequest, decisionBlocks, decisionTe
 import { atBoundary } from './failures';
 import { type CheckDeps, createCheckActivities } from './checks';
 import type { PlanAdapters } from './deps';
+import { createPreflightActivities } from './preflight';
 import { createPreRollbackActivities } from './preRollback';
 import { createStepActivities } from './runStep';
 
@@ -74,6 +75,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStepActivities(deps),
     ...createCheckActivities(deps),
     ...createPreRollbackActivities(deps),
+    ...createPreflightActivities(deps),
   };
 }
 

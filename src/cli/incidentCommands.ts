@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
-import { type Accepted, deliverAlert, type StartResult, startIncident } from '../incidents/start';
+import { deliverAlert, startIncident } from '../incidents/start';
 import { incidentRecord, planOfRun, incidentStatus, UnknownIncidentError } from '../incidents/runs';
 import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../validation/files';
 import { formatIssue, PlanError } from '../validation/parse';
@@ -34,6 +34,8 @@ export interface IncidentCommandDeps {
   now?: () => Date;
   /** Where approve/reject find the API and the caller's token; by default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** How long `drill` waits for the worker's preflight to be recorded. */
+  preflightWaitMs?: number;
 }
 
 export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<TemporalSession> {
@@ -180,18 +182,51 @@ async function start(io: CliIo, deps: IncidentCommandDeps, options: StartOptions
     ...(options.value !== undefined ? { value: options.value } : {}),
   };
   // A drill runs under its own id; a real start goes to the service desk like an alert (one open run per plan and service).
-  const result = await withTemporal<StartResult | Accepted>(deps, ({ client, taskQueue }) =>
-    drill
-      ? startIncident(client, taskQueue, { incidentId, plan, service, trigger, context, drill: drill.name, environment: drill.environment, alert })
-      : deliverAlert(client, taskQueue, { plan, service, trigger, context, alert }),
-  );
-  const summary = { ...result, plan: plan.name, service, trigger, ...(drill ? { drill: drill.name, environment: drill.environment } : {}) };
+  const { result, preflight } = await withTemporal(deps, async ({ client, taskQueue }) => {
+    if (!drill) return { result: await deliverAlert(client, taskQueue, { plan, service, trigger, context, alert }) };
+    const started = await startIncident(client, taskQueue, {
+      incidentId,
+      plan,
+      service,
+      trigger,
+      context,
+      drill: drill.name,
+      environment: drill.environment,
+      alert,
+    });
+    return { result: started, preflight: drill.mode === 'live' ? await drillPreflight(client, started.incidentId, deps.preflightWaitMs) : undefined };
+  });
+  const summary = {
+    ...result,
+    plan: plan.name,
+    service,
+    trigger,
+    ...(drill ? { drill: drill.name, environment: drill.environment } : {}),
+    ...(preflight ? { preflight } : {}),
+  };
   if (options.json) io.out(JSON.stringify(summary, null, 2) + '\n');
   else {
     const where = drill ? ` drill ${drill.name} in ${drill.environment} (${drill.mode})` : '';
     io.out(`${result.status} ${result.incidentId}: plan ${plan.name}${where}, service ${service}, trigger ${trigger}\n`);
+    if (preflight) io.out(`preflight ${preflight}\n`);
   }
   return INCIDENT_EXIT.ok;
+}
+
+/** How long `rollback drill` waits by default for the worker's preflight (src/workflows/drill.ts) before it says it has none. */
+const PREFLIGHT_WAIT_MS = 20_000;
+
+/** What the drill's preflight found, as its run recorded it; a drill says it before it acts. */
+async function drillPreflight(client: Client, incidentId: string, waitMs = PREFLIGHT_WAIT_MS): Promise<string> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    // A query waits for a worker: bounded by what is left of the wait, and a timed-out one is "not yet".
+    const status = await client.connection.withDeadline(until, () => incidentStatus(client, incidentId)).catch(() => undefined);
+    const found = status?.timeline.find((e) => e.event.startsWith('drill preflight'));
+    if (found) return [found.event.slice('drill preflight'.length).trim(), found.detail].filter(Boolean).join(': ');
+    if (Date.now() > until) return `not reported within ${waitMs / 1000}s (is a worker running?)`;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** Through the API, as the person the caller's token belongs to (src/cli/apiClient.ts). */

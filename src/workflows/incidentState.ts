@@ -2,6 +2,7 @@
 // what the result reports. Deterministic: timestamps come from the workflow clock.
 import type { Milestone } from '../plan/schema';
 import { decisionMode } from '../policy/deciders';
+import type { Unreachable } from '../policy/preflight';
 import { type Milestones, scoreRun } from '../policy/timing';
 import {
   type AbsorbedAlert,
@@ -88,6 +89,9 @@ export class IncidentState {
   get environment(): string {
     return this.input.environment ?? this.input.plan.targets.environment;
   }
+
+  /** In a live drill, what the worker could not reach before it started (drill.ts); those parts run in dry-run. */
+  unreachable?: Unreachable;
 
   /** A drill in dry-run mode: adapters only record what they would do. */
   get dryRun(): boolean {

@@ -7,6 +7,7 @@ import type { Level } from '../plan/schema';
 import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
 import { isPerson } from '../policy/deciders';
+import { commandUnreachable } from '../policy/preflight';
 import { levelGate, levelId, type MigrationQuestion, nextLevel, startLevel } from '../policy/levels';
 import { workflowNow } from './clock';
 import type { Decided } from './decide';
@@ -125,6 +126,11 @@ async function prepareRollback(state: IncidentState): Promise<string | undefined
   );
   // Without a confirm command or a repository there is nothing to look targets up in.
   if (pinned.length === 0 || state.dryRun || (!plan.targets.confirm && !plan.adapters.git)) return undefined;
+  const unreachable = state.unreachable && plan.targets.confirm && commandUnreachable(plan.targets.confirm.command, state.unreachable);
+  if (unreachable) {
+    state.record('rollback targets not confirmed', `dry-run in this drill: ${unreachable}`);
+    return undefined;
+  }
   let confirmed;
   try {
     confirmed = await actions(120_000).confirmTargets.executeWithOptions({ summary: 'Confirm rollback targets exist' }, [

@@ -10,6 +10,7 @@ import { isPerson } from '../policy/deciders';
 import { findLevel, nextLevel } from '../policy/levels';
 import { workflowNow } from './clock';
 import { decide } from './decide';
+import { preflightDrill } from './drill';
 import { IncidentState } from './incidentState';
 import { ONE_UPSERT_PER_TASK } from './interceptors';
 import {
@@ -69,6 +70,8 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   enterStage(state, Stage.Detect, `${input.trigger} on ${input.service} in ${state.environment}${input.drill ? ` (drill ${input.drill})` : ''}`);
   state.record('detected', `${input.trigger} on ${input.service}${input.alert.value ? ` (value ${input.alert.value})` : ''}`);
   await reach(state, 'detected');
+  // Drills recorded before the preflight went live with whatever was missing.
+  if (input.drill && !state.dryRun && patched('drill-preflight')) await preflightDrill(state);
   await page(state, 'trigger', `${input.trigger} on ${input.service}: rollback plan ${plan.name} started`);
   const escalation = escalatePeople(state);
 

@@ -5,6 +5,7 @@ import type { ActionRecord } from '../adapters/roles';
 import { formatDuration, parseDuration } from '../plan/duration';
 import type { Level, Step } from '../plan/schema';
 import { runsInWorkflow, stepInfo, type StepOf, type WorkflowStepType } from '../plan/stepTypes';
+import { stepUnreachable } from '../policy/preflight';
 import { peopleInRoles } from '../policy/approvers';
 import { levelId } from '../policy/levels';
 import { rollbackWaves } from '../policy/order';
@@ -116,10 +117,11 @@ const IN_WORKFLOW: InWorkflow = {
   },
 };
 
-/** The step's own work: in the workflow, or by the runStep activity. */
+/** The step's own work: in the workflow, or by the runStep activity (in dry-run when a drill cannot reach what it needs). */
 async function perform(state: IncidentState, step: Step, place: StepPlace): Promise<ActionRecord> {
   if (runsInWorkflow(step)) return IN_WORKFLOW[step.type](state, step as never, place);
-  return stepActions(stepTimeoutMs(state, step)).runStep.executeWithOptions(
+  const unreachable = state.unreachable && stepUnreachable(step, state.unreachable);
+  const record = await stepActions(stepTimeoutMs(state, step)).runStep.executeWithOptions(
     { summary: `${step.type}${place.service ? ` ${place.service}` : ''}${step.name ? `: ${step.name}` : ''}` },
     [
       {
@@ -128,13 +130,14 @@ async function perform(state: IncidentState, step: Step, place: StepPlace): Prom
         step,
         ...(place.service ? { service: place.service } : {}),
         environment: state.environment,
-        dryRun: state.dryRun,
+        dryRun: state.dryRun || unreachable !== undefined,
         adapters: state.input.plan.adapters,
         lastKnownGood: lastKnownGood(state),
         defaultTimeout: state.input.plan.defaults.stepTimeout,
       },
     ],
   );
+  return unreachable ? { ...record, summary: `${record.summary} (dry-run in this drill: ${unreachable})` } : record;
 }
 
 export async function pagePeople(state: IncidentState, roles: string[], template?: string): Promise<void> {

@@ -5,6 +5,7 @@ import { patched, sleep } from '@temporalio/workflow';
 import type { HttpProbeResult } from '../adapters/httpCheck';
 import { parseDuration } from '../plan/duration';
 import type { Check, HttpCheck, Verification } from '../plan/schema';
+import { checkUnreachable } from '../policy/preflight';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
 import type { CheckResult } from './messages';
@@ -59,7 +60,14 @@ async function runOtherCheckOnce(state: IncidentState, name: string, check: Excl
   try {
     const outcome = await checks(timeoutMs).runCheck.executeWithOptions(
       { summary: `${name}: ${check.type === 'command' ? check.command : `${check.query} ${check.op} ${check.threshold}`}` },
-      [{ name, check, dryRun: state.dryRun, adapters: state.input.plan.adapters }],
+      [
+        {
+          name,
+          check,
+          dryRun: state.dryRun || (state.unreachable !== undefined && checkUnreachable(check, state.unreachable) !== undefined),
+          adapters: state.input.plan.adapters,
+        },
+      ],
     );
     result.ok = outcome.verdict === 'passed';
     result.attempts.push({
@@ -85,8 +93,11 @@ export async function runCheck(state: IncidentState, name: string): Promise<Chec
     result.verdict = 'error';
     result.detail = `no check named ${name}`;
   } else if (check.type === 'http') {
+    const unreachable = state.unreachable && checkUnreachable(check, state.unreachable);
     if (state.dryRun) {
       Object.assign(result, { ok: true, verdict: 'passed', detail: `dry-run: would GET ${check.url}` });
+    } else if (unreachable) {
+      Object.assign(result, { ok: true, verdict: 'passed', detail: `dry-run in this drill: would GET ${check.url} (${unreachable})` });
     } else {
       await runHttpCheck(name, check, result);
     }

@@ -29,6 +29,7 @@ const deps: IncidentCommandDeps = {
     return { client: session.client, taskQueue: NO_WORKER, close: session.close };
   },
   now: () => new Date('2025-10-14T10:00:00Z'),
+  preflightWaitMs: 1000,
 };
 
 async function runWith(using: IncidentCommandDeps, ...argv: string[]) {
@@ -97,6 +98,8 @@ test("rollback drill: the drill's environment, the plan's first trigger, the top
     environment: 'staging',
     service: 'agent-service',
     trigger: 'CriticalApi5xx',
+    // No worker polls this queue: the drill says it has no preflight rather than waiting on.
+    preflight: 'not reported within 1s (is a worker running?)',
   });
   expect(answer.incidentId).toBe('drill-monetization-drill-quarterly-agent-service-20251014t100000z');
   expect(await runInput(client, answer.incidentId)).toMatchObject({ drill: 'quarterly', environment: 'staging' });

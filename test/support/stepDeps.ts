@@ -10,6 +10,7 @@ import type { ActionRecord, MetricSample, MetricSource } from '../../src/adapter
 import { shellRunnerFor } from '../../src/adapters/shell';
 import { type CheckDeps, createCheckActivities } from '../../src/activities/checks';
 import type { InfraAdapters } from '../../src/activities/deps';
+import { createPreflightActivities } from '../../src/activities/preflight';
 import { createPreRollbackActivities } from '../../src/activities/preRollback';
 import { createStepActivities } from '../../src/activities/runStep';
 import { probeHttp } from '../../src/adapters/httpCheck';
@@ -25,9 +26,9 @@ export interface StepWorld {
   adapters(extra?: Record<string, unknown>): ReturnType<typeof AdaptersSchema.parse>;
 }
 
-/** The step, check and pre-rollback activities, as the worker builds them. */
+/** The step, check, pre-rollback and preflight activities, as the worker builds them. */
 function activitiesOf(deps: CheckDeps) {
-  return { ...createStepActivities(deps), ...createCheckActivities(deps), ...createPreRollbackActivities(deps) };
+  return { ...createStepActivities(deps), ...createCheckActivities(deps), ...createPreRollbackActivities(deps), ...createPreflightActivities(deps) };
 }
 
 export async function stepWorld(options: { infra?: InfraAdapters; deps?: Partial<CheckDeps>; flags?: Record<string, boolean> } = {}): Promise<StepWorld> {
