@@ -71,7 +71,7 @@ function adapterOf<R extends keyof InfraAdapters>(deps: StepDeps, step: StepOf<A
 
 function flagAction(enable: boolean): AdapterAction<'flag.disable' | 'flag.enable'> {
   return (step, { input, by }, deps) => {
-    const store = deps.flagStore(input.adapters.flags);
+    const store = deps.flagStore(input.adapters.flags, input.environment);
     return {
       what: `${enable ? 'enable' : 'disable'} flag ${step.flag}`,
       act: async () => flagRecord(enable ? await store.enable(step.flag, by) : await store.disable(step.flag, by), enable),
