@@ -54,6 +54,15 @@ export function hasRollout(state: FlagState, rollout: FlagRollout): boolean {
   );
 }
 
+/** "25 % of users, variant control": what a rollout asks for. */
+export function describeRollout(rollout: FlagRollout): string {
+  const parts = [
+    rollout.percent === undefined ? undefined : `${rollout.percent} % of users`,
+    rollout.variant === undefined ? undefined : `variant ${rollout.variant}`,
+  ];
+  return parts.filter((part) => part !== undefined).join(', ');
+}
+
 /** "on for 25 % of users, variant control", "off". */
 export function describeFlagState(state: FlagState): string {
   if (!state.enabled) return 'off';

@@ -150,6 +150,32 @@ test('read back: the state Unleash reports is judged against the intent, in Unle
   expect((await inUnleash(on)).enabled).toBe(false);
 });
 
+test('a flag.rollout step on Unleash dials the flag back, and its record is what Unleash says', async () => {
+  const flag = await newFlag();
+  const world = await stepWorld({ deps: { flagStore: (config, environment) => flagStoreFor(config, environment, '', { [TOKEN_ENV]: unleash.adminToken }) } });
+
+  const record = await world.activities.runStep({
+    incidentId: 'inc-6',
+    stepKey: 'L1#1/0',
+    step: step({ type: 'flag.rollout', flag, percent: 0, variant: 'control' }),
+    environment: 'production',
+    dryRun: false,
+    adapters: AdaptersSchema.parse({ flags: flagsConfig() }),
+  });
+
+  expect(record).toMatchObject({
+    ok: true,
+    summary: `flag ${flag} rolled out to 0 % of users, variant control`,
+    details: { previous: { enabled: true, percent: 100 }, readBack: { flag, enabled: true, percent: 0, variant: 'control', store: store().location } },
+  });
+  const [strategy] = (await inUnleash(flag)).strategies;
+  expect(strategy).toMatchObject({
+    name: 'flexibleRollout',
+    parameters: { rollout: '0' },
+    variants: [expect.objectContaining({ name: 'control', weight: 1000 })],
+  });
+});
+
 test('a flag on by several strategies is not given a percentage: refused, nothing changed', async () => {
   const flag = await newFlag();
   // A second strategy beside the one Unleash gave it when it was turned on: no single share any more.
