@@ -228,9 +228,10 @@ test('a token that may not use the admin API (a backend token) is refused with 4
   expect((error as Error).message).not.toContain(backend.secret);
 });
 
-test('no token on the worker is refused by the variable’s name before anything is called', async () => {
+test('no token on the worker is refused (not retried), naming the variable', async () => {
   const error = await caught(store('production', null).disable('anything', 'x'));
   expect(error).toBeInstanceOf(RefusedError);
+  expect(error).toMatchObject({ retryable: false });
   expect((error as Error).message).toBe(`unleash: environment variable ${TOKEN_ENV} is not set on the worker`);
 });
 

@@ -48,8 +48,8 @@ test('a dry-run only says what it would do', async () => {
 });
 
 test('a store that reports the rollout done but does not show it fails the step, in the store’s words', async () => {
-  const world = await stepWorld({ flags: { new_checkout: true } });
-  const file = new FileFlagStore(world.flagPath);
+  const files = await stepWorld({ flags: { new_checkout: true } });
+  const file = new FileFlagStore(files.flagPath);
   // Says it changed the flag; writes nothing (a store that lost the write).
   const lossy: FlagStore = Object.assign(Object.create(file) as FileFlagStore, {
     rollout: async (flag: string) => ({ flag, changed: true, previous: await file.state(flag) }),
@@ -58,7 +58,7 @@ test('a store that reports the rollout done but does not show it fails the step,
   const record = await lying.activities.runStep(input(lying, { step: step({ type: 'flag.rollout', flag: 'new_checkout', percent: 0 }) }));
   expect(record).toMatchObject({
     ok: false,
-    summary: `roll flag new_checkout out to 0 % of users did not take: the flag file ${world.flagPath} says new_checkout is on for 100 % of users`,
+    summary: `roll flag new_checkout out to 0 % of users did not take: the flag file ${files.flagPath} says new_checkout is on for 100 % of users`,
     details: { reported: 'flag new_checkout rolled out to 0 % of users', readBack: { enabled: true, percent: 100 } },
   });
 });
