@@ -17,7 +17,8 @@ export type { InfraAdapters };
 export type PinningSourceControl = SourceControl & { resolveRef?(ref: string): Promise<string | undefined> };
 
 export interface StepDeps {
-  flagStore(config: PlanAdapters['flags']): FlagStore;
+  /** The plan's flag store, acting in the run's environment. */
+  flagStore(config: PlanAdapters['flags'], environment: string): FlagStore;
   infra(adapters: PlanAdapters): InfraAdapters;
   /** Undefined when the plan names no repository (`adapters.git`). */
   sourceControl(adapters: PlanAdapters): PinningSourceControl | undefined;

@@ -1,8 +1,9 @@
 // What a step meant against what its target says after it acted: the one place where a
-// read-back is compared with the step's intent. Adapters only read (FlagStore.isEnabled,
+// read-back is compared with the step's intent. Adapters only read (FlagStore.isEnabled and state,
 // TrafficRouter.readBack, SourceControl.differingFrom, Database.readBack, Cache.size); a
 // read-back that contradicts the intent makes the step fail with the target's own words.
 import { byVersion } from '../adapters/database/postgres';
+import { describeFlagState, type FlagRollout, type FlagState, hasRollout } from '../adapters/flagStore';
 import type { DatabaseState, TrafficState } from '../adapters/roles';
 
 export interface ReadBack {
@@ -22,6 +23,15 @@ export function flagReadBack(flag: string, wantEnabled: boolean, enabled: boolea
     holds: enabled === wantEnabled,
     says: `${store} says ${flag} is ${enabled ? 'on' : 'off'}`,
     state: { flag, enabled, store },
+  };
+}
+
+/** On, for the share and with the variant the step asked for (what it left out is not judged). */
+export function rolloutReadBack(flag: string, rollout: FlagRollout, state: FlagState, store: string): ReadBack {
+  return {
+    holds: hasRollout(state, rollout),
+    says: `${store} says ${flag} is ${describeFlagState(state)}`,
+    state: { flag, ...state, store },
   };
 }
 

@@ -1,13 +1,22 @@
 // What a step does to its target, per step type (the registry's adapter steps), or the
 // runbook's command when the step gives one: the action, and how the target is read back
 // afterwards. Building an action checks configuration only; nothing acts until `act`.
-import type { FlagChange } from '../adapters/flagStore';
+import { describeRollout, type FlagChange, type FlagRollout, type RolloutChange } from '../adapters/flagStore';
 import type { ActionRecord } from '../adapters/roles';
 import { parseDuration } from '../plan/duration';
 import type { Step } from '../plan/schema';
 import { type AdapterStepType, stepInfo, type StepOf } from '../plan/stepTypes';
 import { type InfraAdapters, InvalidStepError, type PinningSourceControl, type PlanAdapters, type StepDeps, timeoutOption, withinActivity } from './deps';
-import { cacheReadBack, checkoutReadBack, flagReadBack, migrationsReadBack, restoreReadBack, trafficReadBack, type ReadBack } from './readBack';
+import {
+  cacheReadBack,
+  checkoutReadBack,
+  flagReadBack,
+  migrationsReadBack,
+  restoreReadBack,
+  rolloutReadBack,
+  trafficReadBack,
+  type ReadBack,
+} from './readBack';
 
 export interface RunStepInput {
   incidentId: string;
@@ -57,6 +66,15 @@ function flagRecord(change: FlagChange, enable: boolean): ActionRecord {
   };
 }
 
+function rolloutRecord(change: RolloutChange, rollout: FlagRollout): ActionRecord {
+  const text = describeRollout(rollout);
+  return {
+    ok: true,
+    summary: change.changed ? `flag ${change.flag} rolled out to ${text}` : `flag ${change.flag} was already rolled out to ${text}`,
+    details: { ...change, ...rollout },
+  };
+}
+
 type AdapterAction<K extends AdapterStepType> = (step: StepOf<K>, target: StepTarget, deps: StepDeps) => StepAction;
 
 function need<T>(adapter: T | undefined, stepType: string, key: string): T {
@@ -71,7 +89,7 @@ function adapterOf<R extends keyof InfraAdapters>(deps: StepDeps, step: StepOf<A
 
 function flagAction(enable: boolean): AdapterAction<'flag.disable' | 'flag.enable'> {
   return (step, { input, by }, deps) => {
-    const store = deps.flagStore(input.adapters.flags);
+    const store = deps.flagStore(input.adapters.flags, input.environment);
     return {
       what: `${enable ? 'enable' : 'disable'} flag ${step.flag}`,
       act: async () => flagRecord(enable ? await store.enable(step.flag, by) : await store.disable(step.flag, by), enable),
@@ -99,6 +117,18 @@ const checkout: AdapterAction<'config.revert' | 'git.checkout'> = (step, { input
 const ADAPTER_ACTIONS: { [K in AdapterStepType]: (step: StepOf<K>, target: StepTarget, deps: StepDeps) => StepAction } = {
   'flag.disable': flagAction(false),
   'flag.enable': flagAction(true),
+  'flag.rollout': (step, { input, by }, deps) => {
+    const store = deps.flagStore(input.adapters.flags, input.environment);
+    const rollout: FlagRollout = {
+      ...(step.percent === undefined ? {} : { percent: step.percent }),
+      ...(step.variant === undefined ? {} : { variant: step.variant }),
+    };
+    return {
+      what: `roll flag ${step.flag} out to ${describeRollout(rollout)}`,
+      act: async () => rolloutRecord(await store.rollout(step.flag, rollout, by), rollout),
+      readBack: async () => rolloutReadBack(step.flag, rollout, await store.state(step.flag), store.location),
+    };
+  },
   'traffic.shift': (step, target, deps) => {
     const traffic = adapterOf(deps, step, target, 'traffic');
     const service = target.service;

@@ -99,3 +99,12 @@ export function describeNetworkFailure(error: unknown): string {
   if (error.cause !== undefined) return `${error.message}: ${describeNetworkFailure(error.cause)}`;
   return `${error.name}: ${error.message}`;
 }
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfterMs(header: string | string[] | undefined, nowMs: number): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const dateMs = Date.parse(value);
+  return Number.isNaN(dateMs) ? undefined : Math.max(0, dateMs - nowMs);
+}

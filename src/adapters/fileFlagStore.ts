@@ -3,10 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type FlagChange, type FlagStore, UnknownFlagError } from './flagStore';
+import { type FlagChange, type FlagRollout, type FlagState, type FlagStore, hasRollout, type RolloutChange, UnknownFlagError } from './flagStore';
 
 export interface FlagRecord {
   enabled: boolean;
+  /** Share of users it is on for (whole percent); 100 when absent. */
+  rollout?: number;
+  /** The variant everyone it is on for gets. */
+  variant?: string;
   updatedAt?: string;
   updatedBy?: string;
 }
@@ -55,9 +59,33 @@ export class FileFlagStore implements FlagStore {
   }
 
   async isEnabled(flag: string): Promise<boolean> {
+    return (await this.state(flag)).enabled;
+  }
+
+  async state(flag: string): Promise<FlagState> {
     const record = (await readFlagFile(this.path)).flags[flag];
     if (!record) throw new UnknownFlagError(flag, this.path);
-    return record.enabled;
+    return stateOf(record);
+  }
+
+  rollout(flag: string, rollout: FlagRollout, by: string): Promise<RolloutChange> {
+    return serialized(this.path, async () => {
+      const content = await readFlagFile(this.path);
+      const record = content.flags[flag];
+      if (!record) throw new UnknownFlagError(flag, this.path);
+      const previous = stateOf(record);
+      if (hasRollout(previous, rollout)) return { flag, changed: false, previous };
+      content.flags[flag] = {
+        ...record,
+        enabled: true,
+        ...(rollout.percent === undefined ? {} : { rollout: rollout.percent }),
+        ...(rollout.variant === undefined ? {} : { variant: rollout.variant }),
+        updatedAt: this.now().toISOString(),
+        updatedBy: by,
+      };
+      await writeFlagFile(this.path, content);
+      return { flag, changed: true, previous };
+    });
   }
 
   disable(flag: string, by: string): Promise<FlagChange> {
@@ -74,9 +102,13 @@ export class FileFlagStore implements FlagStore {
       const record = content.flags[flag];
       if (!record) throw new UnknownFlagError(flag, this.path);
       if (record.enabled === enabled) return { flag, changed: false, previous: enabled };
-      content.flags[flag] = { enabled, updatedAt: this.now().toISOString(), updatedBy: by };
+      content.flags[flag] = { ...record, enabled, updatedAt: this.now().toISOString(), updatedBy: by };
       await writeFlagFile(this.path, content);
       return { flag, changed: true, previous: !enabled };
     });
   }
+}
+
+function stateOf(record: FlagRecord): FlagState {
+  return { enabled: record.enabled, percent: record.rollout ?? 100, variant: record.variant };
 }

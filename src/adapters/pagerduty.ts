@@ -1,7 +1,7 @@
 // PagerDuty Events API v2 client over undici. One dedup key per incident run makes
 // trigger/acknowledge/resolve idempotent on PagerDuty's side, so Temporal may retry freely.
 import { request } from 'undici';
-import { describeNetworkFailure, RateLimitedError, RejectedError, UnavailableError } from './errors';
+import { describeNetworkFailure, parseRetryAfterMs, RateLimitedError, RejectedError, UnavailableError } from './errors';
 import type { Delivery, Notice, Notifier, NotifierTarget } from './roles';
 
 const VENDOR = 'pagerduty';
@@ -74,15 +74,6 @@ function parseJson(text: string): EnqueueResponse {
   } catch {
     return {};
   }
-}
-
-/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function parseRetryAfterMs(header: string | string[] | undefined, nowMs: number): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
-  const dateMs = Date.parse(value);
-  return Number.isNaN(dateMs) ? undefined : Math.max(0, dateMs - nowMs);
 }
 
 function rejectionDetail(response: EnqueueResponse, statusCode: number): string {

@@ -1,4 +1,5 @@
 // Plan parts in words, for `plan explain`.
+import { describeRollout } from '../adapters/flagStore';
 import type { Check, Outcome, Plan, Step, Trigger } from '../plan/schema';
 import { peopleInRoles } from '../policy/approvers';
 import { rollbackWaves } from '../policy/order';
@@ -63,6 +64,8 @@ function stepDetail(plan: Plan, step: Step): string {
     case 'flag.disable':
     case 'flag.enable':
       return step.flag;
+    case 'flag.rollout':
+      return `${step.flag}: ${describeRollout(step)}`;
     case 'traffic.shift':
       return `${step.service ? `${step.service} ` : ''}${step.percent}% → ${step.to}`;
     case 'traffic.drain':

@@ -32,6 +32,7 @@ const notification = { stage: 'roll-back', runs: 'workflow', performedBy: 'the w
 export const STEP_TYPES = {
   'flag.disable': flag,
   'flag.enable': flag,
+  'flag.rollout': { ...flag, readBack: "the flag's state, share of users and variant in the flag store" },
   'traffic.shift': { stage: 'drain', runs: 'activity', adapter: 'traffic', readBack: "the pool's upstream weights" },
   'traffic.drain': {
     stage: 'drain',

@@ -86,6 +86,7 @@ export function resolutionLines(plan: Plan, record: IncidentRecord, levels: Inci
     const flag = flagOf(plan, s);
     lines.push(flag ? `Feature flag ${flag} set to 0 % (disabled)${s.dryRun ? ' — dry-run' : ''}` : `Feature flag: ${s.summary}`);
   }
+  for (const s of record.steps.filter((x) => x.type === 'flag.rollout' && x.ok)) lines.push(`Feature flag: ${s.summary}`);
   for (const s of record.steps.filter(
     (x) => (x.type === 'deploy.run' || x.type === 'config.revert' || x.type === 'db.restore' || x.type === 'db.migrateDown') && x.ok,
   )) {

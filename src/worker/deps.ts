@@ -2,8 +2,7 @@
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activities';
-import { FileFlagStore } from '../adapters/fileFlagStore';
-import { infraAdapters } from '../adapters/factory';
+import { flagStoreFor, infraAdapters } from '../adapters/factory';
 import { gitSourceControlFor } from '../adapters/git';
 import { probeHttp } from '../adapters/httpCheck';
 import { FileIdempotencyLedger, type IdempotencyStore } from '../adapters/idempotencyLedger';
@@ -32,7 +31,7 @@ function currentRunWorkDir(stateDir: string): string | undefined {
 
 export function activityDeps(config: WorkerConfig, env: NodeJS.ProcessEnv = process.env, ledger: IdempotencyStore = stepGuard(config)): ActivityDeps {
   return {
-    flagStore: (store) => new FileFlagStore(store.path ?? config.FLAG_STORE_PATH),
+    flagStore: (store, environment) => flagStoreFor(store, environment, config.FLAG_STORE_PATH, env),
     infra: (adapters) => infraAdapters(adapters, env),
     sourceControl: (adapters) => gitSourceControlFor(adapters.git),
     shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun, baseEnv: env, workDir: () => currentRunWorkDir(config.STATE_DIR) }),

@@ -19,6 +19,8 @@ export interface FixturePlanOptions {
   services?: string[];
   /** Per-attempt timeout and give-up bound for Slack and PagerDuty messages. */
   delivery?: { attemptTimeout: string; giveUpAfter: string };
+  /** Level 1's steps instead of turning `new_checkout` off. */
+  steps?: Record<string, unknown>[];
 }
 
 export const APPROVER = 'U0APPROVER1';
@@ -27,7 +29,7 @@ export const OUTSIDER = 'U0OUTSIDER9';
 
 /**
  * Two triggers: `ErrorRateHigh` asks the on-call (window and default from the options),
- * `ServiceDown` rolls back without asking. Level 1 turns `new_checkout` off and checks health.
+ * `ServiceDown` rolls back without asking. Level 1 turns `new_checkout` off (unless `steps` say otherwise) and checks health.
  */
 export function fixturePlan(options: FixturePlanOptions): Plan {
   const name = uniqueName('it-plan');
@@ -64,9 +66,7 @@ authority:
 levels:
   - level: 1
     name: feature flag
-    steps:
-      - type: flag.disable
-        flag: new_checkout
+    steps: ${JSON.stringify(options.steps ?? [{ type: 'flag.disable', flag: 'new_checkout' }])}
     checks: [health]
 checks:
   health:

@@ -3,7 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileFlagStore, writeFlagFile } from '../../src/adapters/fileFlagStore';
+import { flagStoreFor } from '../../src/adapters/factory';
+import { writeFlagFile } from '../../src/adapters/fileFlagStore';
 import { gitSourceControlFor } from '../../src/adapters/git';
 import { FileIdempotencyLedger } from '../../src/adapters/idempotencyLedger';
 import type { ActionRecord, MetricSample, MetricSource } from '../../src/adapters/roles';
@@ -37,7 +38,7 @@ export async function stepWorld(options: { infra?: InfraAdapters; deps?: Partial
   const ledgerDir = join(dir, 'ledger');
   await writeFlagFile(flagPath, { flags: Object.fromEntries(Object.entries(options.flags ?? {}).map(([k, enabled]) => [k, { enabled }])) });
   const deps: CheckDeps = {
-    flagStore: (config) => new FileFlagStore(config.path ?? flagPath),
+    flagStore: (config, environment) => flagStoreFor(config, environment, flagPath, {}),
     infra: () => options.infra ?? {},
     sourceControl: (adapters) => gitSourceControlFor(adapters.git),
     shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun }),

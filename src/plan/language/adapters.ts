@@ -1,5 +1,6 @@
-// Which real systems a plan's steps and checks act on: load balancer (nginx or HAProxy),
-// cache (Redis), database (PostgreSQL), metrics (Prometheus), alerts (Alertmanager).
+// Which real systems a plan's steps and checks act on: feature flags (the embedded file or
+// Unleash), load balancer (nginx or HAProxy), cache (Redis), database (PostgreSQL), metrics
+// (Prometheus), alerts (Alertmanager).
 // Secrets (connection URLs with passwords) are named by their environment variable only.
 // Names that end up inside an nginx config file or an HAProxy Runtime API command are
 // restricted to plain characters, so a plan can never inject configuration or commands.
@@ -33,6 +34,29 @@ function pools<T extends z.ZodType<string>>(member: T) {
       }
     });
 }
+
+export const FileFlagsSchema = z.strictObject({
+  type: z.literal('file'),
+  /** The JSON flag file (default: the worker's FLAG_STORE_PATH). */
+  path: z.string().optional(),
+});
+
+export const UnleashFlagsSchema = z.strictObject({
+  type: z.literal('unleash'),
+  /** The server's base URL, as in the browser: the adapter calls its admin API below it. */
+  url: HttpUrl.refine((url) => !/\/api\/?$/.test(url), 'give the base URL of Unleash (as in the browser), without "/api"'),
+  project: z.string().min(1).default('default'),
+  /**
+   * The Unleash environment of each of the plan's environments whose name differs there
+   * (`production: prod`); the others act on the environment of the same name. A drill in
+   * staging therefore never touches production's flags.
+   */
+  environments: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** Environment variable holding the admin API token (an admin token, or a service account's). */
+  tokenEnv: EnvVarName.default('UNLEASH_ADMIN_TOKEN'),
+});
+
+export const FlagsAdapterSchema = z.discriminatedUnion('type', [FileFlagsSchema, UnleashFlagsSchema], { error: unknownVariant('type') });
 
 export const NginxTrafficSchema = z.strictObject({
   type: z.literal('nginx'),
@@ -104,6 +128,8 @@ export const MetricsAdapterSchema = z.strictObject({ type: z.literal('prometheus
 
 export const AlertsAdapterSchema = z.strictObject({ type: z.literal('alertmanager'), url: HttpUrl });
 
+export type FlagsAdapterConfig = z.infer<typeof FlagsAdapterSchema>;
+export type UnleashFlagsConfig = z.infer<typeof UnleashFlagsSchema>;
 export type NginxTrafficConfig = z.infer<typeof NginxTrafficSchema>;
 export type HaproxyTrafficConfig = z.infer<typeof HaproxyTrafficSchema>;
 export type TrafficAdapterConfig = z.infer<typeof TrafficAdapterSchema>;

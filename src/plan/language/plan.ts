@@ -1,7 +1,7 @@
 // The plan: one team's rollback runbook as data. Every number a runbook states
 // (windows, retries, thresholds, targets) lives here, never in code.
 import { z } from 'zod';
-import { AlertsAdapterSchema, CacheAdapterSchema, DatabaseAdapterSchema, MetricsAdapterSchema, TrafficAdapterSchema } from './adapters';
+import { AlertsAdapterSchema, CacheAdapterSchema, DatabaseAdapterSchema, FlagsAdapterSchema, MetricsAdapterSchema, TrafficAdapterSchema } from './adapters';
 import { AuthoritySchema } from './authority';
 import { CaptureSchema } from './capture';
 import { CheckSchema, VerificationSchema } from './checks';
@@ -17,7 +17,7 @@ import { TimingSchema } from './timing';
 import { TriggerSchema } from './triggers';
 
 export const AdaptersSchema = z.strictObject({
-  flags: z.strictObject({ type: z.literal('file'), path: z.string().optional() }).default({ type: 'file' }),
+  flags: FlagsAdapterSchema.default({ type: 'file' }),
   commands: CommandsAdapterSchema.optional(),
   git: GitAdapterSchema.optional(),
   traffic: TrafficAdapterSchema.optional(),

@@ -35,6 +35,15 @@ export const StepSchema = z.discriminatedUnion(
   [
     step('flag.disable', { flag: z.string().min(1) }),
     step('flag.enable', { flag: z.string().min(1) }),
+    // A gradual rollout dialled back rather than switched off: on for `percent` % of users,
+    // serving `variant`; what the step leaves out stays as the flag store has it.
+    step('flag.rollout', {
+      flag: z.string().min(1),
+      /** Share of users the flag is on for, in whole percent (0 keeps it on for nobody). */
+      percent: z.number().int('a rollout is a whole percent').min(0).max(100).optional(),
+      /** The variant every one of them gets (e.g. "control"). */
+      variant: z.string().min(1).optional(),
+    }).refine((s) => s.percent !== undefined || s.variant !== undefined, { message: 'a flag.rollout sets a percent, a variant or both' }),
     step('traffic.shift', {
       service: Slug.optional(),
       /** Pool that receives the traffic (e.g. "control", "baseline"). */

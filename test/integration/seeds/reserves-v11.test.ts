@@ -8,8 +8,6 @@
 //     on-call, then the team lead, then the engineering manager + product owner, at the
 //     plan's times (minutes patched to seconds)
 import type { Client } from '@temporalio/client';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFlagFile } from '../../../src/adapters/fileFlagStore';
 import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus';
 import { recordQuery } from '../../../src/workflows/messages';
@@ -18,7 +16,7 @@ import { startSlackStandIn, type SlackStandIn } from '../../support/contracts/sl
 import { connectClient, eventually, flagFile, keepHistory, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../../support/harness';
 import { startPrometheus, waitFor, type PrometheusServer } from '../../support/servers';
 import { events, startRun } from '../runs';
-import { seedPlan } from './seedPlan';
+import { reservesPlan as seedWorldPlan, startReserves, type ReservesService } from './reservesWorld';
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789ABCDEFGHIJKL';
 const ONCALL = 'U0RESONCALL';
@@ -33,59 +31,19 @@ let pagerduty: PagerDutyStandIn;
 let worker: TestWorker;
 let prometheus: PrometheusServer;
 let reserves: ReservesService;
-
-/**
- * The reserves service: v1.1 fails 0.4 % of calculations while its flag is on; with the
- * legacy engine the error rate is back to baseline — unless `lingering` keeps it up (errors
- * still draining after the switch).
- */
-interface ReservesService {
-  url: string;
-  address: string;
-  flags: string;
-  lingering: boolean;
-  stop(): Promise<void>;
-}
-
-async function startReserves(): Promise<ReservesService> {
-  const service = { flags: await flagFile({ ff_reserves_v11: true, shadow_compare: true }), lingering: false } as ReservesService;
-  const v11On = async () => (await readFlagFile(service.flags)).flags.ff_reserves_v11?.enabled !== false;
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const on = await v11On();
-      if (req.url === '/api/reserves/health') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'ok', features: { reserves_v11: on, engine: on ? 'v1.1' : 'legacy' } }));
-      } else if (req.url === '/metrics') {
-        const bad = on || service.lingering;
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(`reserves_error_rate ${bad ? 0.004 : 0.00004}\nreserves_p95_latency_seconds ${bad ? 0.62 : 0.08}\n`);
-      } else {
-        res.writeHead(404).end();
-      }
-    })();
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  service.url = `http://127.0.0.1:${port}`;
-  service.address = `127.0.0.1:${port}`;
-  service.stop = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
-  };
-  return service;
-}
+let flagPath: string;
 
 beforeAll(async () => {
   ({ client, close: closeClient } = await connectClient());
   slack = await startSlackStandIn({ token: SLACK_TEST_TOKEN });
   pagerduty = await startPagerDutyStandIn();
-  reserves = await startReserves();
+  flagPath = await flagFile({ ff_reserves_v11: true, shadow_compare: true });
+  reserves = await startReserves(async () => (await readFlagFile(flagPath)).flags.ff_reserves_v11?.enabled !== false);
   prometheus = await startPrometheus([reserves.address]);
   const metrics = new PrometheusMetrics({ url: prometheus.url });
   await waitFor(async () => (await metrics.query('reserves_error_rate')).value !== undefined, 15_000);
   worker = await startWorker(
-    testDeps({ flagStorePath: reserves.flags, slackUrl: slack.url, pagerdutyUrl: pagerduty.url, secrets: { RESERVES_PAGERDUTY_ROUTING_KEY: ROUTING_KEY } }),
+    testDeps({ flagStorePath: flagPath, slackUrl: slack.url, pagerdutyUrl: pagerduty.url, secrets: { RESERVES_PAGERDUTY_ROUTING_KEY: ROUTING_KEY } }),
   );
 });
 
@@ -97,26 +55,13 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  reserves.flags = await flagFile({ ff_reserves_v11: true, shadow_compare: true });
+  flagPath = await flagFile({ ff_reserves_v11: true, shadow_compare: true });
   reserves.lingering = false;
 });
 
-/** The seed plan in this world: api.example.com is the local service, minutes are seconds. */
-function reservesPlan(escalation: { lead: string; manager: string } = { lead: '5s', manager: '15s' }) {
-  return seedPlan('reserves-v11', (doc) => {
-    doc.adapters = { flags: { type: 'file', path: reserves.flags }, metrics: { type: 'prometheus', url: prometheus.url } };
-    // §Verification Steps 1, unchanged but for the host.
-    doc.checks['reserves-features'].command = doc.checks['reserves-features'].command.replace('https://api.example.com', reserves.url);
-    // §Monitoring During Rollback: the two metrics as the service exports them; "within" in seconds.
-    Object.assign(doc.checks['error-rate-recovered'], { query: 'reserves_error_rate', within: '30s' });
-    Object.assign(doc.checks['latency-recovered'], { query: 'reserves_p95_latency_seconds', sampleUnit: 's', within: '30s' });
-    const [oncall, lead, manager] = doc.authority.escalation;
-    oncall.after = '0s';
-    lead.after = escalation.lead;
-    manager.after = escalation.manager;
-    doc.timing.sla.within = '1m';
-    doc.timing.targets[0].within = '30s';
-  });
+/** The seed plan in this world, on the file flag store. */
+function reservesPlan(escalation?: { lead: string; manager: string }) {
+  return seedWorldPlan({ reserves, prometheus, flags: { type: 'file', path: flagPath } }, escalation);
 }
 
 function pagesFor(incidentId: string): { people: string[]; text: string }[] {
@@ -134,7 +79,7 @@ test('error rate > 0.1 %: the kill switch turns ff_reserves_v11 off in the flag 
   expect(result.outcome).toBe('rolled-back');
   expect(result.level).toBe(1);
   expect(record.decisions).toEqual([expect.objectContaining({ action: 'rollback', by: 'plan' })]);
-  const flags = (await readFlagFile(reserves.flags)).flags;
+  const flags = (await readFlagFile(flagPath)).flags;
   expect(flags.ff_reserves_v11?.enabled).toBe(false);
   expect(flags.shadow_compare?.enabled).toBe(false);
   expect(record.steps.map((s) => `${s.type} ${s.ok}: ${s.summary}`)).toEqual([
@@ -175,7 +120,7 @@ test('errors keep coming after the switch and nobody acts: on-call, then team le
   );
   expect(pagesFor(incidentId).map((p) => p.people)).toEqual([[ONCALL], [LEAD], [MANAGER, PRODUCT_OWNER]]);
   // The flag went off at once; the error rate is what has not recovered.
-  expect((await readFlagFile(reserves.flags)).flags.ff_reserves_v11?.enabled).toBe(false);
+  expect((await readFlagFile(flagPath)).flags.ff_reserves_v11?.enabled).toBe(false);
   reserves.lingering = false;
 
   const result = await handle.result();

@@ -7,3 +7,4 @@ export { startPostgres, type PostgresServer } from './postgres';
 export { stopAll } from './process';
 export { startPrometheus, type PrometheusServer } from './prometheus';
 export { startRedis, type RedisServer } from './redis';
+export { startUnleash, type UnleashServer } from './unleash';

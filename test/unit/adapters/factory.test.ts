@@ -5,10 +5,12 @@ import { AlertmanagerAlerts } from '../../../src/adapters/alerts/alertmanager';
 import { RedisCache } from '../../../src/adapters/cache/redis';
 import { PostgresDatabase } from '../../../src/adapters/database/postgres';
 import { RefusedError, UnavailableError } from '../../../src/adapters/errors';
-import { infraAdapters } from '../../../src/adapters/factory';
+import { flagStoreFor, infraAdapters } from '../../../src/adapters/factory';
+import { FileFlagStore } from '../../../src/adapters/fileFlagStore';
 import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus';
 import { HaproxyRouter } from '../../../src/adapters/traffic/haproxy';
 import { NginxRouter } from '../../../src/adapters/traffic/nginx';
+import { UnleashFlagStore } from '../../../src/adapters/unleashFlagStore';
 import { AdaptersSchema } from '../../../src/plan/language/plan';
 import { caught } from '../../support/caught';
 
@@ -74,5 +76,25 @@ describe('infraAdapters', () => {
     for (const error of [wrongScheme, malformed, unreachable]) {
       expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('hunter2');
     }
+  });
+});
+
+describe('flagStoreFor', () => {
+  it('gives the file store (the plan’s path, else the worker’s) or Unleash in the run’s environment, mapped when the plan says so', () => {
+    const file = flagStoreFor(AdaptersSchema.parse({}).flags, 'production', '/srv/flags.json', {});
+    expect(file).toBeInstanceOf(FileFlagStore);
+    expect(file.location).toBe('the flag file /srv/flags.json');
+    expect(flagStoreFor(AdaptersSchema.parse({ flags: { type: 'file', path: '/plan/flags.json' } }).flags, 'production', '/srv/flags.json', {}).location).toBe(
+      'the flag file /plan/flags.json',
+    );
+    const flags = AdaptersSchema.parse({
+      flags: { type: 'unleash', url: 'https://unleash.example.com', project: 'reserves', environments: { staging: 'development' } },
+    }).flags;
+    const production = flagStoreFor(flags, 'production', '/srv/flags.json', {});
+    expect(production).toBeInstanceOf(UnleashFlagStore);
+    expect(production.location).toBe('Unleash https://unleash.example.com (project reserves, environment production)');
+    expect(flagStoreFor(flags, 'staging', '/srv/flags.json', {}).location).toBe(
+      'Unleash https://unleash.example.com (project reserves, environment development)',
+    );
   });
 });

@@ -56,3 +56,27 @@ describe('adapters (traffic, cache, database, metrics, alerts)', () => {
     expect(issues({ metrics: { type: 'prometheus', url: 'prometheus:9090' } })).toEqual(['metrics.url: expected an http(s) URL']);
   });
 });
+
+describe('adapters.flags', () => {
+  it('is the embedded file by default; Unleash takes its URL, and fills project, environments and token variable', () => {
+    expect(AdaptersSchema.parse({}).flags).toEqual({ type: 'file' });
+    expect(AdaptersSchema.parse({ flags: { type: 'unleash', url: 'https://unleash.example.com' } }).flags).toEqual({
+      type: 'unleash',
+      url: 'https://unleash.example.com',
+      project: 'default',
+      environments: {},
+      tokenEnv: 'UNLEASH_ADMIN_TOKEN',
+    });
+  });
+
+  it('refuses an unknown store, a URL of the API instead of the server, and a token written in the plan', () => {
+    expect(issues({ flags: { type: 'launchdarkly' } })).toEqual(['flags.type: unknown type "launchdarkly"; use one of: file, unleash']);
+    expect(issues({ flags: { type: 'unleash', url: 'https://unleash.example.com/api/' } })).toEqual([
+      'flags.url: give the base URL of Unleash (as in the browser), without "/api"',
+    ]);
+    expect(issues({ flags: { type: 'unleash', url: 'https://unleash.example.com', tokenEnv: '*:*.5f1c2e0b7d9a4c6e8f0a1b2c3d4e5f60' } })[0]).toMatch(
+      /^flags\.tokenEnv: give the NAME/,
+    );
+    expect(issues({ flags: { type: 'unleash', url: 'https://unleash.example.com', path: 'flags.json' } })[0]).toMatch(/^flags: Unrecognized key/);
+  });
+});
