@@ -2,10 +2,11 @@
 // a real nginx in front (upstream pools the plan's traffic adapter shifts between), a real
 // Prometheus scraping both every second, and a bounded load generator that records each
 // answer's status and which version gave it, by time.
+import { PrometheusMetrics } from '../../src/adapters/metrics/prometheus';
 import { NginxRouter } from '../../src/adapters/traffic/nginx';
 import type { NginxTrafficConfig } from '../../src/plan/language/adapters';
 import { type DemoService, startDemoService } from '../../src/demo/service';
-import { startNginx, startPrometheus, type NginxServer, type PrometheusServer } from './servers';
+import { startNginx, startPrometheus, waitFor, type NginxServer, type PrometheusServer } from './servers';
 
 export interface DemoWorldOptions {
   /** The plan's service name: nginx's upstream block and the traffic adapter's service. */
@@ -56,6 +57,9 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     if (options.badPercent) await router.shift(options.service, pools.bad, options.badPercent);
     const prometheus = await startPrometheus([stable.address, bad.address]);
     started.push(prometheus);
+    // Ready once Prometheus has scraped both versions (its first scrape comes a few seconds after start).
+    const metrics = new PrometheusMetrics({ url: prometheus.url });
+    await waitFor(async () => (await metrics.query('count(up == 1)')).value === 2, 30_000);
     return {
       stable,
       bad,
