@@ -6,7 +6,7 @@ import { PrometheusMetrics } from '../../src/adapters/metrics/prometheus';
 import { NginxRouter } from '../../src/adapters/traffic/nginx';
 import type { NginxTrafficConfig } from '../../src/plan/language/adapters';
 import { type DemoService, startDemoService } from '../../src/demo/service';
-import { startNginx, startPrometheus, waitFor, type NginxServer, type PrometheusServer } from './servers';
+import { startNginx, startPrometheus, waitFor, type NginxServer, type PrometheusOptions, type PrometheusServer } from './servers';
 
 export interface DemoWorldOptions {
   /** The plan's service name: nginx's upstream block and the traffic adapter's service. */
@@ -19,6 +19,8 @@ export interface DemoWorldOptions {
   metricPrefix?: string;
   /** Share of requests nginx sends to the bad version at the start, in percent (0 = all on stable). */
   badPercent?: number;
+  /** Rule files and an Alertmanager for the world's Prometheus. */
+  prometheus?: PrometheusOptions;
 }
 
 export interface DemoWorld {
@@ -55,7 +57,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     };
     const router = new NginxRouter(traffic);
     if (options.badPercent) await router.shift(options.service, pools.bad, options.badPercent);
-    const prometheus = await startPrometheus([stable.address, bad.address]);
+    const prometheus = await startPrometheus([stable.address, bad.address], options.prometheus);
     started.push(prometheus);
     // Ready once Prometheus has scraped both versions (its first scrape comes a few seconds after start).
     const metrics = new PrometheusMetrics({ url: prometheus.url });
