@@ -47,7 +47,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const SELECTOR = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}]*\})?$/;
 
 /** A query that names an HTTP endpoint instead of PromQL ("/api/metrics/gate"). */
-const NOT_PROMQL = /^\s*\/|:\/\//;
+const NOT_PROMQL = /^\s*(\/|https?:\/\/)/;
 
 class Refusal extends Error {
   constructor(
@@ -63,7 +63,7 @@ function inSampleUnit(base: number, condition: MetricCondition): number {
   return scaled(base, 1 / SAMPLE_UNITS[condition.sampleUnit ?? 'ratio']);
 }
 
-/** PromQL durations have no fractions: 1.5h is written 90m. */
+/** PromQL durations have no fractions (1.5h is written 90m), and the webhook's quantities no days (1d is 24h). */
 function promDuration(text: string): string {
   return formatDuration(parseDuration(text));
 }
@@ -150,7 +150,7 @@ function ruleFor(plan: Plan, options: RuleOptions, trigger: MetricTrigger): Prom
       ...(trigger.description ? { summary: trigger.description } : {}),
       [VALUE_ANNOTATION]: value,
       // When the alert fires the condition has held for the window (at least).
-      ...(condition.for ? { [HELD_FOR_ANNOTATION]: condition.for } : {}),
+      ...(condition.for ? { [HELD_FOR_ANNOTATION]: promDuration(condition.for) } : {}),
     },
   };
 }

@@ -35,6 +35,11 @@ describe('the expression compares the query with the limit in the unit its sampl
     ['a percentage with samples in percent', { metric: 'cpu', sampleUnit: '%', op: '>', threshold: '95%' }, 'cpu > 95'],
     ['milliseconds with samples in the base unit', { metric: 'latency_ms', op: '>', threshold: '500ms' }, 'latency_ms > 500'],
     ['a bare number, "=" as PromQL writes it', { metric: 'up{job="api"}', op: '=', threshold: 0 }, 'up{job="api"} == 0'],
+    [
+      'a URL inside a matcher is still PromQL',
+      { metric: 'probe', query: 'probe_success{target="http://api"}', op: '<', threshold: 1 },
+      'probe_success{target="http://api"} < 1',
+    ],
     ['a floor', { metric: 'ndcg', op: '<', threshold: 0.5184 }, 'ndcg < 0.5184'],
   ])('%s', (_, condition, expr) => {
     expect(onlyRule(condition).expr).toBe(expr);
@@ -68,7 +73,7 @@ describe('what the alert carries', () => {
       expr: 'p95 > 5',
       for: '90m',
       labels: { rollback_plan: 'fixture', service: 'api', severity: 'critical' },
-      annotations: { summary: 'p95 above 5s', value: '{{ printf "%.9f" $value | reReplaceAll "\\\\.?0+$" "" }}s', held_for: '1.5h' },
+      annotations: { summary: 'p95 above 5s', value: '{{ printf "%.9f" $value | reReplaceAll "\\\\.?0+$" "" }}s', held_for: '90m' },
     });
   });
 
