@@ -60,11 +60,22 @@ function checkTriggers(plan: Plan, issues: IssueList): void {
 function checkWatch(plan: Plan, issues: IssueList): void {
   const watch = plan.watch;
   if (!watch?.enabled) return;
-  issues.references(['watch', 'services'], watch.services ?? [], plan.targets.services.map((s) => s.name), 'service');
+  issues.references(
+    ['watch', 'services'],
+    watch.services ?? [],
+    plan.targets.services.map((s) => s.name),
+    'service',
+  );
   issues.references(['watch', 'environments'], watch.environments ?? [], plan.targets.environments, 'environment');
-  issues.references(['watch', 'triggers'], watch.triggers ?? [], plan.triggers.map((t) => t.name), 'trigger');
+  issues.references(
+    ['watch', 'triggers'],
+    watch.triggers ?? [],
+    plan.triggers.map((t) => t.name),
+    'trigger',
+  );
   (watch.triggers ?? []).forEach((name, i) => {
-    if (plan.triggers.find((t) => t.name === name)?.kind === 'manual') issues.add(['watch', 'triggers', i], `trigger "${name}" is manual: a person declares it, nothing can watch it`);
+    if (plan.triggers.find((t) => t.name === name)?.kind === 'manual')
+      issues.add(['watch', 'triggers', i], `trigger "${name}" is manual: a person declares it, nothing can watch it`);
   });
   plan.triggers.forEach((trigger, i) => {
     if (trigger.kind !== 'metric' || (watch.triggers && !watch.triggers.includes(trigger.name))) return;
