@@ -110,7 +110,8 @@ export function lensPlan(name: string, holdWindow: string, world?: LensWorld): P
     doc.name = name;
     doc.triggers.find((t: { name: string }) => t.name === LENS_TRIGGER).condition.for = holdWindow;
     for (const step of doc.levels[0].steps) {
-      if (['traffic.shift', 'flag.disable'].includes(step.type)) delete step.command;
+      // Without the world's adapters the seed's own CLIs stay: the rules do not read steps.
+      if (world && ['traffic.shift', 'flag.disable'].includes(step.type)) delete step.command;
       if (step.type === 'service.stop') step.command = 'echo stopped > hedging-service.state';
       if (step.type === 'command.run') step.command = 'echo early_stop=disabled > ta-nra.conf';
       if (step.type === 'cache.flush') step.command = 'echo flushed > configuration-cache.state';
