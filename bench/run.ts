@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { loadPlanDirectory } from '../src/validation/files';
 import { parsePlan } from '../src/validation/parse';
 import { findDecision } from '../src/policy/decide';
+import { alertmanagerToAction } from './alertmanagerToAction';
 import { endToEnd } from './endToEnd';
 import { nginx } from './nginx';
 import { overhead } from './overhead';
@@ -36,7 +37,7 @@ async function pure() {
   };
 }
 
-const SCENARIOS: Record<string, () => Promise<unknown>> = { pure, endToEnd, storm, waiting, overhead, nginx };
+const SCENARIOS: Record<string, () => Promise<unknown>> = { pure, endToEnd, storm, waiting, overhead, nginx, alertmanagerToAction };
 
 async function main() {
   const wanted = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').map((s) => s.trim());

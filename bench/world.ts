@@ -39,8 +39,10 @@ export interface World {
   workerPid: number;
   client: Client;
   activities: Activities;
-  /** Starts the API for these plans (call once per world). */
-  api(plans: Plan[]): FastifyInstance;
+  /** Starts the API for these plans (call once per world); a Map may be filled in later. */
+  api(plans: Plan[] | Map<string, Plan>): FastifyInstance;
+  /** The API token with `alerts:write` (an Alertmanager's webhook credentials). */
+  alertsToken: string;
   /** POST one Alertmanager webhook; resolves to the HTTP status. */
   /** Posts one alert; `coalesced` when the API joined it to an identical delivery moments ago. */
   alert(
@@ -91,8 +93,9 @@ export async function startWorld(name: string): Promise<World> {
     workerPid: worker.pid!,
     client,
     activities,
+    alertsToken: token,
     api(plans) {
-      const app = buildApp({ client, plans: new Map(plans.map((p) => [p.name, p])), credentials, taskQueue, now: Date.now });
+      const app = buildApp({ client, plans: plans instanceof Map ? plans : new Map(plans.map((p) => [p.name, p])), credentials, taskQueue, now: Date.now });
       apps.push(app);
       return app;
     },

@@ -83,8 +83,24 @@ export interface Snapshot {
   logs?: string;
 }
 
+/** One series of a range query: its labels and its values over time. */
+export interface MetricSeries {
+  labels: Record<string, string>;
+  /** Epoch milliseconds and value in the query's unit, oldest first. */
+  points: { at: number; value: number }[];
+}
+
+/** Where a range query is evaluated: every `stepMs` from `start` to `end` (epoch milliseconds). */
+export interface MetricRange {
+  start: number;
+  end: number;
+  stepMs: number;
+}
+
 export interface MetricSource {
   query(query: string): Promise<MetricSample>;
+  /** Every series the query returns, evaluated at each step of the range (a watched trigger's hold window). */
+  range(query: string, range: MetricRange): Promise<MetricSeries[]>;
 }
 
 export interface AlertSource {

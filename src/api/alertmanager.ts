@@ -1,6 +1,7 @@
 // Alertmanager webhook payloads (version 4) and how each alert maps to a plan, a service
 // and a trigger, each alert on its own.
 import { z } from 'zod';
+import { HELD_FOR_ANNOTATION, PLAN_LABEL, SERVICE_LABEL, VALUE_ANNOTATION } from '../plan/alertLabels';
 import { parseQuantity } from '../plan/quantity';
 import { Migration, type Plan, type Trigger } from '../plan/schema';
 import type { Dimension } from '../policy/context';
@@ -38,10 +39,6 @@ export const AlertmanagerPayloadSchema = z.object({
 export type Alert = z.infer<typeof AlertSchema>;
 export type AlertmanagerPayload = z.infer<typeof AlertmanagerPayloadSchema>;
 
-/** Label that names the plan explicitly; without it the service's plan is looked up. */
-export const PLAN_LABEL = 'rollback_plan';
-export const SERVICE_LABEL = 'service';
-
 export interface RoutedAlert {
   plan: Plan;
   service: string;
@@ -55,10 +52,10 @@ const FACT_FIELDS: Record<Dimension, string> = {
   phase: 'labels.phase',
   severity: 'labels.severity',
   migration: 'labels.migration',
-  value: 'annotations.value',
+  value: `annotations.${VALUE_ANNOTATION}`,
   impact: 'annotations.impact',
   timeToFix: 'annotations.time_to_fix',
-  heldFor: 'annotations.held_for',
+  heldFor: `annotations.${HELD_FOR_ANNOTATION}`,
 };
 
 function quantityAt(text: string | undefined, field: string): number | undefined {
@@ -78,10 +75,10 @@ function alertContext(alert: Alert, at: string): IncidentContext {
     throw new RequestError(422, `${at}.labels.migration`, `migration must be one of ${Migration.options.join(', ')}`);
   }
   const numbers = {
-    value: quantityAt(annotations.value, `${at}.annotations.value`),
+    value: quantityAt(annotations[VALUE_ANNOTATION], `${at}.${FACT_FIELDS.value}`),
     impact: quantityAt(annotations.impact, `${at}.annotations.impact`),
     timeToFix: quantityAt(annotations.time_to_fix, `${at}.annotations.time_to_fix`),
-    heldFor: quantityAt(annotations.held_for, `${at}.annotations.held_for`),
+    heldFor: quantityAt(annotations[HELD_FOR_ANNOTATION], `${at}.${FACT_FIELDS.heldFor}`),
   };
   return {
     ...(labels.phase ? { phase: labels.phase } : {}),
@@ -157,7 +154,7 @@ export function routeAlert(plans: ReadonlyMap<string, Plan>, alert: Alert, index
       startsAt: alert.startsAt,
       fingerprint: alert.fingerprint,
       ...(alert.endsAt ? { endsAt: alert.endsAt } : {}),
-      ...(alert.annotations.value ? { value: alert.annotations.value } : {}),
+      ...(alert.annotations[VALUE_ANNOTATION] ? { value: alert.annotations[VALUE_ANNOTATION] } : {}),
     },
   };
 }

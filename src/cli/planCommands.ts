@@ -1,9 +1,11 @@
-// `rollback plan validate` and `rollback plan explain`.
+// `rollback plan validate`, `rollback plan explain` and `rollback plan rules`.
 import { Command } from 'commander';
 import { loadPlanFile } from '../validation/files';
 import { formatIssue, PlanError, type PlanIssue } from '../validation/parse';
-import type { Plan } from '../plan/schema';
-import { NoDecisionError } from '../policy/decide';
+import { prometheusRuleFile, RulesError } from '../plan/prometheusRules';
+import type { MetricTrigger, Plan } from '../plan/schema';
+import { dimensionsOf, type Dimension } from '../policy/context';
+import { NoDecisionError, tableFor } from '../policy/decide';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { explain } from './explain';
 import { CliExit, EXIT, type CliIo } from './io';
@@ -48,12 +50,14 @@ interface ExplainOptions extends ContextOptions {
   trigger: string;
 }
 
+function reportIssues(io: CliIo, file: string, issues: readonly PlanIssue[]): number {
+  for (const issue of issues) io.err(`${file}:${issue.line ?? 1}: ${formatIssue({ ...issue, line: undefined })}\n`);
+  return EXIT.invalid;
+}
+
 function explainCommand(io: CliIo, file: string, options: ExplainOptions): number {
   const loaded = load(file);
-  if (!('plan' in loaded)) {
-    for (const issue of loaded.issues) io.err(`${file}:${issue.line ?? 1}: ${formatIssue({ ...issue, line: undefined })}\n`);
-    return EXIT.invalid;
-  }
+  if (!('plan' in loaded)) return reportIssues(io, file, loaded.issues);
   const { plan } = loaded;
   if (!plan.triggers.some((t) => t.name === options.trigger)) {
     throw new CliExit(EXIT.usage, `plan ${plan.name} has no trigger "${options.trigger}"; its triggers: ${plan.triggers.map((t) => t.name).join(', ')}`);
@@ -74,6 +78,63 @@ function explainCommand(io: CliIo, file: string, options: ExplainOptions): numbe
   return EXIT.ok;
 }
 
+/** The service the alerts are for: the one named, else the plan's only one. */
+function alertService(plan: Plan, named: string | undefined): string {
+  const services = plan.targets.services.map((s) => s.name);
+  if (named !== undefined) {
+    if (services.includes(named)) return named;
+    throw new CliExit(EXIT.usage, `plan ${plan.name} has no service "${named}"; its services: ${services.join(', ')}`);
+  }
+  if (services.length === 1) return services[0];
+  throw new CliExit(EXIT.usage, `plan ${plan.name} has several services (${services.join(', ')}): say which one its alerts are for with --service`);
+}
+
+/** `--label name=value`, repeatable. */
+function collectLabel(text: string, labels: Record<string, string>): Record<string, string> {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new CliExit(EXIT.usage, `--label takes name=value, not "${text}"`);
+  return { ...labels, [text.slice(0, at)]: text.slice(at + 1) };
+}
+
+/** Decision facts the trigger's table reads that its alerts will not carry: the webhook would refuse them. */
+function factsAlertsLack(plan: Plan, trigger: MetricTrigger, labels: Record<string, string>): Dimension[] {
+  const rules = tableFor(plan, trigger.name)?.rules.filter((r) => !r.when.trigger || r.when.trigger.includes(trigger.name)) ?? [];
+  const carried = new Set<string>(['value', ...Object.keys(labels)]);
+  if (trigger.condition.for) carried.add('heldFor');
+  if (trigger.severity) carried.add('severity');
+  return [...new Set(rules.flatMap((r) => dimensionsOf(r.when)))].filter((d) => !carried.has(d));
+}
+
+function rulesCommand(io: CliIo, file: string, options: { service?: string; label: Record<string, string> }): number {
+  const loaded = load(file);
+  if (!('plan' in loaded)) return reportIssues(io, file, loaded.issues);
+  const { plan } = loaded;
+  const labels = options.label;
+  let text: string;
+  try {
+    text = prometheusRuleFile(plan, { service: alertService(plan, options.service), labels });
+  } catch (error) {
+    if (error instanceof RulesError) {
+      io.err(`${file}: ${error.message}\n`);
+      return EXIT.invalid;
+    }
+    if (error instanceof CliExit) throw error;
+    throw new CliExit(EXIT.usage, (error as Error).message);
+  }
+  io.out(text);
+  for (const trigger of plan.triggers) {
+    if (trigger.kind !== 'metric') continue;
+    const lacking = factsAlertsLack(plan, trigger, labels);
+    if (lacking.length) {
+      io.err(
+        `warning: the decision table of ${trigger.name} reads ${lacking.join(', ')}, which its alerts do not carry: ` +
+          `the webhook refuses them until they do (--label ${lacking[0]}=…, or a label Prometheus adds)\n`,
+      );
+    }
+  }
+  return EXIT.ok;
+}
+
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const plan = new Command('plan').description('check and explain rollback plans');
   plan
@@ -88,5 +149,12 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     .argument('<file>', 'plan file (YAML)')
     .requiredOption('--trigger <name>', 'trigger name');
   addContextOptions(explainCmd).action((file: string, options: ExplainOptions) => setExit(explainCommand(io, file, options)));
+  plan
+    .command('rules')
+    .description("print the plan's metric triggers as a Prometheus rule file, for alerts routed through Alertmanager")
+    .argument('<file>', 'plan file (YAML)')
+    .option('--service <name>', "the service the alerts are for (default: the plan's only service)")
+    .option('--label <name=value>', 'a label every alert carries, e.g. the canary phase a decision table reads (repeatable)', collectLabel, {})
+    .action((file: string, options: { service?: string; label: Record<string, string> }) => setExit(rulesCommand(io, file, options)));
   return plan;
 }

@@ -2,6 +2,7 @@
 export { Duration, EnvVarName } from './language/common';
 export { DecisionDefault, Migration, Quorum } from './language/outcomeParts';
 export * from './language/triggers';
+export * from './language/watch';
 export * from './language/steps';
 export * from './language/decisions';
 export * from './language/authority';

@@ -52,6 +52,46 @@ function checkTriggers(plan: Plan, issues: IssueList): void {
   });
 }
 
+/**
+ * A watched plan runs its triggers itself: each watched metric trigger needs the query it
+ * runs (the metric name alone is not one), and a baseline-relative one needs where its
+ * baseline comes from; watched names must exist.
+ */
+function checkWatch(plan: Plan, issues: IssueList): void {
+  const watch = plan.watch;
+  if (!watch?.enabled) return;
+  issues.references(
+    ['watch', 'services'],
+    watch.services ?? [],
+    plan.targets.services.map((s) => s.name),
+    'service',
+  );
+  issues.references(['watch', 'environments'], watch.environments ?? [], plan.targets.environments, 'environment');
+  issues.references(
+    ['watch', 'triggers'],
+    watch.triggers ?? [],
+    plan.triggers.map((t) => t.name),
+    'trigger',
+  );
+  (watch.triggers ?? []).forEach((name, i) => {
+    if (plan.triggers.find((t) => t.name === name)?.kind === 'manual')
+      issues.add(['watch', 'triggers', i], `trigger "${name}" is manual: a person declares it, nothing can watch it`);
+  });
+  plan.triggers.forEach((trigger, i) => {
+    if (trigger.kind !== 'metric' || (watch.triggers && !watch.triggers.includes(trigger.name))) return;
+    if (trigger.condition.query === undefined) {
+      issues.add(['triggers', i, 'condition', 'query'], `the plan watches its triggers: give the query that reads ${trigger.condition.metric}`);
+    }
+    const baseline = trigger.condition.baseline;
+    if (baseline && baseline.query === undefined && baseline.window === undefined) {
+      issues.add(['triggers', i, 'condition', 'baseline'], 'the plan watches its triggers: give the baseline a "query" or a "window"');
+    }
+  });
+  if (!plan.adapters.metrics && plan.triggers.some((t) => t.kind === 'metric' && (!watch.triggers || watch.triggers.includes(t.name)))) {
+    issues.add(['adapters', 'metrics'], 'the plan watches metric triggers: name the metrics source they are read from');
+  }
+}
+
 function checkLevels(plan: Plan, issues: IssueList): void {
   const ids = plan.levels.map(levelId);
   const dup = duplicates(ids);
@@ -147,6 +187,7 @@ export function crossCheckPlan(plan: Plan): CrossIssue[] {
   findSecrets(plan, [], issues);
   checkServices(plan, issues);
   checkTriggers(plan, issues);
+  checkWatch(plan, issues);
   checkLevels(plan, issues);
   checkAuthority(plan, issues);
   checkOperations(plan, issues);

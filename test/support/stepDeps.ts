@@ -71,6 +71,9 @@ export function fakeMetrics(values: Record<string, number | undefined | Error>):
       if (value instanceof Error) throw value;
       return { query, value, at: '2026-11-24T10:00:00.000Z' };
     },
+    range(): Promise<never> {
+      return Promise.reject(new Error('fakeMetrics answers instant queries (checks) only'));
+    },
   };
 }
 

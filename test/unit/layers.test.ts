@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['activities'],
   ['workflows'],
   ['config', 'incidents', 'report'],
-  ['api', 'cli', 'worker'],
+  ['api', 'cli', 'worker', 'demo'],
 ];
 
 /** What workflow code may import at run time (values, not types). */

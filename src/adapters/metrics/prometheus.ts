@@ -1,11 +1,12 @@
-// Prometheus as a MetricSource: one instant query through the HTTP API (POST form, so long
-// PromQL never hits URL limits). A check compares one number with a threshold, so we take
-// the first sample; an empty result is "no data" (undefined), which the check treats apart
-// from a failure. A query Prometheus cannot parse or run (400/422) is the plan's mistake and
+// Prometheus as a MetricSource through the HTTP API (POST form, so long PromQL never hits
+// URL limits). An instant query serves a check, which compares one number with a threshold,
+// so we take the first sample; an empty result is "no data" (undefined), which the check
+// treats apart from a failure. A range query serves a watched trigger: every series, each
+// evaluated at every step of its hold window, so the window is read back whole at each tick. A query Prometheus cannot parse or run (400/422) is the plan's mistake and
 // will not get better with retries; 5xx and network trouble will.
 import { request } from 'undici';
 import { describeNetworkFailure, RejectedError, UnavailableError } from '../errors';
-import type { MetricSample, MetricSource } from '../roles';
+import type { MetricRange, MetricSample, MetricSeries, MetricSource } from '../roles';
 
 const VENDOR = 'prometheus';
 
@@ -22,29 +23,50 @@ interface QueryResponse {
 }
 
 export class PrometheusMetrics implements MetricSource {
-  private readonly endpoint: string;
+  private readonly base: string;
 
   constructor(private readonly options: PrometheusMetricsOptions) {
-    this.endpoint = `${options.url.replace(/\/+$/, '')}/api/v1/query`;
+    this.base = `${options.url.replace(/\/+$/, '')}/api/v1`;
   }
 
   async query(query: string): Promise<MetricSample> {
+    const data = await this.call('query', query, {});
+    return sample(query, data.resultType, data.result);
+  }
+
+  async range(query: string, range: MetricRange): Promise<MetricSeries[]> {
+    const data = await this.call('query_range', query, {
+      start: String(range.start / 1000),
+      end: String(range.end / 1000),
+      step: `${Math.max(1, Math.round(range.stepMs))}ms`,
+    });
+    if (data.resultType !== 'matrix' || !Array.isArray(data.result)) {
+      throw new RejectedError(VENDOR, 200, `a range query answered a ${data.resultType ?? 'unknown'} result, not a matrix (query: ${query})`);
+    }
+    return (data.result as { metric?: Record<string, string>; values?: [number, string][] }[]).map((series) => ({
+      labels: series.metric ?? {},
+      points: (series.values ?? []).map(([at, value]) => ({ at: Math.round(at * 1000), value: number(value) })),
+    }));
+  }
+
+  private async call(path: 'query' | 'query_range', query: string, params: Record<string, string>): Promise<NonNullable<QueryResponse['data']>> {
+    const endpoint = `${this.base}/${path}`;
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     let status: number;
     let text: string;
     try {
-      const res = await request(this.endpoint, {
+      const res = await request(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         // Prometheus' own evaluation limit, a little under ours so it answers first.
-        body: new URLSearchParams({ query, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000) - 1)}s` }).toString(),
+        body: new URLSearchParams({ query, ...params, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000) - 1)}s` }).toString(),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
       status = res.statusCode;
       text = await res.body.text();
     } catch (error) {
-      throw new UnavailableError(VENDOR, `${this.endpoint}: ${describeNetworkFailure(error)}`, undefined, { cause: error });
+      throw new UnavailableError(VENDOR, `${endpoint}: ${describeNetworkFailure(error)}`, undefined, { cause: error });
     }
     const body = parse(text);
     if (status === 400 || status === 422)
@@ -52,7 +74,7 @@ export class PrometheusMetrics implements MetricSource {
     if (status >= 500 || status === 429) throw new UnavailableError(VENDOR, body.error ?? text.slice(0, 200), status);
     if (status !== 200 || body.status !== 'success' || !body.data)
       throw new UnavailableError(VENDOR, `unexpected answer (HTTP ${status}): ${text.slice(0, 200)}`, status);
-    return sample(query, body.data.resultType, body.data.result);
+    return body.data;
   }
 }
 

@@ -15,6 +15,7 @@ import { CommandsAdapterSchema, GitAdapterSchema } from './runtimeAdapters';
 import { TargetsSchema } from './targets';
 import { TimingSchema } from './timing';
 import { TriggerSchema } from './triggers';
+import { WatchSchema } from './watch';
 
 export const AdaptersSchema = z.strictObject({
   flags: FlagsAdapterSchema.default({ type: 'file' }),
@@ -39,6 +40,8 @@ export const PlanSchema = z.strictObject({
   /** Severity names, most severe first, when decisions depend on severity. */
   severities: z.array(Slug).min(1).optional(),
   triggers: z.array(TriggerSchema).min(1),
+  /** The plan evaluates its metric and health triggers itself (src/workflows/watch.ts). */
+  watch: WatchSchema.optional(),
   decisions: z.array(DecisionTableSchema).min(1),
   authority: AuthoritySchema,
   levels: z.array(LevelSchema).min(1),

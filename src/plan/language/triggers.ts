@@ -12,9 +12,16 @@ const BaselineChange = z
     relative: quantityOf(['fraction']).optional(),
     /** In the metric's own unit: "-0.005" fires below baseline − 0.005. */
     absolute: quantityOf().optional(),
+    /** Where a watched plan reads the baseline: a query answering it (PromQL), … */
+    query: z.string().min(1).optional(),
+    /** … or the condition's own query averaged over this window before the hold window. */
+    window: Duration.optional(),
   })
   .refine((b) => (b.relative === undefined) !== (b.absolute === undefined), {
     message: 'give exactly one of "relative" or "absolute"',
+  })
+  .refine((b) => b.query === undefined || b.window === undefined, {
+    message: 'give "query" or "window" for the baseline, not both',
   });
 
 export const MetricConditionSchema = z

@@ -2,6 +2,7 @@
 import { RejectedError, UnavailableError } from '../../../src/adapters/errors';
 import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus';
 import { caught } from '../../support/caught';
+import { answersAfter, generateLoad, startDemoWorld, type DemoWorld } from '../../support/demoWorld';
 import { startMetricsEndpoint, startPrometheus, stopAll, waitFor, type PrometheusServer } from '../../support/servers';
 import { freePort } from '../../support/servers/process';
 
@@ -60,5 +61,60 @@ checkout_requests_total{service="checkout",code="200"} 1650
     const error = await caught(down.query('up'));
     expect(error).toBeInstanceOf(UnavailableError);
     expect((error as Error).message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('PrometheusMetrics range queries (real Prometheus scraping the demo service behind nginx)', () => {
+  let world: DemoWorld;
+  let metrics: PrometheusMetrics;
+
+  beforeAll(async () => {
+    // Half the traffic on the bad version, which fails half its requests: a quarter of all answers are 500.
+    world = await startDemoWorld({ service: 'demo', errorRate: 0.5, badPercent: 50 });
+    metrics = new PrometheusMetrics({ url: world.prometheus.url });
+  });
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it('returns every series at each step of the range, with the samples own timestamps', async () => {
+    const load = generateLoad(world.nginx.url, 20, 8);
+    const answers = await load.done;
+    expect(answersAfter(answers, 0)).toMatchObject({ 'bad 500': expect.any(Number), 'stable 200': expect.any(Number) });
+    const end = Date.now();
+    const start = end - 6000;
+    const series = await metrics.range('sum by (instance) (increase(demo_requests_errors_total[1m]))', { start, end, stepMs: 1000 });
+    // One series per demo instance, told apart by their labels.
+    expect(series.map((s) => s.labels.instance).sort()).toEqual([world.bad.address, world.stable.address].sort());
+    const bad = series.find((s) => s.labels.instance === world.bad.address)!;
+    const stable = series.find((s) => s.labels.instance === world.stable.address)!;
+    // Steps of one second from start to end, as Prometheus evaluated them.
+    const steps = bad.points.map((p) => p.at);
+    expect(steps.length).toBeGreaterThanOrEqual(5);
+    steps.slice(1).forEach((at, i) => expect(at - steps[i]).toBe(1000));
+    expect(steps[0]).toBeGreaterThanOrEqual(start);
+    expect(steps.at(-1)).toBeLessThanOrEqual(end);
+    expect(Math.max(...bad.points.map((p) => p.value))).toBeGreaterThan(0);
+    expect(stable.points.every((p) => p.value === 0)).toBe(true);
+    // The seed's error-rate expression over the demo's metrics: about a quarter of the answers failed.
+    const [ratio] = await metrics.range('sum(rate(demo_requests_errors_total[1m])) / sum(rate(demo_requests_total[1m]))', { start, end, stepMs: 1000 });
+    expect(ratio.labels).toEqual({});
+    expect(ratio.points.at(-1)!.value).toBeGreaterThan(0.1);
+    expect(ratio.points.at(-1)!.value).toBeLessThan(0.4);
+  });
+
+  it('answers an empty list when nothing matches, and refuses bad PromQL', async () => {
+    await expect(metrics.range('demo_requests_total{code="418"}', { start: Date.now() - 5000, end: Date.now(), stepMs: 1000 })).resolves.toEqual([]);
+    const error = await caught(metrics.range('sum(rate(demo_requests_total[1m])', { start: Date.now() - 5000, end: Date.now(), stepMs: 1000 }));
+    expect(error).toBeInstanceOf(RejectedError);
+    expect((error as RejectedError).retryable).toBe(false);
+  });
+
+  it('reports an unreachable Prometheus as unavailable (retryable)', async () => {
+    const down = new PrometheusMetrics({ url: `http://127.0.0.1:${await freePort()}` });
+    const error = await caught(down.range('up', { start: Date.now() - 5000, end: Date.now(), stepMs: 1000 }));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect((error as UnavailableError).retryable).toBe(true);
   });
 });

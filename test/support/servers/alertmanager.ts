@@ -1,4 +1,5 @@
-// Alertmanager from Debian's package with a receiver that sends nothing. Clustering is
+// Alertmanager from Debian's package, with a receiver that sends nothing unless a test gives
+// its own configuration (e.g. a webhook to the API). Clustering is
 // switched off (empty --cluster.listen-address): otherwise it binds 0.0.0.0:9094 and
 // collides with a system Alertmanager or another test.
 import { writeFileSync } from 'node:fs';
@@ -16,11 +17,18 @@ export interface AlertmanagerServer {
   stop(): Promise<void>;
 }
 
-export async function startAlertmanager(binary = '/usr/bin/prometheus-alertmanager'): Promise<AlertmanagerServer> {
+export interface AlertmanagerOptions {
+  /** alertmanager.yml; it is written in the server's own folder, which `dir` names (for credentials files). */
+  config?: (dir: string) => string;
+  binary?: string;
+}
+
+export async function startAlertmanager(options: AlertmanagerOptions = {}): Promise<AlertmanagerServer> {
+  const binary = options.binary ?? '/usr/bin/prometheus-alertmanager';
   const dir = tempDir('alertmanager');
   const port = await freePort();
   const config = join(dir, 'alertmanager.yml');
-  writeFileSync(config, `route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n`);
+  writeFileSync(config, options.config?.(dir) ?? `route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n`);
   const args = [
     `--config.file=${config}`,
     `--storage.path=${join(dir, 'data')}`,

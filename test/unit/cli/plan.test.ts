@@ -1,6 +1,8 @@
-// `rollback plan validate` and `rollback plan explain`, run in-process.
-import { readdirSync } from 'node:fs';
+// `rollback plan validate`, `rollback plan explain` and `rollback plan rules`, run in-process.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { runCli } from '../../../src/cli/main';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -214,5 +216,53 @@ describe('rollback plan explain — what each runbook says', () => {
   it('exits 1 when the plan itself is invalid', async () => {
     const { code } = await run('plan', 'explain', join(fixtures, 'invalid/unknown-step-type.yaml'), '--trigger', 'ErrorRate');
     expect(code).toBe(1);
+  });
+});
+
+describe('rollback plan rules', () => {
+  it("prints the rule file of the plan's service, and says which decision facts its alerts lack", async () => {
+    const { code, out, err } = await run('plan', 'rules', plan('lens-sprint1-canary'), '--service', 'lens-search');
+    expect(code).toBe(0);
+    const rules = parse(out).groups[0].rules;
+    expect(rules.find((r: { alert: string }) => r.alert === 'ErrorRateCritical')).toMatchObject({
+      for: '2m',
+      labels: { rollback_plan: 'lens-sprint1-canary', service: 'lens-search' },
+    });
+    // The canary matrix decides nDCG by phase: without one the webhook would refuse the alert.
+    expect(err).toBe(
+      'warning: the decision table of NdcgRegression reads phase, which its alerts do not carry: the webhook refuses them until they do (--label phase=…, or a label Prometheus adds)\n',
+    );
+  });
+
+  it('--label puts a label on every alert, and the warning goes', async () => {
+    const { code, out, err } = await run('plan', 'rules', plan('lens-sprint1-canary'), '--service', 'lens-search', '--label', 'phase=25%');
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    expect(parse(out).groups[0].rules.every((r: { labels: Record<string, string> }) => r.labels.phase === '25%')).toBe(true);
+  });
+
+  it('takes the only service of a plan, and exits 2 when a plan has several and none is named', async () => {
+    expect((await run('plan', 'rules', plan('checkout-demo'))).out).toContain('service: checkout');
+    const { code, err } = await run('plan', 'rules', plan('lens-sprint1-canary'));
+    expect(code).toBe(2);
+    expect(err).toContain('plan lens-sprint1-canary has several services (lens-search, hedging-service): say which one its alerts are for with --service');
+    expect((await run('plan', 'rules', plan('lens-sprint1-canary'), '--service', 'nope')).code).toBe(2);
+    expect((await run('plan', 'rules', plan('checkout-demo'), '--label', 'service=other')).code).toBe(2);
+  });
+
+  it('exits 1 and prints no rules when a trigger cannot be expressed, naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    const file = join(dir, 'no-baseline.yaml');
+    const text = readFileSync(join(fixtures, 'valid-minimal.yaml'), 'utf8').replace(
+      'condition: { metric: error_rate, op: ">", threshold: 1%, for: 2m }',
+      'condition: { metric: p99, baseline: { relative: "+15%" }, for: 2m }',
+    );
+    writeFileSync(file, text);
+    const { code, out, err } = await run('plan', 'rules', file);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toContain(
+      `${file}: plan fixture cannot be written as Prometheus rules:\n  triggers[0].condition.baseline (ErrorRate): a Prometheus rule needs to know where the baseline comes from`,
+    );
   });
 });
