@@ -1,4 +1,4 @@
-// `rollback plan validate`, `rollback plan explain` and `rollback plan rules`.
+// `rollback plan validate`, `explain`, `rules` and `schema`.
 import { Command } from 'commander';
 import { loadPlanFile } from '../validation/files';
 import { formatIssue, PlanError, type PlanIssue } from '../validation/parse';
@@ -6,6 +6,7 @@ import { prometheusRuleFile, RulesError } from '../plan/prometheusRules';
 import type { MetricTrigger, Plan } from '../plan/schema';
 import { dimensionsOf, type Dimension } from '../policy/context';
 import { NoDecisionError, tableFor } from '../policy/decide';
+import { planSchemaText } from '../plan/reference';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { explain } from './explain';
 import { CliExit, EXIT, type CliIo } from './io';
@@ -156,5 +157,9 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     .option('--service <name>', "the service the alerts are for (default: the plan's only service)")
     .option('--label <name=value>', 'a label every alert carries, e.g. the canary phase a decision table reads (repeatable)', collectLabel, {})
     .action((file: string, options: { service?: string; label: Record<string, string> }) => setExit(rulesCommand(io, file, options)));
+  plan
+    .command('schema')
+    .description('print the JSON Schema of plan files (what docs/plan.schema.json holds), for editors and CI')
+    .action(() => io.out(planSchemaText()));
   return plan;
 }

@@ -37,9 +37,11 @@ export const MetricCheckSchema = z.strictObject({
   within: Duration.optional(),
 });
 
-export const CheckSchema = z.discriminatedUnion('type', [HttpCheckSchema, CommandCheckSchema, MetricCheckSchema], {
-  error: unknownVariant('type'),
-});
+export const CheckSchema = z
+  .discriminatedUnion('type', [HttpCheckSchema, CommandCheckSchema, MetricCheckSchema], {
+    error: unknownVariant('type'),
+  })
+  .meta({ id: 'Check', title: 'check', description: 'A verification: an HTTP health check with retries, a command, or a metric query against a threshold.' });
 
 /** After a level's steps: settle, check, and when a check fails wait and check again. */
 export const VerificationSchema = z.strictObject({

@@ -1,4 +1,4 @@
-// `rollback plan validate`, `rollback plan explain` and `rollback plan rules`, run in-process.
+// `rollback plan validate`, `explain`, `rules` and `schema`, run in-process.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,5 +264,17 @@ describe('rollback plan rules', () => {
     expect(err).toContain(
       `${file}: plan fixture cannot be written as Prometheus rules:\n  triggers[0].condition.baseline (ErrorRate): a Prometheus rule needs to know where the baseline comes from`,
     );
+  });
+});
+
+describe('rollback plan schema', () => {
+  it('prints the JSON Schema of plans, as committed in docs/plan.schema.json', async () => {
+    const { code, out } = await run('plan', 'schema');
+    expect(code).toBe(0);
+    expect(out).toBe(readFileSync(join(__dirname, '../../../docs/plan.schema.json'), 'utf8'));
+    expect(JSON.parse(out)).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      required: expect.arrayContaining(['triggers', 'levels']),
+    });
   });
 });
