@@ -137,7 +137,10 @@ function variantRows(root: JsonSchema, variants: JsonSchema[], path: string, int
     if (sharedBy.length > 0) pushField(root, sharedBy[0], key, path, into);
     for (const holder of holders) if (!sharedBy.includes(holder)) own.get(holder)?.push(key);
   }
-  for (const [variant, variantKeys] of own) for (const key of variantKeys) pushField(root, variant, key, qualified(variant), into);
+  for (const [variant, variantKeys] of own) {
+    into.push({ path: qualified(variant), node: variant, required: false });
+    for (const key of variantKeys) pushField(root, variant, key, qualified(variant), into);
+  }
 }
 
 function pushField(root: JsonSchema, holder: JsonSchema, key: string, at: string, into: Row[]): void {
@@ -167,7 +170,7 @@ function typeOf(root: JsonSchema, node: JsonSchema): string {
   if (node.enum) return `one of ${node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}`;
   const variants = node.oneOf ?? node.anyOf;
   if (variants) {
-    if (variants.every(isObject)) return 'object (one of the variants below)';
+    if (variants.every(isObject)) return 'object (one of the kinds below)';
     return variants.map((v) => typeOf(root, v)).join(' or ');
   }
   if (node.type === 'array' && node.items) return `list of ${typeOf(root, node.items)}${node.minItems ? `, at least ${node.minItems}` : ''}`;
@@ -262,7 +265,7 @@ export function planReference(root: JsonSchema = planJsonSchema()): string {
     '',
     `so that an editor with the YAML language server completes and checks it against [plan.schema.json](plan.schema.json), and check it with \`rollback plan validate <file>\`, which also checks what a schema cannot say (a trigger decided by exactly one table, names that refer to each other). The schema and this page are generated from the same source; \`rollback plan schema\` prints the schema.`,
     '',
-    'Paths: `a.b` is field `b` of object `a`; `a[]` an entry of list `a`; `a.<name>` an entry of map `a`, under a name you choose; `a[type=x]` applies to entries whose `type` is `x`. **Seed** names the runbook the field was first needed for; each has its plan in `plans/`, where the examples come from: 000 Rollback Triggers for Reserves v1.1 (`reserves-v11.yaml`), 001 Rollback Plan (`webapp-5-level.yaml`), 002 Sprint #1 Rollback Plan (`lens-sprint1-canary.yaml`), 003 Rollback Drill Playbook (`monetization-drill.yaml`), 004 Genesis Production Rollback Procedures (`genesis-phase4.yaml`).',
+    'Paths: `a.b` is field `b` of object `a`; `a[]` an entry of list `a`; `a.<name>` an entry of map `a`, under a name you choose; `a[type=x]` applies to entries whose `type` is `x`. **Seed** names the runbook an example comes from; each has its plan in `plans/`, where the example can be seen in context: 000 Rollback Triggers for Reserves v1.1 (`reserves-v11.yaml`), 001 Rollback Plan (`webapp-5-level.yaml`), 002 Sprint #1 Rollback Plan (`lens-sprint1-canary.yaml`), 003 Rollback Drill Playbook (`monetization-drill.yaml`), 004 Genesis Production Rollback Procedures (`genesis-phase4.yaml`).',
     '',
     '## Values',
     '',
