@@ -1,7 +1,7 @@
 // Building blocks shared by every part of the plan language.
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../duration';
-import { COMPARATORS, parseQuantity, parseRange, QUANTITY_HINT, QUANTITY_PATTERN, type QuantityKind } from '../quantity';
+import { COMPARATORS, parseQuantity, parseRange, QUANTITY_HINT, QUANTITY_PATTERN, SAMPLE_UNITS, type QuantityKind, type SampleUnit } from '../quantity';
 
 /** The seed runbooks (shared/seeds/NNN_*.txt) a plan field was first needed for. */
 export type SeedId = '000' | '001' | '002' | '003' | '004';
@@ -52,6 +52,10 @@ export const SlackUserId = z
   .meta({ title: 'Slack user id', examples: ['U012ABCDEF'] });
 
 export const Comparator = z.enum(COMPARATORS).meta({ title: 'comparator', description: 'How the value compares with the threshold.' });
+
+export const SampleUnitSchema = z
+  .enum(Object.keys(SAMPLE_UNITS) as [SampleUnit, ...SampleUnit[]])
+  .meta({ description: 'Unit the source reports raw samples in; they are converted before comparing.', examples: ['s'], seed: '002' });
 
 /** A number with a unit ("0.5%", "500ms") or a bare ratio (0.5184); kept as written. */
 export function quantityOf(kinds?: readonly QuantityKind[]) {
