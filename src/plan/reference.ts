@@ -47,30 +47,24 @@ export const PLAN_SCHEMA_MODELINE = '# yaml-language-server: $schema=../docs/pla
  * (`rollback plan validate`) checks those.
  */
 export function planJsonSchema(): JsonSchema {
-  const schema = z.toJSONSchema(PlanSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw', override: keepInputExamples }) as JsonSchema;
-  // `seed` is our own annotation: JSON Schema leaves unknown keywords to vendors' `x-` names.
-  return renameKeyword(schema, 'seed', 'x-seed') as JsonSchema;
+  const schema = z.toJSONSchema(PlanSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw', override: annotate }) as JsonSchema;
+  return schema;
 }
 
-/**
- * zod leaves out the examples and default of any schema that transforms (a quantity, "x or
- * [x]", an object holding one), as they might be output values. Ours are written as a plan
- * author writes them, so the input side keeps them.
- */
-function keepInputExamples({ zodSchema, jsonSchema }: { zodSchema: z.core.$ZodType; jsonSchema: z.core.JSONSchema.BaseSchema }): void {
+function annotate({ zodSchema, jsonSchema }: { zodSchema: z.core.$ZodType; jsonSchema: z.core.JSONSchema.BaseSchema }): void {
+  // `seed` is our own annotation: JSON Schema leaves unknown keywords to vendors' `x-` names.
+  if (jsonSchema.seed !== undefined) {
+    jsonSchema['x-seed'] = jsonSchema.seed;
+    delete jsonSchema.seed;
+  }
+  // zod leaves out the examples and default of any schema that transforms (a quantity, "x or
+  // [x]", an object holding one), as they might be output values. Ours are written as a plan
+  // author writes them, so the input side keeps them.
   const meta = z.globalRegistry.get(zodSchema);
   if (meta?.examples !== undefined && jsonSchema.examples === undefined) jsonSchema.examples = meta.examples as unknown[];
   const def = zodSchema._zod.def;
   if (def.type === 'default' && jsonSchema.default === undefined)
     jsonSchema.default = (def as z.core.$ZodDefaultDef).defaultValue as z.core.JSONSchema._JSONSchema;
-}
-
-function renameKeyword(node: unknown, from: string, to: string): unknown {
-  if (Array.isArray(node)) return node.map((item) => renameKeyword(item, from, to));
-  if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [key === from ? to : key, key === 'examples' || key === 'default' ? value : renameKeyword(value, from, to)]),
-  );
 }
 
 export function planSchemaText(schema: JsonSchema = planJsonSchema()): string {

@@ -58,7 +58,7 @@ describe('docs/ is generated from the zod schema', () => {
 
   it('the reference names each field with its path, type, default, example and seed', () => {
     const reference = committed(PLAN_REFERENCE_FILE);
-    expect(reference).toMatch(/^\| `triggers\[kind=metric\]\.condition\.for` \| \[duration\]\(#duration\) \| {2}\| .+ \| `2m`.* \| 000.* \|$/m);
+    expect(reference).toMatch(/^\| `triggers\[kind=metric\]\.condition\.for` \| \[duration\]\(#duration\) \| {2}\| Hold window: .+ \| `2m` \| 002 \|$/m);
     expect(reference).toMatch(/^\| `defaults\.askWindow` \| \[duration\]\(#duration\) \| `15m` \| .+ \|$/m);
     expect(reference).toMatch(/^\| `\[type=flag\.disable\]\.flag` \| text \(not empty\), \*\*required\*\* \| {2}\| .+ \| `.+` \| 000 \|$/m);
   });
