@@ -4,18 +4,46 @@ import { z } from 'zod';
 import { Duration, Slug } from './common';
 
 export const ServiceSchema = z.strictObject({
-  name: Slug,
-  /** Services this one needs; they are rolled back (and stabilise) before it. */
-  dependsOn: z.array(Slug).default([]),
-  lastKnownGood: z.strictObject({ ref: z.string().min(1), image: z.string().optional() }).optional(),
-  /** Recovery time objective: the report scores detection → restored (validated) against it. */
-  rto: Duration.optional(),
-  /** Recovery point objective: the report scores the data a run gave up against it (after a restore, what was written since its backup). */
-  rpo: Duration.optional(),
-  /** Shown beside the service's objectives in the report. Documentation only otherwise: rollback order follows `dependsOn`. */
-  priority: z.enum(['critical', 'high', 'medium', 'low']).optional(),
-  /** Checks that say the service is stable after its wave. */
-  checks: z.array(z.string()).default([]),
+  name: Slug.meta({ description: 'Service name; alerts name it in their `service` label.', examples: ['lens-search'], seed: '002' }),
+  dependsOn: z
+    .array(Slug)
+    .default([])
+    .meta({ description: 'Services this one needs; they are rolled back (and stabilise) before it.', examples: [['auth', 'partner-registry']], seed: '003' }),
+  lastKnownGood: z
+    .strictObject({
+      ref: z
+        .string()
+        .min(1)
+        .meta({ description: 'Git ref (tag, branch, commit) of the version to go back to.', examples: ['auth-2025.10.1'], seed: '003' }),
+      image: z
+        .string()
+        .optional()
+        .meta({ description: 'Container image of that version.', examples: ['registry.example.com/monetization/auth:2025.10.1'], seed: '003' }),
+    })
+    .optional()
+    .meta({ description: 'The version a rollback goes back to ("last-known-good" in steps).' }),
+  rto: Duration.optional().meta({
+    description: 'Recovery time objective: the report scores detection → restored (validated) against it.',
+    examples: ['15m'],
+    seed: '001',
+  }),
+  rpo: Duration.optional().meta({
+    description: 'Recovery point objective: the report scores the data a run gave up against it (after a restore, what was written since its backup).',
+    examples: ['5m'],
+    seed: '001',
+  }),
+  priority: z
+    .enum(['critical', 'high', 'medium', 'low'])
+    .optional()
+    .meta({
+      description: "Shown beside the service's objectives in the report. Documentation only otherwise: rollback order follows `dependsOn`.",
+      examples: ['critical'],
+      seed: '001',
+    }),
+  checks: z
+    .array(z.string())
+    .default([])
+    .meta({ description: 'Checks that say the service is stable after its wave.', examples: [['login-flow']], seed: '003' }),
 });
 
 /** Placeholders a confirm command may use; each is replaced by the (shell-safe) value. */
@@ -31,6 +59,11 @@ export const ConfirmSchema = z.strictObject({
   command: z
     .string()
     .min(1)
+    .meta({
+      description: 'Run once per service with `{service}`, `{ref}` and `{image}` filled in; exit 0 means the target exists.',
+      examples: ['tools/confirm_rollback_images.sh {image}'],
+      seed: '003',
+    })
     .superRefine((command, ctx) => {
       // `${VAR}` is the shell's and `ref^{commit}` git's: neither is a placeholder.
       for (const [, name] of command.matchAll(CONFIRM_PLACEHOLDER_PATTERN)) {
@@ -39,17 +72,22 @@ export const ConfirmSchema = z.strictObject({
         }
       }
     }),
-  timeout: Duration.default('1m'),
+  timeout: Duration.default('1m').meta({ description: 'How long each run of the command may take.', examples: ['30s'], seed: '004' }),
 });
 
 export const TargetsSchema = z.strictObject({
-  /** Where an alert-started run acts. */
-  environment: z.string().default('production'),
-  /** Every environment the plan may run in (drills use staging). */
-  environments: z.array(z.string().min(1)).default(['production']),
-  services: z.array(ServiceSchema).min(1),
-  /** How to confirm that each rollback target exists; without it, the ref is looked up in `adapters.git`. */
-  confirm: ConfirmSchema.optional(),
+  environment: z
+    .string()
+    .default('production')
+    .meta({ description: 'Where an alert-started run acts.', examples: ['production'] }),
+  environments: z
+    .array(z.string().min(1))
+    .default(['production'])
+    .meta({ description: 'Every environment the plan may run in (drills use staging).', examples: [['production', 'staging']], seed: '002' }),
+  services: z.array(ServiceSchema).min(1).meta({ description: 'The services the plan rolls back.' }),
+  confirm: ConfirmSchema.optional().meta({
+    description: 'How to confirm that each rollback target exists; without it, the ref is looked up in `adapters.git`.',
+  }),
 });
 
 export type Service = z.infer<typeof ServiceSchema>;
