@@ -16,29 +16,45 @@ export const MILESTONES = [
   'monitored',
   'reported',
 ] as const;
-export const Milestone = z.enum(MILESTONES);
+export const Milestone = z.enum(MILESTONES).meta({ title: 'milestone', description: 'A point in a run.' });
 export type Milestone = z.infer<typeof Milestone>;
 
-/** How the rollback was decided: automated (the decision table, or a window's default when nobody answered) or manual (a person). */
-export const DecisionMode = z.enum(['automated', 'manual']);
+export const DecisionMode = z.enum(['automated', 'manual']).meta({
+  description: "How the rollback was decided: automated (the decision table, or a window's default when nobody answered) or manual (a person).",
+});
 export type DecisionMode = z.infer<typeof DecisionMode>;
 
 const Span = {
-  from: Milestone,
-  to: Milestone,
-  within: Duration,
-  /** Applies only to runs decided this way. */
-  mode: DecisionMode.optional(),
-  /** Applies only to runs started by these triggers. */
-  triggers: z.array(z.string().min(1)).min(1).optional(),
+  from: Milestone.meta({ description: 'Milestone the span starts at.', examples: ['decided'], seed: '004' }),
+  to: Milestone.meta({ description: 'Milestone the span ends at.', examples: ['announced'], seed: '004' }),
+  within: Duration.meta({ description: 'Target: the span takes at most this long.', examples: ['1m'], seed: '004' }),
+  mode: DecisionMode.optional().meta({ description: 'Applies only to runs decided this way.', examples: ['automated'], seed: '002' }),
+  triggers: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .meta({ description: 'Applies only to runs started by these triggers.', examples: [['ErrorRateCritical', 'ShardCpuExhausted']], seed: '002' }),
 };
 
-export const TimeTargetSchema = z.strictObject({ name: Slug, ...Span, note: z.string().optional() });
+export const TimeTargetSchema = z.strictObject({
+  name: Slug.meta({ description: 'Name of the target, as the report shows it.', examples: ['announcement'], seed: '004' }),
+  ...Span,
+  note: z
+    .string()
+    .optional()
+    .meta({ description: 'Where the target comes from.', examples: ['§Triggers 1 and 3 — <30 seconds automated rollback'], seed: '002' }),
+});
 
 export const TimingSchema = z.strictObject({
-  /** Per-stage and end-to-end targets. */
-  targets: z.array(TimeTargetSchema).default([]),
-  sla: z.strictObject(Span).optional(),
+  targets: z.array(TimeTargetSchema).default([]).meta({ description: 'Per-stage and end-to-end targets.' }),
+  sla: z
+    .strictObject(Span)
+    .optional()
+    .meta({
+      description: 'The overall SLA of a run (e.g. decided → validated within 15m).',
+      examples: [{ from: 'decided', to: 'validated', within: '15m' }],
+      seed: '004',
+    }),
 });
 
 export type TimeTarget = z.infer<typeof TimeTargetSchema>;
