@@ -172,9 +172,10 @@ function typeOf(root: JsonSchema, node: JsonSchema): string {
     const { name, node: def } = defOf(root, node.$ref);
     return `[${def.title ?? name}](#${anchorOf(name)})`;
   }
-  if (node.title) return node.title;
+  const values = node.enum && `one of ${node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}`;
+  if (node.title) return values ? `${node.title}: ${values}` : node.title;
   if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
-  if (node.enum) return `one of ${node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}`;
+  if (values) return values;
   const variants = node.oneOf ?? node.anyOf;
   if (variants) {
     if (variants.every(isObject)) return 'object (one of the kinds below)';
