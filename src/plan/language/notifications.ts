@@ -77,8 +77,8 @@ export const NotificationsSchema = z.strictObject({
     .default({})
     .meta({
       description: `Message templates by name, with \`{{field}}\` placeholders: ${TEMPLATE_FIELDS.join(', ')}.`,
-      examples: [{ 'rollback-initiated': 'Rollback of {{plan}} started: {{trigger}} ({{reason}})' }],
-      seed: '004',
+      examples: [{ 'rollback-started': 'Rollback of {{plan}} started: {{trigger}} ({{reason}})' }],
+      seed: '002',
     }),
   announce: z
     .array(
