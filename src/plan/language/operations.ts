@@ -1,7 +1,7 @@
 // What surrounds a rollback: watching the service afterwards, freezing deployments,
 // drills and their evidence, the incident report and the runbook's checklists.
 import { z } from 'zod';
-import { Duration, Slug } from './common';
+import { Duration, type SeedId, Slug } from './common';
 
 export const MonitoringSchema = z.strictObject({
   cycles: z
@@ -118,7 +118,7 @@ export const ReportSchema = z.strictObject({
     .meta({ description: 'Follow-up tasks opened with every report.', examples: [['Corrective actions with owners and due dates']], seed: '003' }),
 });
 
-const Checklist = (when: string, example: string, seed: '000' | '001' | '004') =>
+const Checklist = (when: string, example: string, seed: SeedId) =>
   z
     .array(z.string().min(1))
     .default([])

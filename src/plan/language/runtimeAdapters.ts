@@ -18,9 +18,15 @@ export function parseByteSize(text: string): number {
 export const ENGINE_ENV_PREFIX = 'ROLLBACK_';
 
 export const CommandsAdapterSchema = z.strictObject({
-  /** Directory the commands run in (the runbook's `cd /home/genesis/genesis-rebuild`). */
-  cwd: z.string().min(1).optional(),
-  /** Extra environment for every command. Values are plain data: never a secret. */
+  cwd: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description: "Directory the commands run in (the runbook's `cd /home/genesis/genesis-rebuild`); without it, a fresh folder per run.",
+      examples: ['/home/genesis/genesis-rebuild'],
+      seed: '004',
+    }),
   env: z
     .record(
       EnvVarName.refine((name) => !name.startsWith(ENGINE_ENV_PREFIX), {
@@ -28,16 +34,32 @@ export const CommandsAdapterSchema = z.strictObject({
       }),
       z.string(),
     )
-    .default({}),
-  /** Names of worker environment variables holding secrets: their values are shown as *** in the incident record. */
-  secretEnv: z.array(EnvVarName).default([]),
-  /** How much of a command's output the incident record keeps (the tail). */
-  outputLimit: z.string().regex(BYTE_SIZE_PATTERN, BYTE_SIZE_HINT).default('4KiB'),
+    .default({})
+    .meta({ description: 'Extra environment for every command. Values are plain data: never a secret.', examples: [{ DEPLOY_ENV: 'production' }] }),
+  secretEnv: z
+    .array(EnvVarName)
+    .default([])
+    .meta({
+      description: 'Names of worker environment variables holding secrets: their values are shown as *** in the incident record.',
+      examples: [['SLACK_WEBHOOK_URL', 'PAGERDUTY_ROUTING_KEY']],
+      seed: '004',
+    }),
+  outputLimit: z
+    .string()
+    .regex(BYTE_SIZE_PATTERN, BYTE_SIZE_HINT)
+    .default('4KiB')
+    .meta({ description: "How much of a command's output the incident record keeps (the tail).", examples: ['16KiB'] }),
 });
 
 export const GitAdapterSchema = z.strictObject({
-  /** Path of the working tree that `git.checkout` and `config.revert` act on. */
-  repo: z.string().min(1),
+  repo: z
+    .string()
+    .min(1)
+    .meta({
+      description: 'Path of the working tree that `git.checkout` and `config.revert` act on.',
+      examples: ['/home/genesis/genesis-rebuild'],
+      seed: '004',
+    }),
 });
 
 export type CommandsAdapter = z.infer<typeof CommandsAdapterSchema>;
