@@ -6,20 +6,32 @@ import { WhenSchema } from './decisions';
 import { Quorum } from './outcomeParts';
 
 export const RoleSchema = z.strictObject({
-  title: z.string().optional(),
-  /** Slack user ids of the people who hold the role. */
-  members: z.array(SlackUserId).min(1),
+  title: z
+    .string()
+    .optional()
+    .meta({ description: 'What the role is called in the runbook.', examples: ['Sprint DRI (Backend, Search)'], seed: '002' }),
+  members: z
+    .array(SlackUserId)
+    .min(1)
+    .meta({ description: 'Slack user ids of the people who hold the role.', examples: [['U0LENSDRIBE', 'U0LENSDRISE']], seed: '002' }),
 });
 
 export const DecideRuleSchema = z
   .strictObject({
-    when: WhenSchema.default({}),
-    /** Roles whose members may approve or reject. */
-    roles: z.array(Slug).default([]),
+    when: WhenSchema.default({}).meta({ description: 'Which triggers and contexts the rule covers; without it, all.' }),
+    roles: z
+      .array(Slug)
+      .default([])
+      .meta({ description: 'Roles whose members may approve or reject.', examples: [['oncall', 'team-lead', 'eng-manager']], seed: '000' }),
     quorum: Quorum.default('any'),
-    /** The system decides alone (automated triggers): nobody approves or rejects. */
-    system: z.boolean().default(false),
-    note: z.string().optional(),
+    system: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'The system decides alone (automated triggers): nobody approves or rejects.', examples: [true], seed: '002' }),
+    note: z
+      .string()
+      .optional()
+      .meta({ description: 'Why, for people reading the plan.', examples: ['Automated — System, in every phase'], seed: '002' }),
   })
   .refine((r) => r.system !== r.roles.length > 0, {
     message: 'give either "roles" or "system: true"',
@@ -27,17 +39,27 @@ export const DecideRuleSchema = z
   });
 
 export const EscalationStepSchema = z.strictObject({
-  /** Time since the incident opened. */
-  after: Duration,
-  roles: z.array(Slug).min(1),
-  note: z.string().optional(),
+  after: Duration.meta({ description: 'Time since the incident opened.', examples: ['0m', '15m'], seed: '000' }),
+  roles: z
+    .array(Slug)
+    .min(1)
+    .meta({ description: 'Roles paged at that time.', examples: [['oncall']], seed: '000' }),
+  note: z
+    .string()
+    .optional()
+    .meta({ description: 'What the role does then.', examples: ['executes kill switch (0-5 minutes)'], seed: '000' }),
 });
 
 export const AuthoritySchema = z.strictObject({
-  roles: z.record(Slug, RoleSchema),
-  /** First matching rule says who may decide. */
-  decide: z.array(DecideRuleSchema).default([]),
-  escalation: z.array(EscalationStepSchema).default([]),
+  roles: z
+    .record(Slug, RoleSchema)
+    .meta({
+      description: 'Roles by name, each mapped to the people who hold it.',
+      examples: [{ oncall: { title: 'On-call engineer', members: ['U0RESONCALL'] } }],
+      seed: '000',
+    }),
+  decide: z.array(DecideRuleSchema).default([]).meta({ description: 'First matching rule says who may decide.' }),
+  escalation: z.array(EscalationStepSchema).default([]).meta({ description: 'People escalation: who is brought in as the incident ages.' }),
 });
 
 export type Authority = z.infer<typeof AuthoritySchema>;
