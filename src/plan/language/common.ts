@@ -3,14 +3,14 @@ import { z } from 'zod';
 import { DURATION_PATTERN } from '../duration';
 import { COMPARATORS, parseQuantity, parseRange, QUANTITY_HINT, QUANTITY_PATTERN, SAMPLE_UNITS, type QuantityKind, type SampleUnit } from '../quantity';
 
-/** The seed runbooks (shared/seeds/NNN_*.txt) a plan field was first needed for. */
+/** The seed runbooks (shared/seeds/NNN_*.txt), each encoded by a plan in plans/: where an example comes from. */
 export type SeedId = '000' | '001' | '002' | '003' | '004';
 
 // Every field says what it means in zod metadata (`.meta({ description, examples, seed })`):
 // the JSON Schema and docs/plan-reference.md are generated from it (src/plan/reference.ts).
 declare module 'zod' {
   interface GlobalMeta {
-    /** The seed runbook(s) the field comes from. */
+    /** The seed runbook(s) the examples come from. */
     seed?: SeedId | readonly SeedId[];
   }
 }
