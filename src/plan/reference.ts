@@ -4,7 +4,6 @@
 // the committed files differ from what this module makes. Pure.
 import { z } from 'zod';
 import { QUANTITY_HINT, RANGE_HINT } from './quantity';
-import { DURATION_HINT } from './language/common';
 import { PlanSchema } from './schema';
 
 /** A JSON Schema node as z.toJSONSchema writes it (draft 2020-12). */
@@ -64,7 +63,7 @@ function annotate({ zodSchema, jsonSchema }: { zodSchema: z.core.$ZodType; jsonS
   if (meta?.examples !== undefined && jsonSchema.examples === undefined) jsonSchema.examples = meta.examples as unknown[];
   const def = zodSchema._zod.def;
   if (def.type === 'default' && jsonSchema.default === undefined)
-    jsonSchema.default = (def as z.core.$ZodDefaultDef).defaultValue as z.core.JSONSchema._JSONSchema;
+    jsonSchema.default = (def as z.core.$ZodDefaultDef).defaultValue;
 }
 
 export function planSchemaText(schema: JsonSchema = planJsonSchema()): string {
@@ -95,6 +94,11 @@ function isObject(node: JsonSchema): boolean {
   return node.type === 'object' && node.properties !== undefined;
 }
 
+/** Definitions of objects (or unions of them) get a section of their own; values are listed at the top. */
+function hasSection(def: JsonSchema): boolean {
+  return isObject(def) || ((def.oneOf ?? def.anyOf)?.every(isObject) ?? false);
+}
+
 /** A variant's discriminator: the one property all variants of a union hold a const in. */
 function discriminatorOf(variants: JsonSchema[]): string | undefined {
   const first = variants[0]?.properties ?? {};
@@ -112,7 +116,7 @@ function rowsOf(root: JsonSchema, node: JsonSchema, path: string, into: Row[]): 
   }
   if (node.type === 'array' && node.items) return rowsOf(root, node.items, `${path}[]`, into);
   if (node.type === 'object' && node.additionalProperties && typeof node.additionalProperties === 'object' && !node.properties) {
-    return rowsOf(root, node.additionalProperties, `${path}.<${keyName(node)}>`, into);
+    return rowsOf(root, node.additionalProperties, `${path}.<name>`, into);
   }
   const variants = node.oneOf ?? node.anyOf;
   if (variants && variants.every(isObject)) return variantRows(root, variants, path, into);
@@ -158,13 +162,6 @@ function pushField(root: JsonSchema, holder: JsonSchema, key: string, at: string
 
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
-}
-
-/** What a map's keys are, for its path: `checks.<name>`. */
-function keyName(node: JsonSchema): string {
-  const keys = node.propertyNames;
-  if (keys?.$ref) return 'name';
-  return 'key';
 }
 
 function typeOf(root: JsonSchema, node: JsonSchema): string {
@@ -238,8 +235,13 @@ function usesOfDefs(root: JsonSchema, sections: { name: string; rows: Row[] }[])
   };
   for (const section of sections) {
     for (const { path, node } of section.rows) {
-      const inner = node.type === 'array' ? node.items : node;
-      if (inner?.$ref && isObject(defOf(root, inner.$ref).node)) note(inner.$ref, section.name === 'Plan' ? path : `${section.name} ${path}`);
+      const [inner, at] =
+        node.type === 'array'
+          ? [node.items, `${path}[]`]
+          : typeof node.additionalProperties === 'object'
+            ? [node.additionalProperties, `${path}.<name>`]
+            : [node, path];
+      if (inner?.$ref && hasSection(defOf(root, inner.$ref).node)) note(inner.$ref, section.name === 'Plan' ? at : `${section.name} ${at}`);
     }
   }
   return uses;
@@ -248,7 +250,7 @@ function usesOfDefs(root: JsonSchema, sections: { name: string; rows: Row[] }[])
 export function planReference(root: JsonSchema = planJsonSchema()): string {
   const planRows: Row[] = [];
   rowsOf(root, root, '', planRows);
-  const objectDefs = Object.entries(root.$defs ?? {}).filter(([, def]) => isObject(def) || (def.oneOf ?? def.anyOf)?.every(isObject));
+  const objectDefs = Object.entries(root.$defs ?? {}).filter(([, def]) => hasSection(def));
   const sections = [
     { name: 'Plan', rows: planRows },
     ...objectDefs.map(([name, def]) => {
@@ -277,7 +279,6 @@ export function planReference(root: JsonSchema = planJsonSchema()): string {
     '',
     '## Values',
     '',
-    `- **duration**: ${DURATION_HINT}.`,
     `- **quantity**: ${QUANTITY_HINT}; a quantity (fraction) takes a percentage, a quantity (time) a time.`,
     `- **range**: a band of quantities: ${RANGE_HINT}.`,
     ...scalarDefs.map(

@@ -15,7 +15,7 @@ declare module 'zod' {
   }
 }
 
-export const DURATION_HINT = 'a duration needs a number and a unit (ms, s, m, h, d), e.g. "5m"';
+const DURATION_HINT = 'a duration needs a number and a unit (ms, s, m, h, d), e.g. "5m"';
 
 export const Duration = z
   .string({ error: DURATION_HINT })

@@ -3,8 +3,6 @@
 // what it refuses for its shape, as a real JSON Schema validator reads it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import {
   PLAN_REFERENCE_FILE,
@@ -17,18 +15,12 @@ import {
 } from '../../../src/plan/reference';
 import { parsePlan } from '../../../src/validation/parse';
 import { DEFAULT_PLANS_DIR } from '../../../src/validation/files';
+import { committedPlanSchemaValidator } from '../../support/planSchema';
 
 const ROOT = resolve(__dirname, '../../..');
 const committed = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 const planFiles = readdirSync(DEFAULT_PLANS_DIR).filter((f) => /\.ya?ml$/.test(f));
 const fixtures = join(ROOT, 'test/fixtures/plans');
-
-function validator() {
-  const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true });
-  addFormats(ajv);
-  ajv.addVocabulary(['x-seed']);
-  return ajv.compile(JSON.parse(committed(PLAN_SCHEMA_FILE)));
-}
 
 describe('docs/ is generated from the zod schema', () => {
   it(`${PLAN_SCHEMA_FILE} is current (else: npm run docs:plan)`, () => {
@@ -65,7 +57,7 @@ describe('docs/ is generated from the zod schema', () => {
 });
 
 describe(`every plan in plans/ against ${PLAN_SCHEMA_FILE}`, () => {
-  const validate = validator();
+  const validate = committedPlanSchemaValidator();
 
   it.each(planFiles)('%s starts with the schema modeline, whose path reaches the schema', (file) => {
     const firstLine = readFileSync(join(DEFAULT_PLANS_DIR, file), 'utf8').split('\n')[0];
