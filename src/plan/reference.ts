@@ -2,6 +2,7 @@
 // Schema editors check plans with (docs/plan.schema.json) and the reference people write
 // plans from (docs/plan-reference.md). `npm run docs:plan` writes both; a test fails when
 // the committed files differ from what this module makes. Pure.
+import { stringify } from 'yaml';
 import { z } from 'zod';
 import { QUANTITY_HINT, RANGE_HINT } from './quantity';
 import { PlanSchema } from './schema';
@@ -62,8 +63,7 @@ function annotate({ zodSchema, jsonSchema }: { zodSchema: z.core.$ZodType; jsonS
   const meta = z.globalRegistry.get(zodSchema);
   if (meta?.examples !== undefined && jsonSchema.examples === undefined) jsonSchema.examples = meta.examples as unknown[];
   const def = zodSchema._zod.def;
-  if (def.type === 'default' && jsonSchema.default === undefined)
-    jsonSchema.default = (def as z.core.$ZodDefaultDef).defaultValue;
+  if (def.type === 'default' && jsonSchema.default === undefined) jsonSchema.default = (def as z.core.$ZodDefaultDef).defaultValue;
 }
 
 export function planSchemaText(schema: JsonSchema = planJsonSchema()): string {
@@ -169,9 +169,9 @@ function typeOf(root: JsonSchema, node: JsonSchema): string {
     const { name, node: def } = defOf(root, node.$ref);
     return `[${def.title ?? name}](#${anchorOf(name)})`;
   }
-  const values = node.enum && `one of ${node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(', ')}`;
+  const values = node.enum && `one of ${node.enum.map(code).join(', ')}`;
   if (node.title) return values ? `${node.title}: ${values}` : node.title;
-  if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
+  if (node.const !== undefined) return code(node.const);
   if (values) return values;
   const variants = node.oneOf ?? node.anyOf;
   if (variants) {
@@ -204,8 +204,9 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
+/** A value as it is written in a plan: YAML, quoted where YAML needs it (`">"`, `"#channel"`). */
 function code(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = stringify(value, { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
   return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
 }
 
