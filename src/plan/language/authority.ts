@@ -51,13 +51,11 @@ export const EscalationStepSchema = z.strictObject({
 });
 
 export const AuthoritySchema = z.strictObject({
-  roles: z
-    .record(Slug, RoleSchema)
-    .meta({
-      description: 'Roles by name, each mapped to the people who hold it.',
-      examples: [{ oncall: { title: 'On-call engineer', members: ['U0RESONCALL'] } }],
-      seed: '000',
-    }),
+  roles: z.record(Slug, RoleSchema).meta({
+    description: 'Roles by name, each mapped to the people who hold it.',
+    examples: [{ oncall: { title: 'On-call engineer', members: ['U0RESONCALL'] } }],
+    seed: '000',
+  }),
   decide: z.array(DecideRuleSchema).default([]).meta({ description: 'First matching rule says who may decide.' }),
   escalation: z.array(EscalationStepSchema).default([]).meta({ description: 'People escalation: who is brought in as the incident ages.' }),
 });
