@@ -1,5 +1,6 @@
-// Which real systems a plan's steps and checks act on: load balancer (nginx or HAProxy),
-// cache (Redis), database (PostgreSQL), metrics (Prometheus), alerts (Alertmanager).
+// Which real systems a plan's steps and checks act on: feature flags (the embedded file or
+// Unleash), load balancer (nginx or HAProxy), cache (Redis), database (PostgreSQL), metrics
+// (Prometheus), alerts (Alertmanager).
 // Secrets (connection URLs with passwords) are named by their environment variable only.
 // Names that end up inside an nginx config file or an HAProxy Runtime API command are
 // restricted to plain characters, so a plan can never inject configuration or commands.
