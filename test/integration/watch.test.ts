@@ -4,10 +4,12 @@
 // cannot read is an Error that pages and never rolls back; a worker killed in the middle of a
 // hold window leaves a watcher that fires at the right time all the same.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
+import type { IncidentCommandDeps } from '../../src/cli/incidentCommands';
+import { runCli } from '../../src/cli/main';
 import { deliverAlert } from '../../src/incidents/start';
 import { incidentOpener, startWatching, stopWatching, watchStatus } from '../../src/incidents/watch';
 import type { Plan } from '../../src/plan/schema';
@@ -67,9 +69,8 @@ interface WatchedPlanOptions {
 }
 
 /** A plan that watches `watch_error_ratio{service}` > 5 % for the hold window, every second; its rollback turns a flag off. */
-function watchedPlan(options: WatchedPlanOptions): Plan {
-  return parsePlan(
-    `
+function watchedPlanYaml(options: WatchedPlanOptions): string {
+  return `
 apiVersion: rollback-orchestrator/v1
 name: ${uniqueName('watched')}
 targets:
@@ -111,9 +112,35 @@ adapters:
   metrics: { type: prometheus, url: ${options.metricsUrl ?? prometheus.url} }
 notifications:
   slack: { channel: "#watch" }
-`,
-    'watched.yaml',
-  );
+`;
+}
+
+function watchedPlan(options: WatchedPlanOptions): Plan {
+  return parsePlan(watchedPlanYaml(options), 'watched.yaml');
+}
+
+/** The plan as a file in a plans folder of its own, for the CLI. */
+function watchedPlanFile(options: WatchedPlanOptions): { plan: Plan; file: string; dir: string } {
+  const dir = join(process.env.ROLLBACK_TEST_DIR ?? '/tmp', uniqueName('watched-plans'));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'watched.yaml');
+  const yaml = watchedPlanYaml(options);
+  writeFileSync(file, yaml);
+  return { plan: parsePlan(yaml, file), file, dir };
+}
+
+async function cli(taskQueue: string, plansDir: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const deps: IncidentCommandDeps = {
+    plansDir,
+    connect: async () => {
+      const session = await connectClient();
+      return { client: session.client, taskQueue, close: session.close };
+    },
+  };
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) }, deps);
+  return { code, out, err };
 }
 
 function watcherView(plan: Plan, service: string): Promise<WatchView> {
@@ -142,11 +169,18 @@ describe('with a worker in this process', () => {
     ratios[service] = 0.01;
     const flags = await flagFile({ new_checkout: true });
     // Asking keeps the run open long enough for the alert to arrive while it is.
-    const plan = watchedPlan({ service, flags, hold: '3s', decision: '{ action: ask, window: 6s, default: rollback, approvers: [oncall] }' });
-    const [target] = await startWatching(client, taskQueue, plan);
-    // Starting again is the same watcher (its id is derived from plan, service and environment).
-    await startWatching(client, taskQueue, plan);
-    expect(target.watchId).toBe(watchIdFor(plan.name, service, 'production'));
+    const { plan, file, dir } = watchedPlanFile({
+      service,
+      flags,
+      hold: '3s',
+      decision: '{ action: ask, window: 6s, default: rollback, approvers: [oncall] }',
+    });
+    const target = { watchId: watchIdFor(plan.name, service, 'production') };
+    const started = await cli(taskQueue, dir, 'watch', 'start', '--plan', file);
+    expect(started).toMatchObject({ code: 0, out: `watching ${plan.name}/${service} (production): ${target.watchId}\n` });
+    // Starting again (every watching plan of the folder) is the same watcher: its id is derived from plan, service and environment.
+    expect(await startWatching(client, taskQueue, plan)).toEqual([{ ...target, service, environment: 'production' }]);
+    expect((await cli(taskQueue, dir, 'watch', 'start')).code).toBe(0);
 
     const calm = await eventually(
       () => watcherView(plan, service),
@@ -207,8 +241,13 @@ describe('with a worker in this process', () => {
     expect(after.runs).toHaveLength(1);
     expect(after.received).toBe(2);
 
+    // Its status: the trigger's last value, how long it has held, when it was evaluated, the incident.
+    const shown = await cli(taskQueue, dir, 'watch', 'status', '--plan', file);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(new RegExp(`ErrorRatioHigh +value 0\\.2 +held \\d+(\\.\\d+)?s +evaluated 20\\d\\d-[^ ]+Z +FIRED → ${deskId}`));
+
     // Stopped, it says so and ends.
-    expect(await stopWatching(client, plan, 'test done')).toEqual([target.watchId]);
+    expect(await cli(taskQueue, dir, 'watch', 'stop', '--reason', 'test done')).toMatchObject({ code: 0, out: `stopping ${target.watchId}\n` });
     const final = await client.workflow.getHandle(target.watchId).result();
     expect(final.timeline.at(-1)).toMatchObject({ event: 'stopped', detail: 'test done' });
     expect(await watchStatus(client, plan)).toEqual([]);
