@@ -76,3 +76,23 @@ export async function watchStatus(client: Client, plan: Plan): Promise<WatchView
   const ids = plan.watch ? await running(client, plan) : [];
   return Promise.all(ids.map((id) => client.workflow.getHandle(id).query(watchQuery)));
 }
+
+/**
+ * Starts the watchers of every plan that turns watching on (the API's start-up, so `npm
+ * start` watches them), retrying each while Temporal cannot be reached yet. Any number of
+ * API replicas doing this reach the same watchers.
+ */
+export async function startWatchingPlans(client: Client, taskQueue: string, plans: Iterable<Plan>, log: (line: string) => void, retryMs = 5000): Promise<void> {
+  const pending = [...plans].filter((p) => p.watch?.enabled);
+  while (pending.length > 0) {
+    const plan = pending[0];
+    try {
+      const targets = await startWatching(client, taskQueue, plan);
+      log(`watching ${plan.name}: ${targets.map((t) => t.watchId).join(', ')}`);
+      pending.shift();
+    } catch (err) {
+      log(`cannot start watching ${plan.name} yet (${(err as Error).message}); trying again in ${retryMs} ms`);
+      await new Promise((r) => setTimeout(r, retryMs).unref());
+    }
+  }
+}

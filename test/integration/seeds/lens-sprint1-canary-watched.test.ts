@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../../src/adapters/fileFlagStore';
 import { incidentOpener, startWatching, stopWatching } from '../../../src/incidents/watch';
 import type { Plan } from '../../../src/plan/schema';
+import { buildReport } from '../../../src/report';
 import { deskIdFor, recordQuery, watchIdFor, watchQuery } from '../../../src/workflows/messages';
 import { answersAfter, generateLoad, startDemoWorld, type DemoWorld } from '../../support/demoWorld';
 import { connectClient, eventually, flagFile, startWorker, testDeps, uniqueName, type TestWorker } from '../../support/harness';
@@ -105,6 +106,15 @@ test('(a) the bad version takes traffic, its error rate holds past the window, t
     expect(evidence.since).toBeGreaterThanOrEqual(canaryAt - 1000);
     expect(evidence.evidence!.limit).toBe(0.005);
     expect(evidence.value).toBeGreaterThan(0.05);
+
+    // And the report: what the watching saw, and detection timed from the breach's first sample.
+    const report = buildReport(plan, record);
+    expect(report.summary).toContain("Seen by the plan's watching: error_rate > 0.005 for");
+    expect(report.metrics.find((m) => m.id === 'time-to-detection')).toMatchObject({
+      toFill: false,
+      basis: 'breach began (first breaching sample) → detected',
+    });
+    expect(report.metrics.find((m) => m.id === 'time-to-detection')!.ms).toBeGreaterThanOrEqual(HOLD_MS);
 
     // The real systems: the shift went through nginx; every request sent after it was answered by stable.
     const shift = record.steps.find((s) => s.type === 'traffic.shift')!;
