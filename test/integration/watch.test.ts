@@ -20,6 +20,7 @@ import {
   connectClient,
   eventually,
   flagFile,
+  healthEndpoint,
   SLACK_TEST_TOKEN,
   spawnWorkerProcess,
   startWorker,
@@ -282,6 +283,75 @@ describe('with a worker in this process', () => {
     expect(await flagOn(flags)).toBe(true);
     await stopWatching(client, plan, 'test done');
     await client.workflow.getHandle(target.watchId).result();
+  });
+
+  test("a health trigger runs the plan's check every tick: three failures in a row fire it, once; failed answers are failures, not Errors", async () => {
+    const service = uniqueName('svc');
+    const flags = await flagFile({ new_checkout: true });
+    const health = await healthEndpoint(200);
+    try {
+      const plan = parsePlan(
+        `
+apiVersion: rollback-orchestrator/v1
+name: ${uniqueName('watched-health')}
+targets:
+  services: [{ name: ${service} }]
+watch: { interval: 1s }
+triggers:
+  - name: ServiceDown
+    kind: health
+    category: automated
+    condition: { check: health, consecutiveFailures: 3 }
+decisions:
+  - name: main
+    triggers: [ServiceDown]
+    rules: [{ when: { trigger: ServiceDown }, outcome: { action: rollback } }]
+authority:
+  roles: { oncall: { members: [${ONCALL}] } }
+  decide: [{ when: { category: automated }, system: true }]
+levels:
+  - { level: 1, name: feature flag, steps: [{ type: flag.disable, flag: new_checkout }] }
+checks:
+  health: { type: http, url: "${health.url}", timeout: 2s }
+adapters:
+  flags: { type: file, path: ${JSON.stringify(flags)} }
+`,
+        'watched-health.yaml',
+      );
+      await startWatching(client, taskQueue, plan);
+      const healthy = await eventually(
+        () => watcherView(plan, service),
+        (v) => (v.triggers[0]?.results?.length ?? 0) >= 2,
+      );
+      expect(healthy.triggers[0]).toMatchObject({ trigger: 'ServiceDown', kind: 'health', fired: false });
+      expect(await flagOn(flags)).toBe(true);
+
+      health.setStatus(503);
+      const deskId = deskIdFor(plan.name, service, 'production');
+      const desk = await eventually(
+        () => deskView(client, deskId).catch(() => undefined),
+        (v) => (v?.runs.length ?? 0) >= 1,
+      );
+      const run = client.workflow.getHandle(desk!.runs[0].incidentId);
+      expect((await run.result()).outcome).toBe('rolled-back');
+      expect(await flagOn(flags)).toBe(false);
+      const evidence = (await run.query(recordQuery)).alerts!.find((a) => a.evidence)!.evidence!;
+      expect(evidence).toMatchObject({ fired: true });
+      expect(evidence.reason).toMatch(/^health failed 3 times in a row/);
+      const view = await watcherView(plan, service);
+      // A check that answered 503 failed; nothing was an Error.
+      expect(view.errors.count).toBe(0);
+      expect(view.triggers[0].results!.slice(-3).every((r) => !r.ok)).toBe(true);
+      // Still failing three more ticks on: the same episode, no second run.
+      await eventually(
+        () => watcherView(plan, service),
+        (v) => v.ticks >= view.ticks + 3,
+      );
+      expect((await deskView(client, deskId)).received).toBe(1);
+      await stopWatching(client, plan, 'test done');
+    } finally {
+      await health.close();
+    }
   });
 });
 
