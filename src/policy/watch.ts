@@ -3,6 +3,7 @@
 // in memory can be lost), how series become samples and baselines, and when a firing
 // evaluation is news (a new episode) rather than the breach the watcher already reported.
 import { parseDuration } from '../plan/duration';
+import { SAMPLE_UNITS, scaled } from '../plan/quantity';
 import type { MetricCondition, Plan, Trigger } from '../plan/schema';
 import type { Sample, TriggerEvaluation } from './triggers';
 
@@ -54,7 +55,8 @@ export function samplesOf(condition: MetricCondition, series: readonly SeriesPoi
 
 /**
  * The baseline from a baseline query or window: the mean of its points, per series when the
- * condition is `per` series. Undefined when nothing came back (the trigger cannot fire then).
+ * condition is `per` series, in base units (as evaluateTrigger compares it; the samples come
+ * in the condition's `sampleUnit`). Undefined when nothing came back (the trigger cannot fire then).
  */
 export function baselineOf(condition: MetricCondition, series: readonly SeriesPoints[]): number | Record<string, number> | undefined {
   const sums = new Map<string, { total: number; n: number }>();
@@ -64,7 +66,8 @@ export function baselineOf(condition: MetricCondition, series: readonly SeriesPo
     sums.set(key, { total: sum.total + sample.value, n: sum.n + 1 });
   }
   if (sums.size === 0) return undefined;
-  const means = Object.fromEntries([...sums].map(([key, { total, n }]) => [key, total / n]));
+  const factor = SAMPLE_UNITS[condition.sampleUnit ?? 'ratio'];
+  const means = Object.fromEntries([...sums].map(([key, { total, n }]) => [key, scaled(total / n, factor)]));
   return condition.per ? means : means[''];
 }
 

@@ -7,12 +7,14 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { createWatchActivities } from '../../src/activities/watch';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
+import { PrometheusMetrics } from '../../src/adapters/metrics/prometheus';
 import type { IncidentCommandDeps } from '../../src/cli/incidentCommands';
 import { runCli } from '../../src/cli/main';
 import { deliverAlert } from '../../src/incidents/start';
 import { incidentOpener, startWatching, stopWatching, watchStatus } from '../../src/incidents/watch';
-import type { Plan } from '../../src/plan/schema';
+import { AdaptersSchema, type MetricTrigger, type Plan, TriggerSchema } from '../../src/plan/schema';
 import { parsePlan } from '../../src/validation/parse';
 import { deskIdFor, recordQuery, watchIdFor, watchQuery, type WatchView } from '../../src/workflows/messages';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
@@ -41,6 +43,8 @@ let prometheus: PrometheusServer;
 let endpoint: Awaited<ReturnType<typeof startMetricsEndpoint>>;
 /** The error ratio each scrape sees, per service label. */
 const ratios: Record<string, number> = {};
+/** p99 latency in seconds each scrape sees, per service and shard. */
+const latencies: Record<string, Record<string, number>> = {};
 
 beforeAll(async () => {
   ({ client, close: closeClient } = await connectClient());
@@ -49,6 +53,8 @@ beforeAll(async () => {
     () =>
       `# TYPE watch_error_ratio gauge\n${Object.entries(ratios)
         .map(([service, value]) => `watch_error_ratio{service="${service}"} ${value}`)
+        .join('\n')}\n# TYPE watch_p99_seconds gauge\n${Object.entries(latencies)
+        .flatMap(([service, shards]) => Object.entries(shards).map(([shard, value]) => `watch_p99_seconds{service="${service}",shard="${shard}"} ${value}`))
         .join('\n')}\n`,
   );
   prometheus = await startPrometheus([endpoint.address]);
@@ -411,4 +417,31 @@ test('a worker killed in the middle of a hold window: the next worker fires at t
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
     delete ratios[service];
   }
+});
+
+test('a baseline-relative trigger per shard, read back from Prometheus: the baseline is the window before the hold, and only the shard that held +15 % for its window fires', async () => {
+  const service = uniqueName('svc');
+  latencies[service] = { a: 0.2, b: 0.2 };
+  const activities = createWatchActivities({ metricsFor: () => new PrometheusMetrics({ url: prometheus.url }) });
+  const trigger = TriggerSchema.parse({
+    name: 'P99Regression',
+    kind: 'metric',
+    condition: {
+      metric: 'p99_latency',
+      query: `max by (shard) (watch_p99_seconds{service="${service}"})`,
+      sampleUnit: 's',
+      baseline: { relative: '+15%', window: '4s' },
+      for: '3s',
+      per: 'shard',
+    },
+  }) as MetricTrigger;
+  const read = async () => (await activities.evaluateWatchedTriggers({ adapters: AdaptersSchema.parse({}), triggers: [trigger], intervalMs: 1000 }))[0];
+  // Six seconds at the baseline, then shard a 50 % slower and shard b 10 % slower.
+  await new Promise((r) => setTimeout(r, 6000));
+  latencies[service] = { a: 0.3, b: 0.22 };
+  const held = await eventually(read, (r) => r.evaluation?.fired === true, 30_000);
+  expect(held.error).toBeUndefined();
+  expect(held.evaluation).toMatchObject({ fired: true, value: 300, evidence: { series: 'a', baseline: 200, limit: 230, op: '>', worst: 300 } });
+  expect(held.evaluation!.heldFor).toBeGreaterThanOrEqual(3000);
+  delete latencies[service];
 });

@@ -72,6 +72,11 @@ describe('series become samples and baselines', () => {
     expect(baselineOf(errorRate.condition, [])).toBeUndefined();
   });
 
+  it('a baseline read in seconds is compared in milliseconds, like the samples', () => {
+    const p99: MetricCondition = { metric: 'p99', query: 'p99', sampleUnit: 's', baseline: { relative: '+15%', window: '5m' }, for: '5m' };
+    expect(baselineOf(p99, [{ labels: {}, points: [{ at: 1, value: 0.2 }, { at: 2, value: 0.22 }] }])).toBe(210);
+  });
+
   it('a range read back evaluates with the seed semantics: 0.6 % held for 2 minutes fires from its first sample', () => {
     const points = Array.from({ length: 27 }, (_, i) => ({ at: NOW - 130_000 + i * 5000, value: i < 2 ? 0.001 : 0.006 }));
     const result = evaluateTrigger(errorRate, { samples: samplesOf(errorRate.condition, [{ labels: {}, points }]) });
