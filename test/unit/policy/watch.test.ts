@@ -74,7 +74,17 @@ describe('series become samples and baselines', () => {
 
   it('a baseline read in seconds is compared in milliseconds, like the samples', () => {
     const p99: MetricCondition = { metric: 'p99', query: 'p99', sampleUnit: 's', baseline: { relative: '+15%', window: '5m' }, for: '5m' };
-    expect(baselineOf(p99, [{ labels: {}, points: [{ at: 1, value: 0.2 }, { at: 2, value: 0.22 }] }])).toBe(210);
+    expect(
+      baselineOf(p99, [
+        {
+          labels: {},
+          points: [
+            { at: 1, value: 0.2 },
+            { at: 2, value: 0.22 },
+          ],
+        },
+      ]),
+    ).toBe(210);
   });
 
   it('a range read back evaluates with the seed semantics: 0.6 % held for 2 minutes fires from its first sample', () => {
