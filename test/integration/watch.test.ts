@@ -23,6 +23,7 @@ import {
   eventually,
   flagFile,
   healthEndpoint,
+  keepHistory,
   SLACK_TEST_TOKEN,
   spawnWorkerProcess,
   startWorker,
@@ -256,6 +257,7 @@ describe('with a worker in this process', () => {
     // Stopped, it says so and ends.
     expect(await cli(taskQueue, dir, 'watch', 'stop', '--reason', 'test done')).toMatchObject({ code: 0, out: `stopping ${target.watchId}\n` });
     const final = await client.workflow.getHandle(target.watchId).result();
+    await keepHistory(client.workflow.getHandle(target.watchId), 'watch-fires-joins-and-stops');
     expect(final.timeline.at(-1)).toMatchObject({ event: 'stopped', detail: 'test done' });
     expect(await watchStatus(client, plan)).toEqual([]);
     delete ratios[service];
@@ -289,6 +291,7 @@ describe('with a worker in this process', () => {
     expect(await flagOn(flags)).toBe(true);
     await stopWatching(client, plan, 'test done');
     await client.workflow.getHandle(target.watchId).result();
+    await keepHistory(client.workflow.getHandle(target.watchId), 'watch-cannot-read-pages');
   });
 
   test("a health trigger runs the plan's check every tick: three failures in a row fire it, once; failed answers are failures, not Errors", async () => {
