@@ -285,8 +285,11 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchView> {
   if (!input.memory) watcher.record('watching', `${input.plan.name}/${input.service} (${input.environment}) every ${watcher.view().interval}`);
 
   while (watcher.stopping === undefined && watcher.plan.watch?.enabled !== false) {
+    const started = Date.parse(workflowNow());
     await tick(watcher);
-    if (await condition(() => watcher.stopping !== undefined, watcher.intervalMs)) break;
+    // Ticks start every interval, however long a tick's reads took (at least a millisecond apart).
+    const rest = Math.max(1, watcher.intervalMs - (Date.parse(workflowNow()) - started));
+    if (await condition(() => watcher.stopping !== undefined, rest)) break;
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT) {
       await condition(() => watcher.pending === 0 && allHandlersFinished());
       await continueAsNew<typeof watchWorkflow>({ ...input, plan: watcher.plan, memory: watcher.memory() });
