@@ -13,6 +13,7 @@ import { nginx } from './nginx';
 import { overhead } from './overhead';
 import { storm } from './storm';
 import { waiting } from './waiting';
+import { watchToAction } from './watchToAction';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -37,7 +38,7 @@ async function pure() {
   };
 }
 
-const SCENARIOS: Record<string, () => Promise<unknown>> = { pure, endToEnd, storm, waiting, overhead, nginx, alertmanagerToAction };
+const SCENARIOS: Record<string, () => Promise<unknown>> = { pure, endToEnd, storm, waiting, overhead, nginx, watchToAction, alertmanagerToAction };
 
 async function main() {
   const wanted = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').map((s) => s.trim());

@@ -34,6 +34,8 @@ export interface World {
   flags: string;
   /** Unique to this world: plan names and the task queue carry it. */
   id: string;
+  /** The worker's task queue (where the bench starts workflows of its own, such as watchers). */
+  taskQueue: string;
   /** The Temporal server's process, when the bench can see it. */
   serverPid?: number;
   workerPid: number;
@@ -89,6 +91,7 @@ export async function startWorld(name: string): Promise<World> {
     dir,
     flags,
     id,
+    taskQueue,
     ...(serverPid ? { serverPid } : {}),
     workerPid: worker.pid!,
     client,

@@ -21,8 +21,8 @@ async function main(): Promise<void> {
   const flagStore = process.env.FLAG_STORE_PATH ?? resolve(DATA, 'flags.json');
   // The demo's credentials, unless the caller brings a tokens file of their own.
   const tokens = process.env.API_TOKENS_FILE ? undefined : writeDemoTokens(DATA, resolve(ROOT, 'plans/checkout-demo.yaml'));
-  // The demo plan's kill switch, so the README's walk-through has a flag to turn off.
-  if (!existsSync(flagStore)) await writeFlagFile(flagStore, { flags: { new_checkout: { enabled: true } } });
+  // The demo plans' kill switches, so the README's walk-throughs have a flag to turn off.
+  if (!existsSync(flagStore)) await writeFlagFile(flagStore, { flags: { new_checkout: { enabled: true }, demo_bad_version: { enabled: true } } });
 
   const port = Number(process.env.TEMPORAL_PORT ?? 7233);
   const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? port + 1000);

@@ -12,10 +12,14 @@ import type { PlanAdapters } from './deps';
 import { createPreflightActivities } from './preflight';
 import { createPreRollbackActivities } from './preRollback';
 import { createStepActivities } from './runStep';
+import { createWatchActivities, type IncidentOpener } from './watch';
 
 export type { Delivery } from '../adapters/roles';
 
-export interface ActivityDeps extends CheckDeps, NotifierClients {}
+export interface ActivityDeps extends CheckDeps, NotifierClients {
+  /** The incident path alerts take, for watched triggers that fire (the worker gives it a Temporal client). */
+  incidents?: IncidentOpener;
+}
 
 /** What runs recorded before the `notifier-role` patch send by the activity `pagerdutyEvent`. */
 export interface PagerDutyEventInput {
@@ -76,6 +80,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCheckActivities(deps),
     ...createPreRollbackActivities(deps),
     ...createPreflightActivities(deps),
+    ...createWatchActivities({ metricsFor: (adapters) => deps.infra(adapters).metrics, ...(deps.incidents ? { incidents: deps.incidents } : {}) }),
   };
 }
 

@@ -1,7 +1,9 @@
 // API process: loads the plans and the credentials, and serves HTTP. Temporal is connected
-// lazily: the API starts, and /healthz answers, while Temporal is still down.
+// lazily: the API starts, and /healthz answers, while Temporal is still down. It also starts
+// the watchers of the plans that turn watching on, as soon as Temporal answers.
 import { Client } from '@temporalio/client';
 import { ApiEnv, readConfig } from '../config';
+import { startWatchingPlans } from '../incidents/watch';
 import { loadPlanDirectory } from '../validation/files';
 import { buildApp } from './app';
 import { lazyTemporalConnection } from './temporal';
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', close);
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
   app.log.info(`plans loaded: ${[...plans.keys()].join(', ')}; ${credentials.size} credential(s); Temporal at ${config.TEMPORAL_ADDRESS}`);
+  void startWatchingPlans(client, config.TEMPORAL_TASK_QUEUE, plans.values(), (line) => app.log.info(line));
 }
 
 main().catch((err) => {

@@ -59,7 +59,7 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Prom
   };
 }
 
-function plansDir(deps: IncidentCommandDeps): string {
+export function plansDir(deps: IncidentCommandDeps): string {
   return deps.plansDir ?? process.env.PLANS_DIR ?? DEFAULT_PLANS_DIR;
 }
 
@@ -141,7 +141,7 @@ const stamp = (d: Date): string =>
     .replace(/\.\d+Z$/, 'z')
     .toLowerCase();
 
-async function withTemporal<T>(deps: IncidentCommandDeps, run: (session: TemporalSession) => Promise<T>): Promise<T> {
+export async function withTemporal<T>(deps: IncidentCommandDeps, run: (session: TemporalSession) => Promise<T>): Promise<T> {
   const session = await (deps.connect ?? (() => connectFromEnv(deps.env)))();
   try {
     return await run(session);

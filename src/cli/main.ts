@@ -4,6 +4,7 @@ import { incidentCommands, type IncidentCommandDeps } from './incidentCommands';
 import { CliExit, EXIT, type CliIo } from './io';
 import { withLocalStack } from './localStack';
 import { planCommand } from './planCommands';
+import { watchCommand } from './watchCommands';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void, deps: IncidentCommandDeps = {}): Command {
   const program = new Command('rollback')
@@ -12,6 +13,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, deps: I
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program.addCommand(planCommand(io, setExit));
   for (const command of incidentCommands(io, setExit, deps)) program.addCommand(command);
+  program.addCommand(watchCommand(io, setExit, deps));
   // Subcommands inherit neither exitOverride nor output settings from the root.
   const inherit = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });

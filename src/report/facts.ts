@@ -190,6 +190,9 @@ export function metricValue(id: ReportMetricId, plan: Plan, record: IncidentReco
   };
   switch (id) {
     case 'time-to-detection': {
+      // A trigger the plan watched knows when its breach began: the first breaching sample.
+      const watched = record.alerts?.find((a) => a.evidence?.since !== undefined)?.evidence;
+      if (watched && m.detected) return computed(Date.parse(m.detected) - watched.since!, 'breach began (first breaching sample) → detected');
       const trigger = plan.triggers.find((t) => t.name === record.trigger);
       const window = trigger && 'condition' in trigger ? (trigger.condition as { for?: string }).for : undefined;
       return toFill(

@@ -47,11 +47,26 @@ export function reportTitle(plan: Plan, record: IncidentRecord): string {
   return record.drill ? `${date} - drill "${record.drill.name}" of ${plan.name} (${record.environment})` : `${date} - ${record.trigger} on ${record.service}`;
 }
 
+/** What the plan's own watching saw when it fired: since, held for, worst value, samples read. */
+function watchedText(record: IncidentRecord): string {
+  const evidence = record.alerts?.find((a) => a.evidence)?.evidence;
+  if (!evidence) return '';
+  const e = evidence.evidence;
+  const seen = [
+    evidence.since === undefined ? '' : `since ${new Date(evidence.since).toISOString()}`,
+    evidence.heldFor === undefined ? '' : `held for ${humanDuration(evidence.heldFor)}`,
+    e ? `worst ${e.worst}, latest ${e.last} (limit ${e.op} ${e.limit})` : '',
+    evidence.samples === undefined ? '' : `${evidence.samples} samples`,
+  ].filter(Boolean);
+  return `Seen by the plan's watching: ${evidence.reason}${seen.length ? ` — ${seen.join(', ')}` : ''}.`;
+}
+
 export function summaryText(plan: Plan, record: IncidentRecord, levels: IncidentReport['levels']): string {
   const trigger = plan.triggers.find((t) => t.name === record.trigger);
   const lastDecision = record.decision ?? record.decisions[record.decisions.length - 1];
   return [
     `${record.trigger} on ${record.service} in ${record.environment}${trigger?.description ? ` (${trigger.description})` : ''}.`,
+    watchedText(record),
     lastDecision
       ? `Decision: ${ACTION_TEXT[lastDecision.action] ?? lastDecision.action}, by ${whoIs(plan, lastDecision.by)} — ${lastDecision.reason}.`
       : 'No decision yet.',

@@ -83,6 +83,7 @@ export class IncidentState {
       ...(alert.labels.alertname ? { alertname: alert.labels.alertname } : {}),
       repeats: 0,
       resolved: alert.status === 'resolved',
+      ...(alert.evidence ? { evidence: alert.evidence } : {}),
     });
   }
 

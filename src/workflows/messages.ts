@@ -8,6 +8,8 @@ import type { Milestone, Plan } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
 import type { Episode } from '../policy/episodes';
 import type { RunScore } from '../policy/timing';
+import type { CheckSample, TriggerEvaluation } from '../policy/triggers';
+import type { Episode as WatchEpisode } from '../policy/watch';
 
 export type { Snapshot } from '../adapters/roles';
 
@@ -62,7 +64,17 @@ export interface AlertNotification {
   startsAt?: string;
   endsAt?: string;
   fingerprint?: string;
+  /** Set when the plan's own watching fired it: what the evaluation saw. */
+  evidence?: TriggerEvidence;
 }
+
+/** A watched trigger's evaluation when it fired: since, held for, worst and latest value, samples read. */
+export type TriggerEvidence = TriggerEvaluation & {
+  /** Samples the evaluation read (every series, every step of the hold window). */
+  samples?: number;
+  /** The watcher that saw it. */
+  watchId: string;
+};
 
 /** Facts the decision tables read besides the trigger (see src/policy/context.ts). */
 export type IncidentContext = Omit<DecisionContext, 'trigger'>;
@@ -209,6 +221,8 @@ export interface AbsorbedAlert {
   /** When a notification of it last arrived (from the service desk). */
   lastSeen?: string;
   resolved: boolean;
+  /** What the plan's own watching saw, when it fired the alert. */
+  evidence?: TriggerEvidence;
 }
 
 export type IncidentResult = IncidentStatus & { outcome: Outcome; summary: string };
@@ -322,3 +336,72 @@ export const SearchAttributes = {
   /** Set (to the drill's name) only on drills, so freeze checks and alert routing skip them. */
   drill: defineSearchAttributeKey('RollbackDrill', SearchAttributeType.KEYWORD),
 } as const;
+
+/**
+ * The watcher: one long-lived workflow per plan, service and environment that evaluates the
+ * plan's metric and health triggers every `watch.interval` and starts or joins the incident
+ * (through the service desk, like an alert) when one fires. Its id is derived from those
+ * names, so there is never more than one watcher for them, whoever starts it.
+ */
+export const WATCH_WORKFLOW = 'watchWorkflow';
+
+export function watchIdFor(plan: string, service: string, environment: string): string {
+  return `watch:${plan}:${service}:${environment}`;
+}
+
+export interface WatchInput {
+  watchId: string;
+  plan: Plan;
+  service: string;
+  environment: string;
+  /** What an earlier run of the watcher remembered (continue-as-new). */
+  memory?: WatchMemory;
+}
+
+/** One watched trigger as the watcher last saw it. */
+export interface WatchedTrigger {
+  trigger: string;
+  kind: 'metric' | 'health';
+  /** Last evaluation time (ISO). */
+  evaluatedAt?: string;
+  /** Latest value in base units (metric triggers). */
+  value?: number;
+  /** How long the condition has held so far, ms (0 or absent when it does not hold). */
+  heldFor?: number;
+  /** When the condition started to hold (ISO). */
+  since?: string;
+  fired: boolean;
+  reason?: string;
+  /** The last reading could not be made (metrics unreadable, check could not run). */
+  error?: string;
+  /** The breach the watcher reported and has not seen clear yet. */
+  episode?: WatchEpisode;
+  /** Incidents this trigger started or joined, latest last. */
+  incidents: string[];
+  /** Health triggers: the recent check results the evaluation counts. */
+  results?: CheckSample[];
+}
+
+export interface WatchMemory {
+  ticks: number;
+  triggers: WatchedTrigger[];
+  /** Readings that could not be made: how many, since when in a row, and whether people were paged. */
+  errors: { count: number; since?: string; last?: string; pagedAt?: string };
+  timeline: TimelineEntry[];
+}
+
+export interface WatchView extends WatchMemory {
+  watchId: string;
+  plan: string;
+  service: string;
+  environment: string;
+  interval: string;
+  errorAfter: string;
+  stopping: boolean;
+}
+
+/** To the watcher: the plan it watches from now on (`rollback watch start` with an edited plan). */
+export const watchPlanSignal = defineSignal<[Plan]>('watchPlan');
+/** To the watcher: stop watching (it ends after the tick under way). */
+export const stopWatchSignal = defineSignal<[{ reason: string }]>('stopWatch');
+export const watchQuery = defineQuery<WatchView>('watch');

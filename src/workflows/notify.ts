@@ -136,8 +136,8 @@ export function channelTarget(plan: Plan, channel?: string): NotifierTarget | un
   return target ? { notifier: 'slack', channel: target } : undefined;
 }
 
-/** The plan's pager for one run (one incident on its side per run); undefined when it has none. */
-function pagerTarget(plan: Plan, incidentId: string): NotifierTarget | undefined {
+/** The plan's pager for one run (one incident on its side per run, or per watcher); undefined when it has none. */
+export function pagerTarget(plan: Plan, incidentId: string): NotifierTarget | undefined {
   const pager = plan.notifications.pagerduty;
   if (!pager) return undefined;
   return {

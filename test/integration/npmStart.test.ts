@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { freePort } from '../../scripts/lib/devServer';
-import { recordQuery } from '../../src/workflows/messages';
+import { recordQuery, watchIdFor, watchQuery } from '../../src/workflows/messages';
 import { eventually } from '../support/harness';
 import { alertmanagerPayload } from './alertPayload';
 
@@ -130,6 +130,26 @@ test('the CLI finds the stack on its ports with no TEMPORAL_ADDRESS or TEMPORAL_
   const code = await new Promise<number | null>((done) => cli.once('exit', done));
   expect({ code, printed }).toMatchObject({ code: 0, printed: expect.stringMatching(/^outcome +rolled-back/m) });
 }, 60_000);
+
+test('npm start watches the plans that turn watching on: the demo plan is evaluated every tick, and nothing fires without a breach', async () => {
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  try {
+    const client = new Client({ connection });
+    const view = await eventually(
+      () =>
+        client.workflow
+          .getHandle(watchIdFor('demo-watched', 'demo', 'production'))
+          .query(watchQuery)
+          .catch(() => undefined),
+      (v) => (v?.ticks ?? 0) >= 2,
+      60_000,
+    );
+    // No demo Prometheus runs here: each tick is an Error reading (or no data), never a breach.
+    expect(view!.triggers[0]).toMatchObject({ trigger: 'DemoErrorRateHigh', fired: false, incidents: [], evaluatedAt: expect.any(String) });
+  } finally {
+    await connection.close();
+  }
+}, 120_000);
 
 test('kill -9 of the worker: it is restarted, and the API answers /healthz all the while', async () => {
   const worker = await pidOf('worker');

@@ -41,6 +41,7 @@ const cases: [file: string, path: string, message: string, line: number][] = [
   ['deploy-without-last-known-good.yaml', 'levels[0].steps[0].ref', 'service "api" has no lastKnownGood to deploy', 33],
   ['step-without-performer.yaml', 'levels[0].steps[1]', 'cache.flush needs adapters.cache, or a command', 36],
   ['yaml-syntax-error.yaml', '', 'All sequence items must start at the same column', 20],
+  ['watched-trigger-without-query.yaml', 'triggers[0].condition.query', 'the plan watches its triggers: give the query that reads error_rate', 14],
 ];
 
 describe('invalid plans are refused with the path, line and a precise message', () => {
