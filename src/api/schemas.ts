@@ -16,6 +16,11 @@ export function refusals<const S extends readonly number[]>(...statuses: S): Rec
 export function answerOf<T>() {
   return <S extends z.ZodRawShape>(shape: S & (T extends z.output<z.ZodObject<S>> ? unknown : never)): z.ZodType<T> => {
     const promised = z.looseObject(shape);
-    return z.custom<T>((answer) => promised.safeParse(answer).success, { message: 'the answer lacks a promised field' });
+    const answer = z.custom<T>((value) => promised.safeParse(value).success, { message: 'the answer lacks a promised field' });
+    promisedShapes.set(answer, promised);
+    return answer;
   };
 }
+
+/** What an `answerOf` schema promises, for the API's description (src/api/openapi.ts). */
+export const promisedShapes = new WeakMap<object, z.ZodType>();

@@ -42,7 +42,16 @@ export function reportRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/incidents/:id/report',
-      { schema: { params: IncidentParams, querystring: ReportQuery, response: { 200: z.union([ReportBody, z.string()]), ...refusals(400, 404, 409, 503) } } },
+      {
+        schema: {
+          params: IncidentParams,
+          querystring: ReportQuery,
+          response: {
+            200: { description: 'the report', content: { 'application/json': { schema: ReportBody }, 'text/markdown': { schema: z.string() } } },
+            ...refusals(400, 404, 409, 503),
+          },
+        },
+      },
       async (request, reply) => {
         const { id } = request.params;
         const record = await incidentRecord(client, id);
