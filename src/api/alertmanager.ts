@@ -72,7 +72,7 @@ function alertContext(alert: Alert, at: string): IncidentContext {
   const { labels, annotations } = alert;
   const migration = labels.migration;
   if (migration !== undefined && !Migration.safeParse(migration).success) {
-    throw new RequestError(422, `${at}.labels.migration`, `migration must be one of ${Migration.options.join(', ')}`);
+    throw new RequestError(422, `${at}.labels.migration`, `migration must be one of ${Migration.options.join(', ')}`, [], Migration.options);
   }
   const numbers = {
     value: quantityAt(annotations[VALUE_ANNOTATION], `${at}.${FACT_FIELDS.value}`),
@@ -88,42 +88,92 @@ function alertContext(alert: Alert, at: string): IncidentContext {
   };
 }
 
-function triggerMatches(trigger: Trigger, labels: Record<string, string>): boolean {
-  const match = trigger.match ?? { alertname: trigger.name };
-  return Object.entries(match).every(([key, value]) => labels[key] === value);
+function triggerMatch(trigger: Trigger): Record<string, string> {
+  return trigger.match ?? { alertname: trigger.name };
 }
+
+function triggerMatches(trigger: Trigger, labels: Record<string, string>): boolean {
+  return Object.entries(triggerMatch(trigger)).every(([key, value]) => labels[key] === value);
+}
+
+/** Every service some plan covers, for refusals that name a service. */
+function knownServices(plans: ReadonlyMap<string, Plan>): string[] {
+  return [...new Set([...plans.values()].flatMap((p) => p.targets.services.map((s) => s.name)))].sort();
+}
+
+const listed = (names: readonly string[]): string => names.join(', ') || '(none)';
+
+/** How the API picks the plan, said in each refusal about it (README, "Alerts, episodes and runs"). */
+const PLAN_RULE = `the API reads the plan from the label "${PLAN_LABEL}", else takes the only plan that covers the alert's "${SERVICE_LABEL}" label`;
 
 function findPlan(plans: ReadonlyMap<string, Plan>, labels: Record<string, string>, at: string): Plan {
   const named = labels[PLAN_LABEL];
   if (named !== undefined) {
     const plan = plans.get(named);
-    if (!plan) throw new RequestError(422, `${at}.labels.${PLAN_LABEL}`, `unknown plan "${named}" (known: ${[...plans.keys()].join(', ')})`);
+    const known = [...plans.keys()].sort();
+    if (!plan) throw new RequestError(422, `${at}.labels.${PLAN_LABEL}`, `unknown plan "${named}" (${PLAN_RULE}); known plans: ${listed(known)}`, [], known);
     return plan;
   }
   const service = labels[SERVICE_LABEL];
   const candidates = [...plans.values()].filter((p) => p.targets.services.some((s) => s.name === service));
   if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) {
-    throw new RequestError(422, `${at}.labels.${SERVICE_LABEL}`, `no plan covers service "${service}"; add a ${PLAN_LABEL} label or a plan for it`);
+    const known = knownServices(plans);
+    throw new RequestError(
+      422,
+      `${at}.labels.${SERVICE_LABEL}`,
+      `no plan covers service "${service}" (${PLAN_RULE}); services with a plan: ${listed(known)}; add a ${PLAN_LABEL} label or a plan for it`,
+      [],
+      known,
+    );
   }
+  const names = candidates.map((p) => p.name);
   throw new RequestError(
     422,
     `${at}.labels.${PLAN_LABEL}`,
-    `several plans cover service "${service}" (${candidates.map((p) => p.name).join(', ')}); add a ${PLAN_LABEL} label`,
+    `several plans cover service "${service}" (${names.join(', ')}): add a "${PLAN_LABEL}" label naming one`,
+    [],
+    names,
   );
 }
 
 export function routeAlert(plans: ReadonlyMap<string, Plan>, alert: Alert, index: number, receivedAt: string): RoutedAlert {
   const at = `alerts[${index}]`;
   const service = alert.labels[SERVICE_LABEL];
-  if (!service) throw new RequestError(422, `${at}.labels.${SERVICE_LABEL}`, 'every alert needs a service label');
+  if (!service) {
+    const known = knownServices(plans);
+    throw new RequestError(
+      422,
+      `${at}.labels.${SERVICE_LABEL}`,
+      `every alert needs a "${SERVICE_LABEL}" label: the API reads the service from it; services with a plan: ${listed(known)}`,
+      [],
+      known,
+    );
+  }
   const plan = findPlan(plans, alert.labels, at);
   if (!plan.targets.services.some((s) => s.name === service)) {
-    throw new RequestError(422, `${at}.labels.${SERVICE_LABEL}`, `plan "${plan.name}" has no service "${service}"`);
+    const known = plan.targets.services.map((s) => s.name);
+    throw new RequestError(
+      422,
+      `${at}.labels.${SERVICE_LABEL}`,
+      `plan "${plan.name}" has no service "${service}" (label "${SERVICE_LABEL}"); its services: ${listed(known)}`,
+      [],
+      known,
+    );
   }
   const trigger = plan.triggers.find((t) => triggerMatches(t, alert.labels));
   if (!trigger) {
-    throw new RequestError(422, `${at}.labels.alertname`, `no trigger of plan "${plan.name}" matches alert "${alert.labels.alertname}"`);
+    // The field at fault: the label the plan's triggers match on (alertname unless a trigger's `match` says otherwise).
+    const keys = [...new Set(plan.triggers.flatMap((t) => Object.keys(triggerMatch(t))))];
+    const label = keys.includes('alertname') || keys.length === 0 ? 'alertname' : keys[0];
+    const matches = plan.triggers.map((t) => `${t.name} (${Object.entries(triggerMatch(t)).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+    throw new RequestError(
+      422,
+      `${at}.labels.${label}`,
+      `no trigger of plan "${plan.name}" matches alert "${alert.labels.alertname}": the API picks the trigger whose \`match\` labels the alert carries (by default alertname = the trigger's name); its triggers: ${matches.join(', ')}`,
+      [],
+      plan.triggers.map((t) => t.name),
+    );
   }
   const context = alertContext(alert, at);
   if (alert.status === 'firing') {

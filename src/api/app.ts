@@ -14,6 +14,8 @@ import { z } from 'zod';
 import type { Plan } from '../plan/schema';
 import { authenticate, type Credentials, requireScope, Scope } from './auth';
 import { incidentRefusal, RequestError, validationRefusal } from './errors';
+import { apiMetrics } from './metrics';
+import { openApi } from './openapi';
 import { alertRoutes } from './routes/alerts';
 import { decisionRoutes } from './routes/decisions';
 import { incidentRoutes } from './routes/incidents';
@@ -61,13 +63,24 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
     return reply.status(500).send({ error: 'internal error' });
   });
 
-  app
-    .withTypeProvider<ZodTypeProvider>()
-    .get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  // First: the document is built from the routes registered after it.
+  openApi(app);
+  const metrics = apiMetrics(deps.client, deps.now);
+
+  // Probes and scrapes come every few seconds: logged only when something is wrong.
+  const quiet = { logLevel: 'warn' } as const;
+  void app.register(async (root) => {
+    const plain = root.withTypeProvider<ZodTypeProvider>();
+    plain.get('/healthz', { ...quiet, schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+    const exposition = { description: 'Prometheus text exposition format (README, "Metrics")', content: { 'text/plain': { schema: z.string() } } };
+    plain.get('/metrics', { ...quiet, schema: { response: { 200: exposition } } }, async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+  });
 
   // Each group of routes demands one scope of the caller's credential.
   const scoped: [Scope, FastifyPluginAsyncZod][] = [
-    [Scope.AlertsWrite, alertRoutes(deps)],
+    [Scope.AlertsWrite, alertRoutes(deps, metrics)],
     [Scope.IncidentsRead, incidentRoutes(deps)],
     [Scope.IncidentsRead, reportRoutes(deps)],
     [Scope.IncidentsDecide, decisionRoutes(deps)],

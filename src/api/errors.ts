@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { DecisionRefusedError, IncidentClosedError } from '../incidents/decisions';
 import { UnknownIncidentError } from '../incidents/runs';
 
-export const FieldIssue = z.object({ field: z.string(), message: z.string() });
+export const FieldIssue = z.object({
+  field: z.string(),
+  message: z.string(),
+  /** The values the field may take (the plans, services or triggers the API knows), when they are few enough to list. */
+  known: z.array(z.string()).optional(),
+});
 export type FieldIssue = z.infer<typeof FieldIssue>;
 
 /** The body of every refusal: the first issue in words, and every issue by field. */
@@ -18,10 +23,11 @@ export class RequestError extends Error {
     field: string,
     message: string,
     more: FieldIssue[] = [],
+    known?: readonly string[],
   ) {
     super(field ? `${field}: ${message}` : message);
     this.name = 'RequestError';
-    this.issues = [{ field, message }, ...more];
+    this.issues = [{ field, message, ...(known ? { known: [...known] } : {}) }, ...more];
   }
 }
 

@@ -10,6 +10,7 @@ import { RecentDeliveries } from '../recentDeliveries';
 import { AlertmanagerPayloadSchema, routeAlert } from '../alertmanager';
 import type { ApiDeps } from '../app';
 import { FieldIssue, RequestError } from '../errors';
+import { type ApiMetrics, webhookOutcome } from '../metrics';
 import { refusals } from '../schemas';
 
 const AcceptedAlert = z.object({
@@ -38,13 +39,17 @@ const AlertsAnswer = z.object({
   warning: z.string().optional(),
 });
 
-export function alertRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function alertRoutes(deps: ApiDeps, metrics: ApiMetrics): FastifyPluginAsyncZod {
   const { client } = deps;
   const recent = new RecentDeliveries(deps.now);
 
   return async (app) => {
     const schema = { body: AlertmanagerPayloadSchema, response: { 202: AlertsAnswer, 422: AlertsAnswer, ...refusals(400, 415, 503) } };
-    app.post('/alerts/alertmanager', { schema }, async (request, reply) => {
+    // Every answer counts, the authentication hook's 401 and 403 included.
+    const onResponse = async (_request: unknown, reply: { statusCode: number }) => {
+      metrics.webhooks.inc({ outcome: webhookOutcome(reply.statusCode) });
+    };
+    app.post('/alerts/alertmanager', { schema, onResponse }, async (request, reply) => {
       const payload = request.body;
       const receivedAt = new Date().toISOString();
       const accepted: AcceptedAlert[] = [];
@@ -76,6 +81,8 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           ...(coalesced ? { coalesced } : {}),
         });
       }
+      for (const a of accepted) metrics.alerts.inc({ outcome: a.coalesced ? 'coalesced' : 'accepted' });
+      if (refused.length) metrics.alerts.inc({ outcome: 'refused' }, refused.length);
       const truncated = payload.truncatedAlerts ?? 0;
       if (truncated > 0) {
         request.log.warn({ groupKey: payload.groupKey, truncatedAlerts: truncated }, 'Alertmanager truncated the group: those alerts never reached us');
@@ -85,7 +92,10 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         // `error` and `issues` as in every other refusal; `refused` groups the issues by alert.
         ...(refused.length
           ? {
-              error: `${refused.length} of ${payload.alerts.length} alerts refused${accepted.length ? '; the others were accepted' : ''}`,
+              // Every bad alert by its place and fingerprint, with what is wrong with it.
+              error: `${refused.length} of ${payload.alerts.length} alerts refused${accepted.length ? ' (the others were accepted)' : ''}: ${refused
+                .map((r) => `alert ${r.alert} (fingerprint ${r.fingerprint}): ${r.error}`)
+                .join('; ')}`,
               issues: refused.flatMap((r) => r.issues),
               refused,
             }
