@@ -1,10 +1,14 @@
 // Configuration comes from the environment and is checked at boot, so a typo fails the
 // start with the variable's name instead of failing a rollback later.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { TASK_QUEUE } from './workflows/messages';
 
 const ROOT = resolve(__dirname, '..');
+
+/** This package's version (package.json): `rollback --version`, the API's description. */
+export const VERSION = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
@@ -41,6 +45,9 @@ export const WorkerEnv = TemporalEnv.extend({
    * its history at its next task. README, "Sizing a worker".
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** Where the worker serves GET /metrics (its own and the Temporal SDK's); port 0 takes any free port. */
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_METRICS_PORT: Port.default(9464),
 }).refine((env) => env.STEP_GUARD !== 'postgres' || env.STEP_GUARD_DATABASE_URL !== undefined, {
   path: ['STEP_GUARD_DATABASE_URL'],
   message: 'STEP_GUARD=postgres needs STEP_GUARD_DATABASE_URL (postgres://…), the database every worker shares',

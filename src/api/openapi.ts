@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { version } from '../../package.json';
+import { VERSION } from '../config';
 import { promisedShapes } from './schemas';
 
 export const OPENAPI_PATH = '/docs/json';
@@ -36,7 +36,7 @@ export function openApi(app: FastifyInstance): void {
       openapi: '3.1.0',
       info: {
         title: 'rollback-orchestrator',
-        version,
+        version: VERSION,
         description: 'Alert webhooks, decisions, incident status and reports. README, "API", says who may call what.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -47,9 +47,12 @@ export function openApi(app: FastifyInstance): void {
     },
   });
   void app.register(async (docs) => {
-    docs.withTypeProvider<ZodTypeProvider>().get(OPENAPI_PATH, { logLevel: 'warn', schema: { response: { 200: OpenApiDocument } } }, async () =>
-      // OpenAPI 3.1 (the options above), not Swagger 2.
-      docs.swagger() as z.infer<typeof OpenApiDocument>,
+    docs.withTypeProvider<ZodTypeProvider>().get(
+      OPENAPI_PATH,
+      { logLevel: 'warn', schema: { response: { 200: OpenApiDocument } } },
+      async () =>
+        // OpenAPI 3.1 (the options above), not Swagger 2.
+        docs.swagger() as z.infer<typeof OpenApiDocument>,
     );
   });
 }
