@@ -166,7 +166,12 @@ export function routeAlert(plans: ReadonlyMap<string, Plan>, alert: Alert, index
     // The field at fault: the label the plan's triggers match on (alertname unless a trigger's `match` says otherwise).
     const keys = [...new Set(plan.triggers.flatMap((t) => Object.keys(triggerMatch(t))))];
     const label = keys.includes('alertname') || keys.length === 0 ? 'alertname' : keys[0];
-    const matches = plan.triggers.map((t) => `${t.name} (${Object.entries(triggerMatch(t)).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+    const matches = plan.triggers.map(
+      (t) =>
+        `${t.name} (${Object.entries(triggerMatch(t))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')})`,
+    );
     throw new RequestError(
       422,
       `${at}.labels.${label}`,

@@ -95,10 +95,12 @@ export function apiMetrics(client: Client, now: () => number): ApiMetrics {
     help: '1 when the count of open incidents reached Temporal, 0 when it could not (rollback_open_incidents is then empty)',
     registers: [registry],
     async collect() {
-      this.set(await openIncidents().then(
-        () => 1,
-        () => 0,
-      ));
+      this.set(
+        await openIncidents().then(
+          () => 1,
+          () => 0,
+        ),
+      );
     },
   });
   new Gauge({

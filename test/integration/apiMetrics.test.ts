@@ -89,7 +89,9 @@ test('a 422 names every bad alert, lists what its field could be and the label r
     [3, 'bad0000000000004'],
     [4, 'bad0000000000005'],
   ]);
-  expect(body.error).toMatch(/^4 of 5 alerts refused \(the others were accepted\): alert 0 \(fingerprint bad0000000000001\): .*; alert 4 \(fingerprint bad0000000000005\)/);
+  expect(body.error).toMatch(
+    /^4 of 5 alerts refused \(the others were accepted\): alert 0 \(fingerprint bad0000000000001\): .*; alert 4 \(fingerprint bad0000000000005\)/,
+  );
   const issue = (field: string) => body.issues.find((i: { field: string }) => i.field === field);
   expect(issue('alerts[0].labels.alertname')).toEqual({
     field: 'alerts[0].labels.alertname',

@@ -111,7 +111,10 @@ export function slackRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
 
     app.post(
       '/interactions',
-      { preValidation: slackSigned(deps), schema: { consumes: ['application/x-www-form-urlencoded'], body: SlackClick, response: { 200: z.undefined(), ...refusals(400, 401, 503) } } },
+      {
+        preValidation: slackSigned(deps),
+        schema: { consumes: ['application/x-www-form-urlencoded'], body: SlackClick, response: { 200: z.undefined(), ...refusals(400, 401, 503) } },
+      },
       async (request, reply) => {
         const click = request.body;
         void reply.status(200).send();

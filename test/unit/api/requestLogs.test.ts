@@ -9,7 +9,13 @@ test('/healthz and /metrics are not logged at info; a /v1 request is', async () 
   const lines: { msg?: string; req?: { url?: string }; res?: { statusCode?: number } }[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as (typeof lines)[number]));
+      lines.push(
+        ...chunk
+          .toString()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as (typeof lines)[number]),
+      );
       done();
     },
   });
