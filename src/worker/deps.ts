@@ -12,6 +12,12 @@ import { runWorkDir, shellRunnerFor } from '../adapters/shell';
 import { SlackNotifier } from '../adapters/slack';
 import type { WorkerConfig } from '../config';
 
+/**
+ * The worker's own secrets: never in a step's record (a command that prints its environment)
+ * nor in a log line. Plans name theirs besides (`adapters.commands.secretEnv`, …).
+ */
+export const WORKER_SECRET_NAMES = ['SLACK_BOT_TOKEN', 'TEMPORAL_API_KEY', 'STEP_GUARD_DATABASE_URL'] as const;
+
 /** The step guard the configuration names: the worker's own files, or PostgreSQL shared by every worker. */
 export function stepGuard(config: WorkerConfig): IdempotencyStore {
   if (config.STEP_GUARD === 'postgres') return new PostgresIdempotencyLedger({ url: config.STEP_GUARD_DATABASE_URL! });
@@ -36,8 +42,7 @@ export function activityDeps(config: WorkerConfig, env: NodeJS.ProcessEnv = proc
     sourceControl: (adapters) => gitSourceControlFor(adapters.git),
     shell: (adapters, dryRun) => shellRunnerFor(adapters.commands, { dryRun, baseEnv: env, workDir: () => currentRunWorkDir(config.STATE_DIR) }),
     ledger,
-    // Its URL may hold a password; a command that prints its environment must not record it.
-    secretNames: ['STEP_GUARD_DATABASE_URL'],
+    secretNames: WORKER_SECRET_NAMES,
     ...(config.SLACK_BOT_TOKEN ? { slack: new SlackNotifier({ token: config.SLACK_BOT_TOKEN, slackApiUrl: config.SLACK_API_URL }) } : {}),
     pagerduty: new PagerDutyClient({ baseUrl: config.PAGERDUTY_EVENTS_URL }),
     secret: (name) => env[name] || undefined,
