@@ -21,7 +21,8 @@ import { decisionRoutes } from './routes/decisions';
 import { incidentRoutes } from './routes/incidents';
 import { reportRoutes } from './routes/reports';
 import { slackRoutes } from './routes/slack';
-import { RETRY_AFTER_SECONDS, temporalUnavailable } from './temporal';
+import { temporalUnavailable } from '../incidents/unavailable';
+import { RETRY_AFTER_SECONDS } from './temporal';
 
 export interface ApiDeps {
   client: Client;

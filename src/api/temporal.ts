@@ -3,14 +3,7 @@
 // 503 within two seconds instead of the SDK's ~20 s of retries. The bounds live in the
 // connection (a gRPC interceptor), so every route — and every caller of the client — has
 // them without doing anything.
-import {
-  type ConnectionOptions,
-  Connection,
-  defaultGrpcRetryOptions,
-  isGrpcServiceError,
-  makeGrpcRetryInterceptor,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-} from '@temporalio/client';
+import { type ConnectionOptions, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { connectionOptions, type TemporalConfig } from '../config';
 
 type Interceptor = NonNullable<ConnectionOptions['interceptors']>[number];
@@ -57,25 +50,4 @@ export function boundedConnectionOptions(config: TemporalConfig): ConnectionOpti
 /** The API's connection: no I/O until the first call. */
 export function lazyTemporalConnection(config: TemporalConfig): Connection {
   return Connection.lazy(boundedConnectionOptions(config));
-}
-
-const GRPC_UNAVAILABLE = 14;
-const GRPC_DEADLINE_EXCEEDED = 4;
-
-/**
- * Why Temporal could not serve a call — unreachable, or no answer before the deadline —
- * or undefined for any other error. Looks through the SDK's wrappers (`cause`).
- */
-export function temporalUnavailable(error: unknown): string | undefined {
-  for (let err = error, depth = 0; err && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      return "the decision was not confirmed in time (Temporal is unreachable or slow, or no worker is running); read the incident's status before deciding again";
-    }
-    if (!isGrpcServiceError(err)) continue;
-    if (err.code === GRPC_UNAVAILABLE) return `Temporal cannot be reached: ${err.details.replace(/\s*Resolution note:\s*$/, '')}`;
-    if (err.code === GRPC_DEADLINE_EXCEEDED) {
-      return 'Temporal did not answer in time: it cannot be reached or is overloaded (status and decisions also need a running worker)';
-    }
-  }
-  return undefined;
 }

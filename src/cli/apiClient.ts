@@ -49,7 +49,7 @@ export async function postJson(session: ApiSession, path: string, payload: unkno
       bodyTimeout: 30_000,
     });
   } catch (error) {
-    throw new CliExit(1 /* refused */, `cannot reach the API at ${session.url}: ${(error as Error).message} (set ROLLBACK_API_URL)`);
+    throw new CliExit(EXIT.unreachable, `cannot reach the API at ${session.url}: ${(error as Error).message} (set ROLLBACK_API_URL)`);
   }
   const text = await res.body.text();
   let body: Record<string, unknown>;

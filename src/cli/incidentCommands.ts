@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { connectionOptions, ConfigError, readConfig, TemporalEnv } from '../config';
 import { deliverAlert, startIncident } from '../incidents/start';
 import { incidentRecord, planOfRun, incidentStatus, UnknownIncidentError } from '../incidents/runs';
+import { temporalUnavailable } from '../incidents/unavailable';
 import { DEFAULT_PLANS_DIR, loadPlanDirectory, loadPlanFile } from '../validation/files';
 import { formatIssue, PlanError } from '../validation/parse';
 import type { Plan } from '../plan/schema';
@@ -16,8 +17,10 @@ import { apiFromEnv, postJson, refusalReason } from './apiClient';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { CliExit, EXIT, type CliIo } from './io';
 
-/** Exit codes of the incident commands: 0 done, 1 refused or failed, 2 wrong command line. */
-export const INCIDENT_EXIT = { ok: EXIT.ok, refused: 1, usage: EXIT.usage } as const;
+/** Exit codes of the incident commands: 0 done, 1 refused or failed, 2 wrong command line, 3 Temporal or the API unreachable. */
+export const INCIDENT_EXIT = { ok: EXIT.ok, refused: 1, usage: EXIT.usage, unreachable: EXIT.unreachable } as const;
+
+const CONNECT_TIMEOUT_MS = 5000;
 
 export interface TemporalSession {
   client: Client;
@@ -48,9 +51,10 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Prom
   }
   let connection: Connection;
   try {
-    connection = await Connection.connect(connectionOptions(config));
+    // Not the SDK's 10 s: a person at a terminal hears soon that Temporal is not there (exit 3).
+    connection = await Connection.connect({ ...connectionOptions(config), connectTimeout: CONNECT_TIMEOUT_MS });
   } catch (error) {
-    throw new CliExit(INCIDENT_EXIT.refused, `cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
+    throw new CliExit(INCIDENT_EXIT.unreachable, `cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${(error as Error).message}`);
   }
   return {
     client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
@@ -145,6 +149,10 @@ export async function withTemporal<T>(deps: IncidentCommandDeps, run: (session: 
   const session = await (deps.connect ?? (() => connectFromEnv(deps.env)))();
   try {
     return await run(session);
+  } catch (error) {
+    const unavailable = temporalUnavailable(error);
+    if (unavailable) throw new CliExit(INCIDENT_EXIT.unreachable, unavailable);
+    throw error;
   } finally {
     await session.close();
   }
@@ -352,7 +360,10 @@ export function incidentCommands(io: CliIo, setExit: (code: number) => void, dep
     .description("an incident's report (Markdown, or JSON)")
     .argument('<incident>', 'incident id')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
-    .action((incident: string, options: { format: 'md' | 'json' }) => done(report(io, deps, incident, options)));
+    .option('--json', 'print the report as JSON (--format json)')
+    .action((incident: string, options: { format: 'md' | 'json'; json?: boolean }) =>
+      done(report(io, deps, incident, { format: options.json ? 'json' : options.format })),
+    );
 
   return [startCommand, drillCommand, decisionCommand('approve'), decisionCommand('reject'), statusCommand, reportCommand];
 }

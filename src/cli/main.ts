@@ -1,7 +1,8 @@
 // The `rollback` command line. Each group of subcommands lives in its own module.
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../config';
 import { incidentCommands, type IncidentCommandDeps } from './incidentCommands';
-import { CliExit, EXIT, type CliIo } from './io';
+import { CliExit, EXIT, EXIT_CODES_HELP, type CliIo } from './io';
 import { withLocalStack } from './localStack';
 import { planCommand } from './planCommands';
 import { watchCommand } from './watchCommands';
@@ -9,6 +10,8 @@ import { watchCommand } from './watchCommands';
 export function buildProgram(io: CliIo, setExit: (code: number) => void, deps: IncidentCommandDeps = {}): Command {
   const program = new Command('rollback')
     .description('rollback-orchestrator: runbooks that run themselves')
+    .version(VERSION)
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   program.addCommand(planCommand(io, setExit));
@@ -32,7 +35,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: IncidentC
     return exitCode;
   } catch (error) {
     if (error instanceof CliExit) {
-      io.err(`error: ${error.message}\n`);
+      // --json: stdout holds one JSON document whatever happens.
+      if (argv.includes('--json')) io.out(JSON.stringify({ error: error.message, exitCode: error.exitCode }, null, 2) + '\n');
+      else io.err(`error: ${error.message}\n`);
       return error.exitCode;
     }
     if (error instanceof CommanderError) {

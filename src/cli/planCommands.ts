@@ -2,10 +2,10 @@
 import { Command } from 'commander';
 import { loadPlanFile } from '../validation/files';
 import { formatIssue, PlanError, type PlanIssue } from '../validation/parse';
-import { prometheusRuleFile, RulesError } from '../plan/prometheusRules';
+import { prometheusRuleFile, prometheusRules, RulesError } from '../plan/prometheusRules';
 import type { MetricTrigger, Plan } from '../plan/schema';
 import { dimensionsOf, type Dimension } from '../policy/context';
-import { NoDecisionError, tableFor } from '../policy/decide';
+import { findDecision, NoDecisionError, tableFor } from '../policy/decide';
 import { planSchemaText } from '../plan/reference';
 import { addContextOptions, type ContextOptions, contextFromOptions } from './contextOptions';
 import { explain } from './explain';
@@ -49,6 +49,7 @@ function validate(io: CliIo, files: string[], options: { json?: boolean }): numb
 
 interface ExplainOptions extends ContextOptions {
   trigger: string;
+  json?: boolean;
 }
 
 function reportIssues(io: CliIo, file: string, issues: readonly PlanIssue[]): number {
@@ -66,12 +67,18 @@ function explainCommand(io: CliIo, file: string, options: ExplainOptions): numbe
   if (options.phase && plan.rollout && !plan.rollout.phases.includes(options.phase)) {
     throw new CliExit(EXIT.usage, `plan ${plan.name} has no phase "${options.phase}"; its phases: ${plan.rollout.phases.join(', ')}`);
   }
-  const label = Object.entries(options)
+  const { json, ...given } = options;
+  const label = Object.entries(given)
     .filter(([key]) => key !== 'trigger')
     .map(([key, text]) => `${key}=${String(text)}`)
     .join(', ');
+  const context = { ...contextFromOptions(given), trigger: options.trigger };
   try {
-    io.out(explain(plan, { ...contextFromOptions(options), trigger: options.trigger }, label || '(none)').join('\n') + '\n');
+    const lines = explain(plan, context, label || '(none)');
+    if (json) {
+      const { outcome, table, rule } = findDecision(plan, context);
+      io.out(JSON.stringify({ plan: plan.name, context, decision: { table: table.name, rule, outcome }, explanation: lines }, null, 2) + '\n');
+    } else io.out(lines.join('\n') + '\n');
   } catch (error) {
     if (error instanceof NoDecisionError) throw new CliExit(EXIT.usage, error.message);
     throw error;
@@ -106,14 +113,16 @@ function factsAlertsLack(plan: Plan, trigger: MetricTrigger, labels: Record<stri
   return [...new Set(rules.flatMap((r) => dimensionsOf(r.when)))].filter((d) => !carried.has(d));
 }
 
-function rulesCommand(io: CliIo, file: string, options: { service?: string; label: Record<string, string> }): number {
+function rulesCommand(io: CliIo, file: string, options: { service?: string; label: Record<string, string>; json?: boolean }): number {
   const loaded = load(file);
   if (!('plan' in loaded)) return reportIssues(io, file, loaded.issues);
   const { plan } = loaded;
   const labels = options.label;
   let text: string;
   try {
-    text = prometheusRuleFile(plan, { service: alertService(plan, options.service), labels });
+    const ruleOptions = { service: alertService(plan, options.service), labels };
+    // JSON is YAML too: Prometheus loads either.
+    text = options.json ? JSON.stringify({ groups: [prometheusRules(plan, ruleOptions).group] }, null, 2) + '\n' : prometheusRuleFile(plan, ruleOptions);
   } catch (error) {
     if (error instanceof RulesError) {
       io.err(`${file}: ${error.message}\n`);
@@ -148,7 +157,8 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     .command('explain')
     .description('say what a plan would do for a trigger, step by step, and who may decide')
     .argument('<file>', 'plan file (YAML)')
-    .requiredOption('--trigger <name>', 'trigger name');
+    .requiredOption('--trigger <name>', 'trigger name')
+    .option('--json', 'print the decision and the explanation as JSON');
   addContextOptions(explainCmd).action((file: string, options: ExplainOptions) => setExit(explainCommand(io, file, options)));
   plan
     .command('rules')
@@ -156,10 +166,13 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     .argument('<file>', 'plan file (YAML)')
     .option('--service <name>', "the service the alerts are for (default: the plan's only service)")
     .option('--label <name=value>', 'a label every alert carries, e.g. the canary phase a decision table reads (repeatable)', collectLabel, {})
-    .action((file: string, options: { service?: string; label: Record<string, string> }) => setExit(rulesCommand(io, file, options)));
+    .option('--json', 'print the rule file as JSON (Prometheus reads it as well)')
+    .action((file: string, options: { service?: string; label: Record<string, string>; json?: boolean }) => setExit(rulesCommand(io, file, options)));
   plan
     .command('schema')
     .description('print the JSON Schema of plan files (what docs/plan.schema.json holds), for editors and CI')
+    // The schema is JSON already: --json is accepted, as by every command that prints data.
+    .option('--json', 'the same output (it is JSON)')
     .action(() => io.out(planSchemaText()));
   return plan;
 }

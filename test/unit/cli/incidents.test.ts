@@ -73,10 +73,10 @@ describe('refused before connecting, with exit 2', () => {
 });
 
 describe('reaching Temporal', () => {
-  it('says so, with exit 1, when Temporal cannot be reached', async () => {
+  it('says so, with exit 3 (unreachable, not 1: refused), when Temporal cannot be reached', async () => {
     const deps: IncidentCommandDeps = { plansDir: plans, connect: () => connectFromEnv({ TEMPORAL_ADDRESS: '127.0.0.1:1' }) };
     const { code, err } = await run(deps, 'status', 'inc-1');
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(err).toContain('error: cannot reach Temporal at 127.0.0.1:1');
   });
 
