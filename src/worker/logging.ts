@@ -5,7 +5,7 @@
 import type { Logger as TemporalLogger, LogLevel, LogMetadata } from '@temporalio/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { maskSecrets, secretValues } from '../adapters/shell';
-import type { PlanAdapters } from '../activities/steps';
+import type { PlanAdapters } from '../activities/deps';
 
 /**
  * Names of the environment variables whose values must never be logged: the worker's own

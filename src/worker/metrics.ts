@@ -10,7 +10,7 @@ import type { Context } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { RunStepInput } from '../activities/steps';
+import type { RunStepInput } from '../activities/runStep';
 import type { ActionRecord } from '../adapters/roles';
 import type { SecretNames } from './logging';
 
