@@ -73,7 +73,7 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
   void app.register(async (root) => {
     const plain = root.withTypeProvider<ZodTypeProvider>();
     plain.get('/healthz', { ...quiet, schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
-    const exposition = { description: 'Prometheus text exposition format (README, "Metrics")', content: { 'text/plain': { schema: z.string() } } };
+    const exposition = { description: 'Prometheus text exposition format (README, "Metrics and logs")', content: { 'text/plain': { schema: z.string() } } };
     plain.get('/metrics', { ...quiet, schema: { response: { 200: exposition } } }, async (_request, reply) =>
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );

@@ -18,7 +18,8 @@ export interface WorkerMetrics {
   registry: Registry;
   stepDuration: Histogram<'type' | 'result'>;
   notifierFailures: Counter<'notifier'>;
-  // Watch evaluations (plan watching, issue 11) get their counter here, beside the others.
+  // Plan watching (issue 11) adds its counter here, e.g. `rollback_watch_evaluations_total{plan, trigger, result}`,
+  // created in workerMetrics() below and listed in README's "Metrics and logs".
 }
 
 export function workerMetrics(): WorkerMetrics {

@@ -35,17 +35,20 @@ const methods = (route: RouteOptions) => (Array.isArray(route.method) ? route.me
 test('every registered route is in the document, with its parameters, body and the answers it declares', () => {
   expect(doc.openapi).toBe('3.1.0');
   const listed = routes.flatMap((r) => methods(r).map((m) => `${m} ${openApiPath(r.url)}`)).sort();
-  expect(listed).toEqual([
-    'GET /docs/json',
-    'GET /healthz',
-    'GET /metrics',
-    'GET /v1/freeze',
-    'GET /v1/incidents/{id}',
-    'GET /v1/incidents/{id}/report',
-    'POST /v1/alerts/alertmanager',
-    'POST /v1/incidents/{id}/decision',
-    'POST /v1/slack/interactions',
-  ]);
+  // Routes others add later are checked by the loop below as well.
+  expect(listed).toEqual(
+    expect.arrayContaining([
+      'GET /docs/json',
+      'GET /healthz',
+      'GET /metrics',
+      'GET /v1/freeze',
+      'GET /v1/incidents/{id}',
+      'GET /v1/incidents/{id}/report',
+      'POST /v1/alerts/alertmanager',
+      'POST /v1/incidents/{id}/decision',
+      'POST /v1/slack/interactions',
+    ]),
+  );
   for (const route of routes) {
     for (const method of methods(route)) {
       const where = `${method} ${route.url}`;
