@@ -97,9 +97,10 @@ notifications:
   // The window's length, measured from the run's start to the clock's decision.
   expect(sample(text, clock('sum'))).toBeGreaterThanOrEqual(2);
   expect(sample(text, clock('sum'))).toBeLessThan(30);
-  // One flag step in each run; the first run's restart failed.
-  expect(sample(text, 'rollback_step_duration_seconds_count{type="flag.disable",result="ok"}')).toBe(2);
-  expect(sample(text, 'rollback_step_duration_seconds_count{type="command.run",result="failed"}')).toBe(1);
+  // One flag step in each run; the first run's restart failed. Each attempt counts: on a loaded
+  // machine an attempt whose answer came too late is retried, so at least these.
+  expect(sample(text, 'rollback_step_duration_seconds_count{type="flag.disable",result="ok"}')).toBeGreaterThanOrEqual(2);
+  expect(sample(text, 'rollback_step_duration_seconds_count{type="command.run",result="failed"}')).toBeGreaterThanOrEqual(1);
   expect(sample(text, 'rollback_notifier_failures_total{notifier="slack"}')).toBeGreaterThanOrEqual(1);
   // The SDK's own worker metrics, in the same answer.
   expect(text).toMatch(/^temporal_workflow_completed\{.*\} \d+$/m);
