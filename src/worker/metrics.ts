@@ -1,6 +1,7 @@
 // What the worker shows Prometheus at GET /metrics on WORKER_METRICS_PORT, in one scrape:
 // - its own metrics (prom-client), observed at the activity boundary where the facts are:
-//   how long each step took by type and result, and which notifier failed;
+//   how long each step took by type and result, which notifier failed, what each watched
+//   trigger's evaluation came to;
 // - the Temporal SDK's metrics (worker slots, task latencies, …) and the decision latency that
 //   closed runs report through the workflow metric meter (src/workflows/interceptors.ts), both
 //   exported by the Runtime's Prometheus exporter on a loopback port of its own and appended.
@@ -11,6 +12,7 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInt
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { RunStepInput } from '../activities/runStep';
+import type { TriggerReading } from '../activities/watch';
 import type { ActionRecord } from '../adapters/roles';
 import type { SecretNames } from './logging';
 
@@ -18,8 +20,7 @@ export interface WorkerMetrics {
   registry: Registry;
   stepDuration: Histogram<'type' | 'result'>;
   notifierFailures: Counter<'notifier'>;
-  // Plan watching (issue 11) adds its counter here, e.g. `rollback_watch_evaluations_total{plan, trigger, result}`,
-  // created in workerMetrics() below and listed in README's "Metrics and logs".
+  watchEvaluations: Counter<'watcher' | 'trigger' | 'result'>;
 }
 
 export function workerMetrics(): WorkerMetrics {
@@ -40,7 +41,20 @@ export function workerMetrics(): WorkerMetrics {
       labelNames: ['notifier'] as const,
       registers: [registry],
     }),
+    watchEvaluations: new Counter({
+      name: 'rollback_watch_evaluations_total',
+      help: 'Watched metric triggers evaluated, by watcher (its workflow id), trigger and result: fired (held for its window), holding, clear, error (the source could not be read)',
+      labelNames: ['watcher', 'trigger', 'result'] as const,
+      registers: [registry],
+    }),
   };
+}
+
+/** What one evaluation of a watched trigger came to. */
+function watchResult(reading: TriggerReading): string {
+  if (reading.error !== undefined) return 'error';
+  if (reading.evaluation?.fired) return 'fired';
+  return reading.evaluation?.since === undefined ? 'clear' : 'holding';
 }
 
 /** The notifier each notifying activity talks to (src/activities/index.ts). */
@@ -66,6 +80,12 @@ class ObservedActivity implements ActivityInboundCallsInterceptor {
     const [arg] = input.args;
     this.secrets.learnFrom(arg);
     if (activity === 'runStep') return this.step(arg as RunStepInput, () => next(input) as Promise<ActionRecord>);
+    if (activity === 'evaluateWatchedTriggers') {
+      const readings = (await next(input)) as TriggerReading[];
+      const watcher = this.ctx.info.workflowExecution?.workflowId ?? 'unknown';
+      for (const reading of readings) this.metrics.watchEvaluations.inc({ watcher, trigger: reading.trigger, result: watchResult(reading) });
+      return readings;
+    }
     const notifier = NOTIFIER_OF[activity]?.(arg);
     if (!notifier) return next(input);
     try {
