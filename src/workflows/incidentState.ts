@@ -40,6 +40,8 @@ export class IncidentState {
   stage: Stage = 'detect';
   decision?: DecisionRecord;
   question?: OpenQuestion;
+  /** A step approval that held: the rollback stopped at that step and the run ends held (or rejected). */
+  stepHold?: DecisionRecord & { step: string };
   level?: number;
   outcome?: Outcome;
   /** Levels run so far (a level may run again after monitoring re-opens the incident). */

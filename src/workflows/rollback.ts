@@ -6,7 +6,7 @@
 import { allHandlersFinished, condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Level } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
-import { isPerson } from '../policy/deciders';
+import { holdEnding } from '../policy/deciders';
 import { findLevel, nextLevel } from '../policy/levels';
 import { workflowNow } from './clock';
 import { decide } from './decide';
@@ -36,7 +36,7 @@ import { enterStage } from './stages';
 
 function closingOutcome(decision: DecisionRecord): Outcome {
   if (decision.action === 'fix-forward') return Outcome.FixForward;
-  return decision.action === 'hold' && isPerson(decision.by) ? Outcome.Rejected : Outcome.Held;
+  return decision.action === 'hold' ? holdEnding(decision.by) : Outcome.Held;
 }
 
 /** Queries, approvals, decisions and new alerts, answered from the incident state. */
@@ -110,7 +110,8 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   upsertSearchAttributes([{ key: SearchAttributes.outcome, value: outcome }]);
   enterStage(state, Stage.Report, OUTCOME_TEXT[outcome]);
   for (const followUp of plan.report?.followUps ?? []) state.followUps.push(followUp);
-  const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (decision ${state.decision?.action} by ${state.decision?.by})`;
+  const hold = state.stepHold;
+  const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (${hold ? `step ${hold.step} held by ${hold.by}` : `decision ${state.decision?.action} by ${state.decision?.by}`})`;
   if (!plan.notifications.announce.some((a) => a.at === 'validated' || a.at === 'reported')) {
     await whenDelivered(state, [await tellChannel(state, 'Slack outcome', summary)], () => reach(state, 'notified'));
   }
