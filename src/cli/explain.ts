@@ -3,12 +3,19 @@
 // the people escalation and the time targets. Built from the policy functions the
 // workflow uses, so the explanation cannot drift from what runs.
 import { formatDuration, parseDuration } from '../plan/duration';
-import type { Level, Migration, Plan } from '../plan/schema';
+import type { EscalationScope, Level, Migration, Plan } from '../plan/schema';
 import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
 import { findDecision } from '../policy/decide';
 import { levelGate, levelId, nextLevel, startLevel } from '../policy/levels';
 import { describeCheck, describeOutcome, describeStep, describeTrigger, people } from './describe';
+
+/** authority.escalationScope in words: how long people escalation goes on. */
+const ESCALATION_SCOPE_TEXT: Record<EscalationScope, string> = {
+  decision: 'while nobody has decided',
+  rollback: 'until the rollback ends',
+  run: 'until the run ends, monitoring included',
+};
 
 function describeLevel(plan: Plan, level: Level): string[] {
   const verification = { ...plan.verification, ...level.verification };
@@ -83,7 +90,7 @@ export function explain(plan: Plan, context: DecisionContext, contextLabel: stri
   if (plan.authority.escalation.length > 0) {
     lines.push(
       '',
-      'People escalation:',
+      `People escalation (${ESCALATION_SCOPE_TEXT[plan.authority.escalationScope]}):`,
       ...plan.authority.escalation.map((e) => `  +${formatDuration(parseDuration(e.after))}: ${people(plan, e.roles)}${e.note ? ` — ${e.note}` : ''}`),
     );
   }

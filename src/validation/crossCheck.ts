@@ -129,6 +129,18 @@ function checkAuthority(plan: Plan, issues: IssueList): void {
   const roles = Object.keys(plan.authority.roles);
   plan.authority.decide.forEach((rule, i) => issues.references(['authority', 'decide', i, 'roles'], rule.roles, roles, 'role'));
   plan.authority.escalation.forEach((step, i) => issues.references(['authority', 'escalation', i, 'roles'], step.roles, roles, 'role'));
+  // Escalation "while nobody has decided" needs a decision that waits: with every rule deciding
+  // at once, a later escalation step could never page anyone.
+  const waits = plan.decisions.some((table) => table.rules.some((rule) => rule.outcome.action !== 'rollback' && rule.outcome.action !== 'fix-forward'));
+  if (plan.authority.escalationScope === 'decision' && !waits) {
+    plan.authority.escalation.forEach((step, i) => {
+      if (parseDuration(step.after) > 0)
+        issues.add(
+          ['authority', 'escalation', i, 'after'],
+          `escalationScope "decision" ends escalation at the first decision, and every decision rule decides at once (none asks, prepares or monitors): this step would never page anyone`,
+        );
+    });
+  }
 }
 
 function checkOperations(plan: Plan, issues: IssueList): void {

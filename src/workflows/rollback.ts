@@ -7,6 +7,7 @@ import { allHandlersFinished, condition, patched, setHandler, upsertSearchAttrib
 import type { Level } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
 import { holdEnding } from '../policy/deciders';
+import { escalationGoesOn } from '../policy/escalation';
 import { findLevel, nextLevel } from '../policy/levels';
 import { workflowNow } from './clock';
 import { decide } from './decide';
@@ -29,7 +30,7 @@ import {
   statusQuery,
 } from './messages';
 import { reach } from './milestones';
-import { escalatePeople, monitorAfterRollback } from './monitorAndEscalate';
+import { endEscalation, escalatePeople, monitorAfterRollback } from './monitorAndEscalate';
 import { chooseNotifierMode, page, settleNotifications, tellChannel, whenDelivered } from './notify';
 import { rollBackAndVerify } from './rollBackAndVerify';
 import { enterStage } from './stages';
@@ -81,12 +82,13 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   for (;;) {
     const decided = await decide(state, context);
     await reach(state, 'decided');
+    if (!escalationGoesOn(plan, 'rolling-back')) endEscalation(state, escalation, 'decided');
     if (decided.decision.action !== 'rollback') {
       outcome = closingOutcome(decided.decision);
       break;
     }
     outcome = await rollBackAndVerify(state, context, decided, startAt);
-    escalation.cancel();
+    if (!escalationGoesOn(plan, 'monitoring')) endEscalation(state, escalation, 'rollback ended');
     if (outcome !== Outcome.RolledBack) break;
     const reopened = await monitorAfterRollback(state, context);
     if (!reopened) break;

@@ -1,0 +1,54 @@
+// Validation of the rules runbooks state that issue 11 added to the plan language: each is
+// accepted where a seed says it and refused, with the field and a message a person can act
+// on, where it cannot mean anything.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import type { Plan } from '../../../src/plan/schema';
+import { parsePlan, PlanError, type PlanIssue } from '../../../src/validation/parse';
+
+/** A seed plan from plans/, edited as YAML data before validation. */
+function variant(name: string, edit: (doc: any) => void): Plan | readonly PlanIssue[] {
+  const doc = parse(readFileSync(resolve(__dirname, '../../../plans', `${name}.yaml`), 'utf8'), { merge: true });
+  edit(doc);
+  try {
+    return parsePlan(stringify(doc, { aliasDuplicateObjects: false }), `${name}.yaml (variant)`);
+  } catch (error) {
+    if (error instanceof PlanError) return error.issues;
+    throw error;
+  }
+}
+
+function issuesOf(result: Plan | readonly PlanIssue[]): string[] {
+  return Array.isArray(result) ? result.map((i) => `${i.path}: ${i.message}`) : [];
+}
+
+describe('authority.escalationScope', () => {
+  it('002: the lens plan may escalate until the run ends (its decisions ask people)', () => {
+    const plan = variant('lens-sprint1-canary', (doc) => (doc.authority.escalationScope = 'run')) as Plan;
+    expect(plan.authority.escalationScope).toBe('run');
+  });
+
+  it('000: "decision" where every rule decides at once is refused at each later step: it would never page', () => {
+    const result = variant('reserves-v11', (doc) => {
+      doc.authority.escalationScope = 'decision';
+      // §3 Conservation Violations prepares; without it every reserves rule rolls back at once.
+      doc.decisions[0].rules[2].outcome = { action: 'rollback', level: 1 };
+    });
+    const refusal = 'escalationScope "decision" ends escalation at the first decision, and every decision rule decides at once';
+    expect(issuesOf(result)).toEqual([
+      expect.stringContaining(`authority.escalation[1].after: ${refusal}`),
+      expect.stringContaining(`authority.escalation[2].after: ${refusal}`),
+    ]);
+  });
+
+  it('000: with §3 preparing (a decision that waits), "decision" is accepted', () => {
+    const plan = variant('reserves-v11', (doc) => (doc.authority.escalationScope = 'decision')) as Plan;
+    expect(plan.authority.escalationScope).toBe('decision');
+  });
+
+  it('an unknown scope names the ones there are', () => {
+    const result = variant('genesis-phase4', (doc) => (doc.authority.escalationScope = 'forever'));
+    expect(issuesOf(result)).toEqual([expect.stringMatching(/^authority\.escalationScope: .*"decision".*"rollback".*"run"/)]);
+  });
+});
