@@ -125,6 +125,29 @@ function escalationCircle(plan: Plan): Level[] | undefined {
   return undefined;
 }
 
+/**
+ * A check's own settle and re-check apply where it verifies a level or a wave of services;
+ * its recheckAfter needs a re-check, its own or that of a level that runs it.
+ */
+function checkCheckTiming(plan: Plan, issues: IssueList): void {
+  for (const [name, check] of Object.entries(plan.checks)) {
+    const levels = plan.levels.filter((l) => l.checks.includes(name));
+    const verifies = levels.length > 0 || plan.targets.services.some((s) => s.checks.includes(name));
+    const own = (['settle', 'recheckAfter', 'rechecks'] as const).filter((field) => check[field] !== undefined);
+    if (own.length && !verifies) {
+      issues.add(
+        ['checks', name, own[0]],
+        `${own.join(', ')} ${own.length === 1 ? 'applies' : 'apply'} when check "${name}" verifies a level or a service, and no level or service lists it`,
+      );
+      continue;
+    }
+    const rechecked = check.rechecks ?? Math.max(plan.verification.rechecks, ...levels.map((l) => l.verification?.rechecks ?? 0));
+    if (check.recheckAfter !== undefined && rechecked === 0) {
+      issues.add(['checks', name, 'recheckAfter'], `check "${name}" is never re-checked, so recheckAfter never applies: give it rechecks`);
+    }
+  }
+}
+
 function checkAuthority(plan: Plan, issues: IssueList): void {
   const roles = Object.keys(plan.authority.roles);
   plan.authority.decide.forEach((rule, i) => issues.references(['authority', 'decide', i, 'roles'], rule.roles, roles, 'role'));
@@ -201,6 +224,7 @@ export function crossCheckPlan(plan: Plan): CrossIssue[] {
   checkTriggers(plan, issues);
   checkWatch(plan, issues);
   checkLevels(plan, issues);
+  checkCheckTiming(plan, issues);
   checkAuthority(plan, issues);
   checkOperations(plan, issues);
   checkDecisions(plan, issues);

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { approveSignal, recordQuery } from '../../src/workflows/messages';
-import { flagFile, type HealthEndpoint, type TestWorker, uniqueName, useSuiteWorld } from '../support/harness';
+import { eventually, flagFile, type HealthEndpoint, healthEndpoint, type TestWorker, uniqueName, useSuiteWorld } from '../support/harness';
 import { APPROVER, OUTSIDER } from './fixturePlan';
 import { events, startRun, waitForApprovalRequest } from './runs';
 
@@ -112,5 +112,49 @@ describe('authority.escalationScope: how long people escalation goes on', () => 
     expect(managerPaged).toBeGreaterThan(Date.parse(run.record.milestones.validated!));
     expect(managerPaged - Date.parse(run.record.milestones.detected!)).toBeGreaterThanOrEqual(MANAGER_AFTER_MS);
     expect(events(run.result).lastIndexOf('people escalation')).toBeGreaterThan(events(run.result).indexOf('stage: monitor'));
+  });
+});
+
+describe('settle and re-check per check (seed 004 §2.4 "wait for metrics to populate", §2.5 SLO re-check)', () => {
+  test('only the check that asks waits before its first run, only the check that asks is checked again; the level re-checks nothing', async () => {
+    const slo = await healthEndpoint(503);
+    try {
+      const plan = rulesPlan({
+        flags: await flagFile({ new_checkout: true }),
+        checks: {
+          level: '[slo, metrics]',
+          section: [
+            `  slo: { type: http, url: ${slo.url}, attempts: 1, timeout: 2s, recheckAfter: 2s, rechecks: 1 }`,
+            `  metrics: { type: http, url: ${health.url}, attempts: 1, timeout: 2s, settle: 1500ms }`,
+          ].join('\n'),
+        },
+        verification: 'verification: { settle: 0s, rechecks: 0 }',
+      });
+      const handle = await startRun(client, worker.taskQueue, plan, 'Degraded');
+      await waitForApprovalRequest(handle);
+      await handle.signal(approveSignal, { by: APPROVER, reason: 'roll it back' });
+      // The SLOs come back once the first probe has seen them fail.
+      await eventually(
+        async () => slo.hits(),
+        (hits) => hits >= 1,
+      );
+      slo.setStatus(200);
+      const result = await handle.result();
+
+      expect(result.outcome).toBe('rolled-back');
+      expect(result.checks.map((c) => [c.check, c.verdict])).toEqual([
+        ['slo', 'failed'],
+        ['metrics', 'passed'],
+        ['slo', 'passed'],
+      ]);
+      const [sloFirst, metrics, sloAgain] = result.checks.map((c) => Date.parse(c.attempts[0].at));
+      // metrics waited its own 1.5 s after the check before it; slo was checked again 2 s after that pass.
+      expect(metrics - sloFirst).toBeGreaterThanOrEqual(1500);
+      expect(sloAgain - metrics).toBeGreaterThanOrEqual(2000);
+      expect(result.timeline.filter((e) => e.event === 'checks failed; waiting to re-check').map((e) => e.detail)).toEqual(['slo again after 2s']);
+      expect(events(result)).toContain('settling before metrics');
+    } finally {
+      await slo.close();
+    }
   });
 });

@@ -52,3 +52,25 @@ describe('authority.escalationScope', () => {
     expect(issuesOf(result)).toEqual([expect.stringMatching(/^authority\.escalationScope: .*"decision".*"rollback".*"run"/)]);
   });
 });
+
+describe('settle and re-check per check', () => {
+  it('004: the genesis plan says them per check (§2.4 metrics settle, §2.5 SLO re-check)', () => {
+    const plan = variant('genesis-phase4', () => undefined) as Plan;
+    expect(plan.checks['prometheus-targets'].settle).toBe('10s');
+    expect(plan.checks['slo-validation']).toMatchObject({ recheckAfter: '60s', rechecks: 1 });
+  });
+
+  it('004: a recheckAfter that nothing re-checks is refused: give it rechecks', () => {
+    const result = variant('genesis-phase4', (doc) => delete doc.checks['slo-validation'].rechecks);
+    expect(issuesOf(result)).toEqual([
+      'checks.slo-validation.recheckAfter: check "slo-validation" is never re-checked, so recheckAfter never applies: give it rechecks',
+    ]);
+  });
+
+  it('004: a check only monitoring runs has no level to settle or re-check in', () => {
+    const result = variant('genesis-phase4', (doc) => (doc.checks['p95-restored'].settle = '10s'));
+    expect(issuesOf(result)).toEqual([
+      'checks.p95-restored.settle: settle applies when check "p95-restored" verifies a level or a service, and no level or service lists it',
+    ]);
+  });
+});
