@@ -8,6 +8,7 @@ import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
 import { findDecision } from '../policy/decide';
 import { levelGate, levelId, nextLevel, startLevel } from '../policy/levels';
+import { targetConditions } from '../policy/timing';
 import { describeCheck, describeOutcome, describeStep, describeTrigger, people } from './describe';
 
 /** authority.escalationScope in words: how long people escalation goes on. */
@@ -98,7 +99,7 @@ export function explain(plan: Plan, context: DecisionContext, contextLabel: stri
   if (timing && (timing.targets.length > 0 || timing.sla)) {
     lines.push('', 'Time targets:');
     for (const t of timing.targets) {
-      const scope = [t.mode, t.triggers?.join('/')].filter(Boolean).join(', ');
+      const scope = targetConditions(t);
       lines.push(`  ${t.name}: ${t.from} → ${t.to} within ${t.within}${scope ? ` (${scope})` : ''}`);
     }
     if (timing.sla) lines.push(`  SLA: ${timing.sla.from} → ${timing.sla.to} within ${timing.sla.within}`);

@@ -208,6 +208,19 @@ function checkOperations(plan: Plan, issues: IssueList): void {
   plan.timing?.targets.forEach((t, i) => {
     if (t.from === t.to) issues.add(['timing', 'targets', i, 'to'], `a time target needs two different milestones (both are "${t.from}")`);
   });
+  const spans = [
+    ...(plan.timing?.targets ?? []).map((t, i) => ({ span: t, at: ['timing', 'targets', i] })),
+    ...(plan.timing?.sla ? [{ span: plan.timing.sla, at: ['timing', 'sla'] }] : []),
+  ];
+  for (const { span, at } of spans) {
+    if (span.phases) issues.references([...at, 'phases'], span.phases, plan.rollout?.phases ?? [], 'phase (of rollout.phases)');
+    if (span.decidedBy) {
+      issues.references([...at, 'decidedBy'], span.decidedBy, Object.keys(plan.authority.roles), 'role');
+      // Automated means the plan or a window's default decided: no role's member did.
+      if (span.mode === 'automated')
+        issues.add([...at, 'decidedBy'], 'decidedBy names people, and mode "automated" means no person decided: the target would never apply');
+    }
+  }
   for (const [name, text] of Object.entries(plan.notifications.templates)) {
     for (const [, field] of text.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
       if (!(TEMPLATE_FIELDS as readonly string[]).includes(field)) {

@@ -4,6 +4,7 @@
 // phase and by who decided. What a person would notice: who was paged and when, when each
 // check ran, and which targets the scorecard holds the run to.
 import type { Client } from '@temporalio/client';
+import { buildReport, renderMarkdown } from '../../src/report';
 import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { approveSignal, recordQuery } from '../../src/workflows/messages';
@@ -156,5 +157,40 @@ describe('settle and re-check per check (seed 004 §2.4 "wait for metrics to pop
     } finally {
       await slo.close();
     }
+  });
+});
+
+describe('time targets by canary phase and by who decided (seed 002 §Canary Phase Rollback Decisions, seed 000 §Escalation Path)', () => {
+  test('a run at 25 % decided by the on-call is held to the 25 % and on-call targets only, and the report says which runs each target is for', async () => {
+    const plan = rulesPlan({
+      flags: await flagFile({ new_checkout: true }),
+      rollout: 'rollout: { phases: ["5%", "25%"] }',
+      timing: [
+        'timing:',
+        '  targets:',
+        '    - { name: decision, from: detected, to: decided, within: 5m, phases: ["5%"] }',
+        '    - { name: decision, from: detected, to: decided, within: 2m, phases: ["25%"] }',
+        '    - { name: oncall-rollback, from: decided, to: rolled-back, within: 1m, decidedBy: [oncall] }',
+        '    - { name: manager-rollback, from: decided, to: rolled-back, within: 5m, decidedBy: [manager] }',
+        '    - { name: verified, from: detected, to: verified, within: 10m }',
+      ].join('\n'),
+    });
+    const handle = await startRun(client, worker.taskQueue, plan, 'Degraded', { context: { phase: '25%' } });
+    await waitForApprovalRequest(handle);
+    await handle.signal(approveSignal, { by: APPROVER, reason: 'roll it back' });
+    const result = await handle.result();
+    const record = await handle.query(recordQuery);
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(record.scorecard.targets.map((t) => [t.name, t.within, t.appliesTo, t.met])).toEqual([
+      ['decision', 120_000, 'phase 25%', true],
+      ['oncall-rollback', 60_000, 'decided by oncall', true],
+      ['verified', 600_000, undefined, true],
+    ]);
+    const markdown = renderMarkdown(buildReport(plan, record));
+    expect(markdown).toContain('| decision (phase 25%) | detected → decided | 2m |');
+    expect(markdown).toContain('| oncall-rollback (decided by oncall) | decided → rolled-back | 1m |');
+    expect(markdown).not.toContain('manager-rollback');
+    expect(markdown).not.toContain('phase 5%');
   });
 });

@@ -74,3 +74,34 @@ describe('settle and re-check per check', () => {
     ]);
   });
 });
+
+describe('time targets by canary phase and by who decided', () => {
+  it('002: the lens plan scores the matrix decision times per phase', () => {
+    const plan = variant('lens-sprint1-canary', () => undefined) as Plan;
+    const byPhase = plan.timing!.targets.filter((t) => t.phases).map((t) => `${t.name} ${t.phases!.join()} ${t.within}`);
+    expect(byPhase).toEqual(['gate-decision 5% 5m', 'gate-decision 25% 2m', 'ndcg-decision 5% 10m', 'ndcg-decision 25% 5m', 'ndcg-decision 50% 2m']);
+  });
+
+  it('a phase that is not one of rollout.phases, and a role that is not defined, are refused', () => {
+    const result = variant('lens-sprint1-canary', (doc) => {
+      doc.timing.targets[2].decidedBy = ['sprint-dri', 'release-captain'];
+      doc.timing.sla = { from: 'detected', to: 'validated', within: '15m', phases: ['75%'] };
+    });
+    expect(issuesOf(result)).toEqual([
+      'timing.targets[2].decidedBy[1]: role "release-captain" is not defined',
+      'timing.sla.phases[0]: phase (of rollout.phases) "75%" is not defined',
+    ]);
+  });
+
+  it('a phase target in a plan without rollout phases is refused: no run would have a phase', () => {
+    const result = variant('genesis-phase4', (doc) => (doc.timing.targets[0].phases = ['5%']));
+    expect(issuesOf(result)).toEqual(['timing.targets[0].phases[0]: phase (of rollout.phases) "5%" is not defined']);
+  });
+
+  it('decidedBy with mode automated is refused: an automated decision has no person', () => {
+    const result = variant('lens-sprint1-canary', (doc) => (doc.timing.targets[1].decidedBy = ['sprint-dri']));
+    expect(issuesOf(result)).toEqual([
+      'timing.targets[1].decidedBy: decidedBy names people, and mode "automated" means no person decided: the target would never apply',
+    ]);
+  });
+});
