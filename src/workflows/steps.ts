@@ -17,9 +17,6 @@ import { reach, templateValues } from './milestones';
 import { ask } from './people';
 import { actions, stepActions } from './proxies';
 
-/** Patch id: a step approval that holds ends the run held (seed 004 §5.4 "STOP: consult the DBA"). */
-export const STEP_HOLD_ENDS_RUN = 'step-hold-ends-run';
-
 export interface StepPlace {
   level: Level;
   /** Position for the idempotency key: the same step of the same run never acts twice. */
@@ -185,7 +182,7 @@ async function runOne(state: IncidentState, step: Step, place: StepPlace): Promi
   recordStep(state, place, step, startedAt, record);
   // A hold is a decision, not a failure: the rollback stops there, whatever continueOnError says,
   // and the run ends held (rollBackAndVerify). Runs recorded before went on as after a failed step.
-  if (held && patched(STEP_HOLD_ENDS_RUN)) {
+  if (held && patched('step-hold-ends-run')) {
     state.stepHold = { ...held.hold, step: `${step.type}${step.name ? ` (${step.name})` : ''} of level ${levelId(place.level)}` };
     return false;
   }
