@@ -119,6 +119,10 @@ export function describeStep(plan: Plan, step: Step, index: number): string[] {
 
 export function describeCheck(name: string, check: Check | undefined): string {
   if (!check) return name;
+  return `${describeProbe(name, check)}${describeCheckTiming(check)}`;
+}
+
+function describeProbe(name: string, check: Check): string {
   switch (check.type) {
     case 'http':
       return `${name}: GET ${check.url} → ${check.expectStatus}, ${check.attempts} attempt(s) ${check.delay} apart`;
@@ -127,4 +131,15 @@ export function describeCheck(name: string, check: Check | undefined): string {
     case 'metric':
       return `${name}: ${check.query} ${check.op} ${check.threshold}${check.within ? ` within ${check.within}` : ''}`;
   }
+}
+
+/** The check's own settle and re-check, where it has them (else the level's apply). */
+function describeCheckTiming(check: Check): string {
+  const parts = [
+    check.settle ? `first after ${check.settle}` : '',
+    check.rechecks !== undefined || check.recheckAfter
+      ? `on failure wait ${check.recheckAfter ?? "the level's recheckAfter"} and check again, ${check.rechecks ?? "the level's rechecks"}×`
+      : '',
+  ].filter(Boolean);
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }

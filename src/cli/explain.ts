@@ -3,12 +3,20 @@
 // the people escalation and the time targets. Built from the policy functions the
 // workflow uses, so the explanation cannot drift from what runs.
 import { formatDuration, parseDuration } from '../plan/duration';
-import type { Level, Migration, Plan } from '../plan/schema';
+import type { EscalationScope, Level, Migration, Plan } from '../plan/schema';
 import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
 import { findDecision } from '../policy/decide';
 import { levelGate, levelId, nextLevel, startLevel } from '../policy/levels';
+import { targetConditions } from '../policy/timing';
 import { describeCheck, describeOutcome, describeStep, describeTrigger, people } from './describe';
+
+/** authority.escalationScope in words: how long people escalation goes on. */
+const ESCALATION_SCOPE_TEXT: Record<EscalationScope, string> = {
+  decision: 'while nobody has decided',
+  rollback: 'until the rollback ends',
+  run: 'until the run ends, monitoring included',
+};
 
 function describeLevel(plan: Plan, level: Level): string[] {
   const verification = { ...plan.verification, ...level.verification };
@@ -83,7 +91,7 @@ export function explain(plan: Plan, context: DecisionContext, contextLabel: stri
   if (plan.authority.escalation.length > 0) {
     lines.push(
       '',
-      'People escalation:',
+      `People escalation (${ESCALATION_SCOPE_TEXT[plan.authority.escalationScope]}):`,
       ...plan.authority.escalation.map((e) => `  +${formatDuration(parseDuration(e.after))}: ${people(plan, e.roles)}${e.note ? ` — ${e.note}` : ''}`),
     );
   }
@@ -91,7 +99,7 @@ export function explain(plan: Plan, context: DecisionContext, contextLabel: stri
   if (timing && (timing.targets.length > 0 || timing.sla)) {
     lines.push('', 'Time targets:');
     for (const t of timing.targets) {
-      const scope = [t.mode, t.triggers?.join('/')].filter(Boolean).join(', ');
+      const scope = targetConditions(t);
       lines.push(`  ${t.name}: ${t.from} → ${t.to} within ${t.within}${scope ? ` (${scope})` : ''}`);
     }
     if (timing.sla) lines.push(`  SLA: ${timing.sla.from} → ${timing.sla.to} within ${timing.sla.within}`);

@@ -14,3 +14,11 @@ export function isPerson(by: string): boolean {
 export function decisionMode(by: string | undefined): DecisionMode {
   return by !== undefined && !isPerson(by) ? 'automated' : 'manual';
 }
+
+/**
+ * How a run ends when a hold stands (the decision's, or a step approval's): a person who says
+ * hold rejects the rollback; the plan or a window's default holds it. Pure.
+ */
+export function holdEnding(by: string): 'rejected' | 'held' {
+  return isPerson(by) ? 'rejected' : 'held';
+}

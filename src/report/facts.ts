@@ -4,9 +4,8 @@
 // Pure: no I/O, no clock.
 import { parseDuration } from '../plan/duration';
 import type { Plan, Service, Step } from '../plan/schema';
-import { decisionMode } from '../policy/deciders';
 import { findLevel } from '../policy/levels';
-import { scoreRun, type Milestones, type RunScore, type TargetScore } from '../policy/timing';
+import { runKind, scoreRun, type Milestones, type RunScore, type TargetScore } from '../policy/timing';
 import type { IncidentRecord, Snapshot, StepRecord } from '../workflows/messages';
 import { between, earliest, humanDuration, latest } from './format';
 import type {
@@ -47,7 +46,7 @@ function milestoneMarks(record: IncidentRecord): Milestones {
 
 /** The run's scorecard; records from before the workflow scored itself are scored here, the same way. */
 export function runScore(plan: Plan, record: IncidentRecord): RunScore {
-  return record.scorecard ?? scoreRun(plan, milestoneMarks(record), { mode: decisionMode(record.decision?.by), trigger: record.trigger });
+  return record.scorecard ?? scoreRun(plan, milestoneMarks(record), runKind(record.decision?.by, record.trigger, undefined));
 }
 
 export function scoreRow(s: TargetScore): ReportScore {
@@ -55,6 +54,7 @@ export function scoreRow(s: TargetScore): ReportScore {
     name: s.name,
     from: s.from,
     to: s.to,
+    ...(s.appliesTo ? { appliesTo: s.appliesTo } : {}),
     targetMs: s.within,
     target: humanDuration(s.within),
     ...(s.actual !== undefined ? { actualMs: s.actual, actual: humanDuration(s.actual) } : {}),

@@ -16,7 +16,7 @@ function fenced(text: string, info = ''): string[] {
   return [fence + info, text.replace(/\s+$/, ''), fence];
 }
 
-function scoreRow(s: ReportScore, name = cell(s.name)): string {
+function scoreRow(s: ReportScore, name = cell(s.appliesTo ? `${s.name} (${s.appliesTo})` : s.name)): string {
   const result = s.status === 'met' ? '✅ met' : s.status === 'missed' ? '❌ missed' : '⏳ open';
   return `| ${name} | ${s.from} → ${s.to} | ${s.target} | ${s.actual ?? '—'} | ${result} |`;
 }
@@ -181,7 +181,7 @@ export function renderMarkdown(r: IncidentReport): string {
   const { sla, targets } = r.scorecard;
   if (sla || targets.length) {
     out.push('| Target | Span | Within | Actual | Result |', '|---|---|---|---|---|');
-    if (sla) out.push(scoreRow(sla, '**SLA**'));
+    if (sla) out.push(scoreRow(sla, sla.appliesTo ? `**SLA** (${cell(sla.appliesTo)})` : '**SLA**'));
     for (const s of targets) out.push(scoreRow(s));
     out.push('');
     if (r.scorecard.met !== undefined) out.push(r.scorecard.met ? 'Every target and the SLA were met.' : 'At least one target or the SLA was missed.', '');

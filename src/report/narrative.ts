@@ -84,6 +84,11 @@ export function resolutionLines(plan: Plan, record: IncidentRecord, levels: Inci
   if (decision && decision.action !== 'rollback') {
     lines.push(`No rollback: ${whoIs(plan, decision.by)} decided to ${ACTION_TEXT[decision.action] ?? decision.action} — ${decision.reason}`);
   }
+  // Decided to roll back, yet held: a step's own approval stopped it (the last decision).
+  const stepHold = record.decisions[record.decisions.length - 1];
+  if (decision?.action === 'rollback' && (record.outcome === 'held' || record.outcome === 'rejected') && stepHold?.action === 'hold') {
+    lines.push(`Rollback stopped at a step approval: ${whoIs(plan, stepHold.by)} held ${stepHold.reason} — no step after it ran`);
+  }
   if (levels.length > 1) {
     const describe = (l: IncidentReport['levels'][number]) => `${l.levelId}${l.name ? ` (${l.name})` : ''}`;
     for (let i = 1; i < levels.length; i++) {

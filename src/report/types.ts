@@ -57,6 +57,8 @@ export interface ReportScore {
   name: string;
   from: Milestone;
   to: Milestone;
+  /** The runs the target is for, when not all (phase, who decided, trigger, mode). */
+  appliesTo?: string;
   targetMs: number;
   target: string;
   actualMs?: number;

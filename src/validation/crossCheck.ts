@@ -125,10 +125,45 @@ function escalationCircle(plan: Plan): Level[] | undefined {
   return undefined;
 }
 
+/**
+ * A check's own settle and re-check apply where it verifies a level or a wave of services;
+ * its recheckAfter needs a re-check, its own or that of a level that runs it.
+ */
+function checkCheckTiming(plan: Plan, issues: IssueList): void {
+  for (const [name, check] of Object.entries(plan.checks)) {
+    const levels = plan.levels.filter((l) => l.checks.includes(name));
+    const verifies = levels.length > 0 || plan.targets.services.some((s) => s.checks.includes(name));
+    const own = (['settle', 'recheckAfter', 'rechecks'] as const).filter((field) => check[field] !== undefined);
+    if (own.length && !verifies) {
+      issues.add(
+        ['checks', name, own[0]],
+        `${own.join(', ')} ${own.length === 1 ? 'applies' : 'apply'} when check "${name}" verifies a level or a service, and no level or service lists it`,
+      );
+      continue;
+    }
+    const rechecked = check.rechecks ?? Math.max(plan.verification.rechecks, ...levels.map((l) => l.verification?.rechecks ?? 0));
+    if (check.recheckAfter !== undefined && rechecked === 0) {
+      issues.add(['checks', name, 'recheckAfter'], `check "${name}" is never re-checked, so recheckAfter never applies: give it rechecks`);
+    }
+  }
+}
+
 function checkAuthority(plan: Plan, issues: IssueList): void {
   const roles = Object.keys(plan.authority.roles);
   plan.authority.decide.forEach((rule, i) => issues.references(['authority', 'decide', i, 'roles'], rule.roles, roles, 'role'));
   plan.authority.escalation.forEach((step, i) => issues.references(['authority', 'escalation', i, 'roles'], step.roles, roles, 'role'));
+  // Escalation "while nobody has decided" needs a decision that waits: with every rule deciding
+  // at once, a later escalation step could never page anyone.
+  const waits = plan.decisions.some((table) => table.rules.some((rule) => rule.outcome.action !== 'rollback' && rule.outcome.action !== 'fix-forward'));
+  if (plan.authority.escalationScope === 'decision' && !waits) {
+    plan.authority.escalation.forEach((step, i) => {
+      if (parseDuration(step.after) > 0)
+        issues.add(
+          ['authority', 'escalation', i, 'after'],
+          `escalationScope "decision" ends escalation at the first decision, and every decision rule decides at once (none asks, prepares or monitors): this step would never page anyone`,
+        );
+    });
+  }
 }
 
 function checkOperations(plan: Plan, issues: IssueList): void {
@@ -173,6 +208,19 @@ function checkOperations(plan: Plan, issues: IssueList): void {
   plan.timing?.targets.forEach((t, i) => {
     if (t.from === t.to) issues.add(['timing', 'targets', i, 'to'], `a time target needs two different milestones (both are "${t.from}")`);
   });
+  const spans = [
+    ...(plan.timing?.targets ?? []).map((t, i) => ({ span: t, at: ['timing', 'targets', i] })),
+    ...(plan.timing?.sla ? [{ span: plan.timing.sla, at: ['timing', 'sla'] }] : []),
+  ];
+  for (const { span, at } of spans) {
+    if (span.phases) issues.references([...at, 'phases'], span.phases, plan.rollout?.phases ?? [], 'phase (of rollout.phases)');
+    if (span.decidedBy) {
+      issues.references([...at, 'decidedBy'], span.decidedBy, Object.keys(plan.authority.roles), 'role');
+      // Automated means the plan or a window's default decided: no role's member did.
+      if (span.mode === 'automated')
+        issues.add([...at, 'decidedBy'], 'decidedBy names people, and mode "automated" means no person decided: the target would never apply');
+    }
+  }
   for (const [name, text] of Object.entries(plan.notifications.templates)) {
     for (const [, field] of text.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
       if (!(TEMPLATE_FIELDS as readonly string[]).includes(field)) {
@@ -189,6 +237,7 @@ export function crossCheckPlan(plan: Plan): CrossIssue[] {
   checkTriggers(plan, issues);
   checkWatch(plan, issues);
   checkLevels(plan, issues);
+  checkCheckTiming(plan, issues);
   checkAuthority(plan, issues);
   checkOperations(plan, issues);
   checkDecisions(plan, issues);

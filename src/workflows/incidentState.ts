@@ -1,9 +1,8 @@
 // The run's long-lived state in one place: what the status and record queries show and
 // what the result reports. Deterministic: timestamps come from the workflow clock.
 import type { Milestone } from '../plan/schema';
-import { decisionMode } from '../policy/deciders';
 import type { Unreachable } from '../policy/preflight';
-import { type Milestones, scoreRun } from '../policy/timing';
+import { type Milestones, runKind, scoreRun } from '../policy/timing';
 import {
   type AbsorbedAlert,
   type AlertNotification,
@@ -40,6 +39,8 @@ export class IncidentState {
   stage: Stage = 'detect';
   decision?: DecisionRecord;
   question?: OpenQuestion;
+  /** A step approval that held: the rollback stopped at that step and the run ends held (or rejected). */
+  stepHold?: DecisionRecord & { step: string };
   level?: number;
   outcome?: Outcome;
   /** Levels run so far (a level may run again after monitoring re-opens the incident). */
@@ -246,7 +247,7 @@ export class IncidentState {
       escalations: this.escalations,
       steps: this.steps,
       snapshots: this.snapshots,
-      scorecard: scoreRun(this.input.plan, this.marks(), { mode: decisionMode(this.decision?.by), trigger: this.input.trigger }),
+      scorecard: scoreRun(this.input.plan, this.marks(), runKind(this.decision?.by, this.input.trigger, this.input.context?.phase)),
       followUps: this.followUps,
     };
   }

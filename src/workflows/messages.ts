@@ -38,7 +38,7 @@ export const Outcome = {
   RollbackFailed: 'rollback-failed',
   /** A person rejected the rollback. */
   Rejected: 'rejected',
-  /** Nobody rolled back: the plan said hold, prepare or monitor, or people held. */
+  /** Nobody rolled back (further): the plan said hold, prepare or monitor, or people (or a window's default) held the decision or a step. */
   Held: 'held',
   /** An irreversible migration (or the plan) rules out a destructive rollback: fix forward. */
   FixForward: 'fix-forward',
@@ -51,7 +51,7 @@ export const OUTCOME_TEXT: Record<Outcome, string> = {
   [Outcome.RollbackUnverified]: 'rolled back, but verification failed',
   [Outcome.RollbackFailed]: 'rollback failed',
   [Outcome.Rejected]: 'rollback rejected',
-  [Outcome.Held]: 'no rollback (held)',
+  [Outcome.Held]: 'held (no rollback beyond the hold)',
   [Outcome.FixForward]: 'no destructive rollback: fix forward',
 };
 

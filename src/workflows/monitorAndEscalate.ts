@@ -1,6 +1,7 @@
-// Beside and after the rollback: people escalation on the plan's schedule while the run is
-// open, and monitoring once a rollback verified (a new alert, a failed check or an alert
-// still active re-opens the decision; a check that could not run does not).
+// Beside and after the rollback: people escalation on the plan's schedule for as long as
+// the plan's escalationScope says, and monitoring once a rollback verified (a new alert, a
+// failed check or an alert still active re-opens the decision; a check that could not run
+// does not).
 import { CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
 import { formatDuration, parseDuration } from '../plan/duration';
 import type { DecisionContext } from '../policy/context';
@@ -77,4 +78,13 @@ export function escalatePeople(state: IncidentState): CancellationScope {
       if (!isCancellation(err)) throw err;
     });
   return scope;
+}
+
+/** Ends people escalation where the plan's escalationScope says; the steps not yet due are recorded as not paged. */
+export function endEscalation(state: IncidentState, escalation: CancellationScope, at: string): void {
+  if (escalation.consideredCancelled) return;
+  const { authority } = state.input.plan;
+  const left = authority.escalation.length - state.escalations.length;
+  if (left > 0) state.record('people escalation ended', `${at}: ${left} later step(s) not paged (escalationScope ${authority.escalationScope ?? 'rollback'})`);
+  escalation.cancel();
 }

@@ -6,7 +6,7 @@ import { parseDuration } from '../plan/duration';
 import type { Level } from '../plan/schema';
 import { authorityFor } from '../policy/authority';
 import type { DecisionContext } from '../policy/context';
-import { isPerson } from '../policy/deciders';
+import { holdEnding, isPerson } from '../policy/deciders';
 import { commandUnreachable } from '../policy/preflight';
 import { levelGate, levelId, type MigrationQuestion, nextLevel, startLevel } from '../policy/levels';
 import { workflowNow } from './clock';
@@ -147,6 +147,14 @@ async function prepareRollback(state: IncidentState): Promise<string | undefined
   return missing.length ? `rollback target not available: ${missing.map((m) => `${m.service}@${m.ref}`).join(', ')}` : undefined;
 }
 
+/** A step approval held (seed 004 §5.4 "STOP: consult the DBA"): the rollback goes no further, no deeper level either. */
+function heldAtStep(state: IncidentState): Outcome | undefined {
+  const hold = state.stepHold;
+  if (!hold) return undefined;
+  state.record('rollback held', `step ${hold.step}: ${hold.by} held (${hold.reason})`);
+  return holdEnding(hold.by);
+}
+
 /** Announce, prepare, then run levels from the first the decision names, deeper while checks fail, until one verifies. */
 export async function rollBackAndVerify(state: IncidentState, context: DecisionContext, decided: Decided, startAt?: Level): Promise<Outcome> {
   const { plan } = state.input;
@@ -160,6 +168,8 @@ export async function rollBackAndVerify(state: IncidentState, context: DecisionC
       `:rotating_light: ROLLBACK INITIATED — ${plan.name}/${state.input.service}: ${context.trigger} (${decided.decision.reason})`,
     );
   }
+  // A hold recorded earlier (a prepare's steps) is history: only this rollback's steps end it.
+  state.stepHold = undefined;
   const notReady = await prepareRollback(state);
   await reach(state, 'announced');
   if (notReady) {
@@ -179,7 +189,8 @@ export async function rollBackAndVerify(state: IncidentState, context: DecisionC
     },
   };
   if ('steps' in planOutcome && planOutcome.steps?.length) {
-    if (!(await runSteps(state, level, planOutcome.steps, `first-response-${state.decisions.length}`, hooks))) return Outcome.RollbackFailed;
+    if (!(await runSteps(state, level, planOutcome.steps, `first-response-${state.decisions.length}`, hooks)))
+      return heldAtStep(state) ?? Outcome.RollbackFailed;
   }
   const gate = levelGate(level, context.migration);
   if (!gate.run) {
@@ -197,6 +208,8 @@ export async function rollBackAndVerify(state: IncidentState, context: DecisionC
     state.record(`level ${levelId(level)}: ${level.name}`, slaLeft(state));
     // The run count keeps idempotency keys apart when monitoring re-opens and a level runs again.
     const acted = await runSteps(state, level, level.steps, `${levelId(level)}#${++state.levelRuns}`, hooks);
+    const held = heldAtStep(state);
+    if (held) return held;
     if (acted) await reach(state, 'rolled-back');
     if (acted && (await verifyLevel(state, level))) return Outcome.RolledBack;
 

@@ -6,7 +6,8 @@
 import { allHandlersFinished, condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Level } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
-import { isPerson } from '../policy/deciders';
+import { holdEnding } from '../policy/deciders';
+import { escalationGoesOn } from '../policy/escalation';
 import { findLevel, nextLevel } from '../policy/levels';
 import { workflowNow } from './clock';
 import { decide } from './decide';
@@ -29,14 +30,14 @@ import {
   statusQuery,
 } from './messages';
 import { reach } from './milestones';
-import { escalatePeople, monitorAfterRollback } from './monitorAndEscalate';
+import { endEscalation, escalatePeople, monitorAfterRollback } from './monitorAndEscalate';
 import { chooseNotifierMode, page, settleNotifications, tellChannel, whenDelivered } from './notify';
 import { rollBackAndVerify } from './rollBackAndVerify';
 import { enterStage } from './stages';
 
 function closingOutcome(decision: DecisionRecord): Outcome {
   if (decision.action === 'fix-forward') return Outcome.FixForward;
-  return decision.action === 'hold' && isPerson(decision.by) ? Outcome.Rejected : Outcome.Held;
+  return decision.action === 'hold' ? holdEnding(decision.by) : Outcome.Held;
 }
 
 /** Queries, approvals, decisions and new alerts, answered from the incident state. */
@@ -81,12 +82,13 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   for (;;) {
     const decided = await decide(state, context);
     await reach(state, 'decided');
+    if (!escalationGoesOn(plan, 'rolling-back')) endEscalation(state, escalation, 'decided');
     if (decided.decision.action !== 'rollback') {
       outcome = closingOutcome(decided.decision);
       break;
     }
     outcome = await rollBackAndVerify(state, context, decided, startAt);
-    escalation.cancel();
+    if (!escalationGoesOn(plan, 'monitoring')) endEscalation(state, escalation, 'rollback ended');
     if (outcome !== Outcome.RolledBack) break;
     const reopened = await monitorAfterRollback(state, context);
     if (!reopened) break;
@@ -110,7 +112,8 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   upsertSearchAttributes([{ key: SearchAttributes.outcome, value: outcome }]);
   enterStage(state, Stage.Report, OUTCOME_TEXT[outcome]);
   for (const followUp of plan.report?.followUps ?? []) state.followUps.push(followUp);
-  const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (decision ${state.decision?.action} by ${state.decision?.by})`;
+  const hold = state.stepHold;
+  const summary = `${plan.name}/${input.service}: ${OUTCOME_TEXT[outcome]} (${hold ? `step ${hold.step} held by ${hold.by}` : `decision ${state.decision?.action} by ${state.decision?.by}`})`;
   if (!plan.notifications.announce.some((a) => a.at === 'validated' || a.at === 'reported')) {
     await whenDelivered(state, [await tellChannel(state, 'Slack outcome', summary)], () => reach(state, 'notified'));
   }

@@ -11,7 +11,7 @@ import { levelId } from '../policy/levels';
 import { rollbackWaves } from '../policy/order';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
-import { Stage } from './messages';
+import { type DecisionRecord, Stage } from './messages';
 import { failureMessage, fillTemplate, page, tellChannel } from './notify';
 import { reach, templateValues } from './milestones';
 import { ask } from './people';
@@ -150,8 +150,8 @@ export async function pagePeople(state: IncidentState, roles: string[], template
   await tellChannel(state, `Page ${roles.join(', ')}`, `${people.map((p) => `<@${p}>`).join(' ')} ${text}`);
 }
 
-/** Asks for a step's extra approval; the step's record when it is not given. */
-async function notApproved(state: IncidentState, step: Step, place: StepPlace): Promise<ActionRecord | undefined> {
+/** Asks for a step's extra approval; when it is not given, the hold and the step's record. */
+async function notApproved(state: IncidentState, step: Step, place: StepPlace): Promise<{ hold: DecisionRecord; record: ActionRecord } | undefined> {
   const approval = step.approval;
   if (!approval) return undefined;
   const answer = await ask(state, {
@@ -162,14 +162,16 @@ async function notApproved(state: IncidentState, step: Step, place: StepPlace): 
     default: approval.default,
     summary: approval.reason ?? `Step ${step.type} of level ${levelId(place.level)} needs approval`,
   });
-  state.decisions.push({ action: answer.choice, by: answer.by, reason: `${step.type}: ${answer.reason}`, at: workflowNow() });
-  return answer.choice === 'hold' ? { ok: false, summary: `not approved (${answer.by}): ${answer.reason}` } : undefined;
+  const decision: DecisionRecord = { action: answer.choice, by: answer.by, reason: `${step.type}: ${answer.reason}`, at: workflowNow() };
+  state.decisions.push(decision);
+  return answer.choice === 'hold' ? { hold: decision, record: { ok: false, summary: `not approved (${answer.by}): ${answer.reason}` } } : undefined;
 }
 
 /** Runs one step (after its approval, when it needs one) and records it; false when the level must stop. */
 async function runOne(state: IncidentState, step: Step, place: StepPlace): Promise<boolean> {
   const startedAt = workflowNow();
-  let record = await notApproved(state, step, place);
+  const held = await notApproved(state, step, place);
+  let record = held?.record;
   if (!record) {
     try {
       record = await perform(state, step, place);
@@ -178,6 +180,12 @@ async function runOne(state: IncidentState, step: Step, place: StepPlace): Promi
     }
   }
   recordStep(state, place, step, startedAt, record);
+  // A hold is a decision, not a failure: the rollback stops there, whatever continueOnError says,
+  // and the run ends held (rollBackAndVerify). Runs recorded before went on as after a failed step.
+  if (held && patched('step-hold-ends-run')) {
+    state.stepHold = { ...held.hold, step: `${step.type}${step.name ? ` (${step.name})` : ''} of level ${levelId(place.level)}` };
+    return false;
+  }
   return record.ok || step.continueOnError;
 }
 

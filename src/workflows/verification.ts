@@ -5,6 +5,7 @@ import { patched, sleep } from '@temporalio/workflow';
 import type { HttpProbeResult } from '../adapters/httpCheck';
 import { parseDuration } from '../plan/duration';
 import type { Check, HttpCheck, Verification } from '../plan/schema';
+import { checkTiming } from '../policy/checkTiming';
 import { checkUnreachable } from '../policy/preflight';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
@@ -111,19 +112,42 @@ export async function runCheck(state: IncidentState, name: string): Promise<Chec
   return result;
 }
 
-/** Runs the checks; failed ones again after `recheckAfter`, `rechecks` times. True when all pass. */
+/**
+ * Runs the checks; a failed one again after its `recheckAfter`, `rechecks` times (the check's
+ * own, else the level's: policy/checkTiming). Re-checks fall due from the end of the pass in
+ * which they failed; those due first run together. False as soon as a failed check has no
+ * re-check left.
+ */
 export async function verify(state: IncidentState, names: readonly string[], verification: Verification): Promise<boolean> {
   if (names.length === 0) return true;
-  let failing = [...names];
-  for (let round = 0; round <= verification.rechecks; round++) {
-    if (round > 0) {
-      state.record('checks failed; waiting to re-check', `${failing.join(', ')} again after ${verification.recheckAfter}`);
-      await sleep(parseDuration(verification.recheckAfter));
+  const timing = new Map(names.map((name) => [name, checkTiming(state.input.plan, name, verification)]));
+  const left = new Map(names.map((name) => [name, timing.get(name)!.rechecks]));
+  const dueAt = new Map<string, number>();
+  let pass = [...names];
+  for (let first = true; ; first = false) {
+    const failed: string[] = [];
+    for (const name of pass) {
+      const { settleMs } = timing.get(name)!;
+      // Seed 004 §2.4 "wait for metrics to populate": before this check's first run only.
+      if (first && settleMs > 0) {
+        state.record(`settling before ${name}`, state.input.plan.checks[name]?.settle);
+        await sleep(settleMs);
+      }
+      if (!(await runCheck(state, name)).ok) failed.push(name);
     }
-    const results: CheckResult[] = [];
-    for (const name of failing) results.push(await runCheck(state, name));
-    failing = results.filter((r) => !r.ok).map((r) => r.check);
-    if (failing.length === 0) return true;
+    const now = Date.parse(workflowNow());
+    for (const name of failed) {
+      const rechecks = left.get(name)!;
+      if (rechecks === 0) return false;
+      left.set(name, rechecks - 1);
+      dueAt.set(name, now + timing.get(name)!.recheckAfterMs);
+    }
+    if (dueAt.size === 0) return true;
+    const next = Math.min(...dueAt.values());
+    pass = names.filter((name) => dueAt.get(name) === next);
+    for (const name of pass) dueAt.delete(name);
+    const waits = [...new Set(pass.map((name) => timing.get(name)!.recheckAfter))];
+    state.record('checks failed; waiting to re-check', `${pass.join(', ')} again after ${waits.join(' / ')}`);
+    await sleep(next - now);
   }
-  return false;
 }

@@ -5,6 +5,8 @@
 // decided, and the order the timeline tells.
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
+import { buildReport } from '../../src/report';
+import { whoIs } from '../../src/report/format';
 import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { alertSignal, approveSignal, recordQuery } from '../../src/workflows/messages';
@@ -78,14 +80,10 @@ async function flagOn(path: string): Promise<boolean | undefined> {
 const WINDOW_MS = 2000;
 
 describe('a step approval whose window ends', () => {
-  test('default hold: the step does not run, the level stops, and the clock is named as deciding', async () => {
+  test('default hold: the step does not run, the run ends held (not failed), and the clock is named as deciding', async () => {
     const flags = await flagFile({ new_checkout: true });
-    const handle = await startRun(
-      client,
-      worker.taskQueue,
-      plan(flags, { stepApproval: `{ approvers: [oncall], window: ${WINDOW_MS}ms, default: hold }` }),
-      'Outage',
-    );
+    const held = plan(flags, { stepApproval: `{ approvers: [oncall], window: ${WINDOW_MS}ms, default: hold }` });
+    const handle = await startRun(client, worker.taskQueue, held, 'Outage');
     const asking = await waitForApprovalRequest(handle);
     expect(asking.stage).toBe('roll-back');
     expect(asking.pendingApproval).toMatchObject({ roles: ['oncall'], default: 'hold', people: [APPROVER, OTHER_APPROVER] });
@@ -93,7 +91,14 @@ describe('a step approval whose window ends', () => {
 
     const result = await handle.result();
     const record = await handle.query(recordQuery);
-    expect(result.outcome).toBe('rollback-failed');
+    // Issue 11: a step approval whose default is hold ends the run held; it said "rollback failed" before.
+    expect(result.outcome).toBe('held');
+    expect(result.summary).toBe(`${held.name}/checkout: held (no rollback beyond the hold) (step flag.disable of level 1 held by clock)`);
+    expect(events(result)).toContain('rollback held');
+    expect(events(result)).not.toContain('no deeper level');
+    expect(buildReport(held, record).resolution).toContain(
+      `Rollback stopped at a step approval: ${whoIs(held, 'clock')} held flag.disable: nobody decided within ${WINDOW_MS}ms; plan default is hold — no step after it ran`,
+    );
     expect(await flagOn(flags)).toBe(true);
     expect(record.decisions.map((d) => [d.action, d.by])).toEqual([
       ['rollback', 'plan'],

@@ -50,6 +50,15 @@ export const EscalationStepSchema = z.strictObject({
     .meta({ description: 'What the role does then.', examples: ['executes kill switch (0-5 minutes)'], seed: '000' }),
 });
 
+/**
+ * How long people escalation goes on: "decision" while nobody has decided (it stops at the
+ * first decision that stands: seed 000 §Escalation Path ends in "engineering manager + product
+ * owner decision"); "rollback" until the rollback has ended, verified or not (the default);
+ * "run" until the run ends, monitoring after the rollback included (seed 004 §6.2 "still
+ * failing after 10 minutes: ESCALATE").
+ */
+export const EscalationScope = z.enum(['decision', 'rollback', 'run']);
+
 export const AuthoritySchema = z.strictObject({
   roles: z.record(Slug, RoleSchema).meta({
     description: 'Roles by name, each mapped to the people who hold it.',
@@ -58,8 +67,15 @@ export const AuthoritySchema = z.strictObject({
   }),
   decide: z.array(DecideRuleSchema).default([]).meta({ description: 'First matching rule says who may decide.' }),
   escalation: z.array(EscalationStepSchema).default([]).meta({ description: 'People escalation: who is brought in as the incident ages.' }),
+  escalationScope: EscalationScope.default('rollback').meta({
+    description:
+      'How long people escalation goes on: "decision" while nobody has decided (stops at the first decision), "rollback" until the rollback has ended, verified or not, "run" until the run ends, monitoring after the rollback included.',
+    examples: ['decision'],
+    seed: '000',
+  }),
 });
 
 export type Authority = z.infer<typeof AuthoritySchema>;
 export type DecideRule = z.infer<typeof DecideRuleSchema>;
 export type EscalationStep = z.infer<typeof EscalationStepSchema>;
+export type EscalationScope = z.infer<typeof EscalationScope>;

@@ -2,7 +2,12 @@
 import { z } from 'zod';
 import { Comparator, Duration, quantityOf, SampleUnitSchema, unknownVariant } from './common';
 
-const CheckStage = {
+/**
+ * What every check has: its timed stage, and its own settle and re-check when it verifies a
+ * level or a wave, where the level's `verification` does not fit it (seed 004 §2.4 waits 10 s
+ * "for metrics to populate" before the metrics alone; §2.5 re-runs only the SLO tests, after 60 s).
+ */
+const CheckCommon = {
   stage: z
     .enum(['verify', 'validate-slos'])
     .default('verify')
@@ -11,13 +16,30 @@ const CheckStage = {
       examples: ['validate-slos'],
       seed: '004',
     }),
+  settle: Duration.optional().meta({
+    description: "Wait before this check's first run when it verifies a level or a wave, after the level's settle and the checks before it.",
+    examples: ['10s'],
+    seed: '004',
+  }),
+  recheckAfter: Duration.optional().meta({
+    description: "When this check fails, it is run again after this wait (else the level's recheckAfter).",
+    examples: ['60s'],
+    seed: '004',
+  }),
+  rechecks: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .optional()
+    .meta({ description: "How many times this check is run again when it fails (else the level's rechecks).", examples: [1], seed: '004' }),
 };
 const CheckType = <T extends string>(type: T) => z.literal(type).meta({ description: 'How the check verifies; each type below says what it takes.' });
 
 export const HttpCheckSchema = z
   .strictObject({
     type: CheckType('http'),
-    ...CheckStage,
+    ...CheckCommon,
     url: z.url().meta({ description: 'URL to GET.', examples: ['http://localhost:8000/health'], seed: '004' }),
     expectStatus: z
       .number()
@@ -41,7 +63,7 @@ export const HttpCheckSchema = z
 export const CommandCheckSchema = z
   .strictObject({
     type: CheckType('command'),
-    ...CheckStage,
+    ...CheckCommon,
     command: z
       .string()
       .min(1)
@@ -60,7 +82,7 @@ export const CommandCheckSchema = z
 export const MetricCheckSchema = z
   .strictObject({
     type: CheckType('metric'),
-    ...CheckStage,
+    ...CheckCommon,
     query: z
       .string()
       .min(1)

@@ -13,7 +13,7 @@ export const StepApprovalSchema = z
       .meta({ description: 'Roles whose members may approve the step.', examples: [['dba']], seed: '004' }),
     window: Duration.meta({ description: 'How long the approvers have to answer.', examples: ['15m'], seed: '004' }),
     default: DecisionDefault.meta({
-      description: '"rollback" runs the step when nobody answers in time, "hold" stops the level.',
+      description: '"rollback" runs the step when nobody answers in time; "hold" stops the rollback there and the run ends held (no deeper level).',
       examples: ['hold'],
       seed: '004',
     }),

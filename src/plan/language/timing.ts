@@ -1,5 +1,6 @@
 // Time targets: spans between milestones of a run (e.g. decided → announced within 1m)
-// and the overall SLA, so that each run can be scored against them.
+// and the overall SLA, so that each run can be scored against them; a target may apply
+// only to some runs (how or by whom decided, which trigger, which canary phase).
 import { z } from 'zod';
 import { Duration, Slug } from './common';
 
@@ -34,6 +35,16 @@ const Span = {
     .min(1)
     .optional()
     .meta({ description: 'Applies only to runs started by these triggers.', examples: [['ErrorRateCritical', 'ShardCpuExhausted']], seed: '002' }),
+  phases: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .meta({ description: 'Applies only to runs in these canary phases (of rollout.phases).', examples: [['25%']], seed: '002' }),
+  decidedBy: z
+    .array(Slug)
+    .min(1)
+    .optional()
+    .meta({ description: 'Applies only to runs decided by a member of these roles.', examples: [['team-lead']], seed: '000' }),
 };
 
 export const TimeTargetSchema = z.strictObject({

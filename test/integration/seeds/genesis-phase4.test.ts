@@ -164,6 +164,9 @@ function world(marker: 'broken' | 'good', patch: (doc: ReturnType<typeof JSON.pa
     checks['slo-validation'].command = `curl -sf ${serviceUrl}/slo`;
     checks['continuous-monitoring'].command = `curl -sf ${serviceUrl}/health`;
     doc.verification = { settle: '1500ms', recheckAfter: '1s', rechecks: 1 };
+    // The seed's per-check waits (§2.4 10s for metrics, §2.5 SLO re-check after 60s), in this world's seconds.
+    checks['prometheus-targets'].settle = '300ms';
+    checks['slo-validation'].recheckAfter = '1s';
     doc.monitoring.cycles = 1;
     doc.monitoring.interval = '1s';
     doc.adapters.commands.cwd = repo.dir;

@@ -314,7 +314,15 @@ test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock
   // Scorecard: nobody decided, the clock's default did, so the run is automated (trigger → traffic reversion < 60 s,
   // the window included); the manual target (a person's decision → traffic reversion) does not apply.
   const targets = Object.fromEntries(rec.scorecard.targets.map((t) => [t.name, t]));
-  expect(Object.keys(targets).sort()).toEqual(['automated', 'communication', 'stabilization']);
+  expect(Object.keys(targets).sort()).toEqual(['automated', 'communication', 'ndcg-decision', 'stabilization']);
+  // The matrix's nDCG decision time at 25 %: 5 minutes (issue 11, targets by canary phase).
+  expect(targets['ndcg-decision']).toMatchObject({
+    from: 'detected',
+    to: 'decided',
+    within: 300_000,
+    appliesTo: 'trigger NdcgRegression; phase 25%',
+    met: true,
+  });
   expect(targets.automated).toMatchObject({ from: 'detected', to: 'drained', within: 60_000, met: true });
   expect(targets.stabilization).toMatchObject({ met: true });
   expect(targets.communication).toMatchObject({ met: true });

@@ -166,7 +166,10 @@ describe('rollback plan explain — what each runbook says', () => {
         'Level 3 "restore files from the latest backup" (backup), target 15m',
         'Level 5 "emergency recovery on a fresh instance" (emergency), target 1h — when all rollback attempts failed, system completely down\n' +
           '    1. notify.page — immediately page entire DevOps + Leadership team: devops-lead (U0GENDEVOPS), tech-lead (U0GENTECHLD), leadership (U0GENLEAD01, U0GENLEAD02)',
-        'verify after 30s: (on failure wait 60s and check again, 1×)',
+        'verify after 30s:\n',
+        // Per check (issue 11): only the SLO tests are re-checked, only the metrics wait 10s more.
+        'prometheus-targets: count(up == 1) >= 2 (first after 10s)',
+        'slo-validation: $ pytest tests/test_production_health.py::TestProductionSLOs -v --tb=no exits 0 (on failure wait 60s and check again, 1×)',
       ],
     ],
     [
