@@ -1,6 +1,5 @@
 // The worker's own metrics as a scrape shows them: what each watched trigger's evaluation came to.
 import type { Context } from '@temporalio/activity';
-import type { ActivityExecuteInput } from '@temporalio/worker';
 import type { TriggerReading } from '../../../src/activities/watch';
 import { SecretNames } from '../../../src/worker/logging';
 import { observeActivities, workerMetrics } from '../../../src/worker/metrics';
