@@ -163,7 +163,7 @@ test('re-sends after the run closed start nothing; people are told once it still
   expect(view.runs).toHaveLength(1);
   expect(view.timeline.filter((e) => e.event === 'still firing after close')).toHaveLength(1);
   const told = await eventually(
-    async () =>
+    () =>
       slack.requests.filter(
         (r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes('still firing') && JSON.stringify(r.body).includes(p.name),
       ),

@@ -2,12 +2,14 @@
 // queue no worker polls, so they stay open without running workflow code: what is checked is
 // what the CLI sends (the run's input) and what it says back. Decisions go through a real
 // API (and a worker that answers them) with the decider's own token.
+import { expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app';
 import { runCli } from '../../src/cli/main';
 import type { IncidentCommandDeps } from '../../src/cli/incidentCommands';
 import { runInput } from '../../src/incidents/runs';
+import type { StartResult } from '../../src/incidents/start';
 import { DEFAULT_PLANS_DIR } from '../../src/validation/files';
 import type { Plan } from '../../src/plan/schema';
 import type { AlertDelivery } from '../../src/workflows/messages';
@@ -89,7 +91,7 @@ test('rollback start: hands the alert and its decision context to the service de
 test("rollback drill: the drill's environment, the plan's first trigger, the top service", async () => {
   const { code, out } = await run('drill', '--plan', 'monetization-drill', '--drill', 'quarterly', '--json');
   expect(code).toBe(0);
-  const answer = JSON.parse(out);
+  const answer = JSON.parse(out) as StartResult;
   started.push(answer.incidentId);
   expect(answer).toMatchObject({
     status: 'started',

@@ -3,7 +3,7 @@
 // their field errors. Alertmanager retries a 5xx and never a 4xx, so the status says whether
 // anything was refused (422) or could not be handed on (503, retried: a re-sent alert is a
 // repeat to its desk), and the good alerts of a mixed payload are never lost.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { deliverAlert, deskOf } from '../../incidents/start';
 import { RecentDeliveries } from '../recentDeliveries';
@@ -30,7 +30,7 @@ const RefusedAlert = z.object({ alert: z.number(), fingerprint: z.string(), erro
 type RefusedAlert = z.infer<typeof RefusedAlert>;
 
 /** 202 when every alert was handed on, 422 (with `error`, `issues` and `refused`) when any was refused. */
-const AlertsAnswer = z.object({
+export const AlertsAnswer = z.object({
   incidents: z.array(AcceptedAlert),
   error: z.string().optional(),
   issues: z.array(FieldIssue).optional(),
@@ -38,11 +38,11 @@ const AlertsAnswer = z.object({
   warning: z.string().optional(),
 });
 
-export function alertRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function alertRoutes(deps: ApiDeps): FastifyPluginCallbackZod {
   const { client } = deps;
   const recent = new RecentDeliveries(deps.now);
 
-  return async (app) => {
+  return (app, _options, done) => {
     const schema = { body: AlertmanagerPayloadSchema, response: { 202: AlertsAnswer, 422: AlertsAnswer, ...refusals(400, 415, 503) } };
     app.post('/alerts/alertmanager', { schema }, async (request, reply) => {
       const payload = request.body;
@@ -93,5 +93,6 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         ...(truncated > 0 ? { warning: `Alertmanager left out ${truncated} alerts of this group (max_alerts): they were not received` } : {}),
       });
     });
+    done();
   };
 }
