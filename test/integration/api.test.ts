@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
-import { buildApp } from '../../src/api/app';
 import { ErrorBody } from '../../src/api/errors';
 import { COALESCE_WINDOW_MS } from '../../src/api/recentDeliveries';
 import { AlertsAnswer } from '../../src/api/routes/alerts';
@@ -12,8 +11,8 @@ import { loadPlanFile } from '../../src/validation/files';
 import type { Plan } from '../../src/plan/schema';
 import type { IncidentReport } from '../../src/report/types';
 import { deskIdFor, type IncidentStatus } from '../../src/workflows/messages';
-import { decider, LEGACY, testCredentials } from '../support/apiCredentials';
-import { connectClient, eventually, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker } from '../support/harness';
+import { decider, LEGACY, testApi, testCredentials } from '../support/apiCredentials';
+import { eventually, type HealthEndpoint, type TestWorker, useSuiteWorld } from '../support/harness';
 import { alertmanagerPayload } from './alertPayload';
 import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
 import { deskView, events, nthRun, openRuns, status } from './runs';
@@ -24,9 +23,8 @@ const auth = tokens.auth('ops');
 const asApprover = tokens.auth('approver');
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: HealthEndpoint;
 let plan: Plan;
 let app: FastifyInstance;
 let flags: string;
@@ -34,22 +32,17 @@ const plans = new Map<string, Plan>();
 
 const fingerprint = () => randomBytes(8).toString('hex');
 
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  flags = await flagFile({ new_checkout: true });
+useSuiteWorld({ new_checkout: true }, (world) => ({ client, worker, health, flags } = world));
+
+beforeAll(() => {
   plan = freshPlan();
-  worker = await startWorker(testDeps({ flagStorePath: flags }));
   const lens = loadPlanFile(resolve(__dirname, '../../plans/lens-sprint1-canary.yaml'));
   plans.set(lens.name, lens);
-  app = buildApp({ client, plans, credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now });
+  app = testApi(client, worker.taskQueue, tokens, plans);
 });
 
 afterAll(async () => {
   await app?.close();
-  await worker?.shutdown();
-  await health?.close();
-  await closeClient?.();
 });
 
 /** A plan of its own (so its own service desk) for a test that needs a clean slate. */

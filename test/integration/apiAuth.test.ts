@@ -4,13 +4,12 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { expect } from '@jest/globals';
-import { buildApp } from '../../src/api/app';
 import { ErrorBody } from '../../src/api/errors';
 import type { Plan } from '../../src/plan/schema';
 import type { IncidentReport } from '../../src/report/types';
 import type { IncidentStatus } from '../../src/workflows/messages';
-import { ALERTS_ONLY, decider, READER, testCredentials } from '../support/apiCredentials';
-import { connectClient, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker } from '../support/harness';
+import { ALERTS_ONLY, decider, READER, testApi, testCredentials } from '../support/apiCredentials';
+import { type TestWorker, useSuiteWorld } from '../support/harness';
 import { alertmanagerPayload } from './alertPayload';
 import { APPROVER, fixturePlan, OTHER_APPROVER, OUTSIDER } from './fixturePlan';
 import { events, startRun, status, waitForApprovalRequest } from './runs';
@@ -24,21 +23,12 @@ const tokens = testCredentials({
 });
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
 let plan: Plan;
 let app: FastifyInstance;
 
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  const flags = await flagFile({ new_checkout: true });
-  plan = fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', defaultAction: 'hold' });
-  worker = await startWorker(testDeps({ flagStorePath: flags }));
-  app = buildApp({ client, plans: new Map([[plan.name, plan]]), credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now });
-});
-
+// Declared before useSuiteWorld: jest runs afterAll hooks in declaration order, and this one
+// needs the suite's client and worker.
 afterAll(async () => {
   try {
     // The desk and run the alert started, and any run a failed test left open. Visibility
@@ -55,10 +45,13 @@ afterAll(async () => {
     }
   } finally {
     await app?.close();
-    await worker?.shutdown();
-    await health?.close();
-    await closeClient?.();
   }
+});
+
+useSuiteWorld({ new_checkout: true }, (world) => {
+  ({ client, worker } = world);
+  plan = fixturePlan({ healthUrl: world.health.url, flagStorePath: world.flags, window: '1m', defaultAction: 'hold' });
+  app = testApi(client, worker.taskQueue, tokens, new Map([[plan.name, plan]]));
 });
 
 const decide = (id: string, headers: Record<string, string>, body: object = { decision: 'approve', reason: 'errors climbing' }) =>

@@ -6,14 +6,14 @@
 import { expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app';
 import { ErrorBody } from '../../src/api/errors';
 import { type FreezeAnswer } from '../../src/incidents/runs';
 import { startIncident } from '../../src/incidents/start';
 import type { Plan } from '../../src/plan/schema';
-import { READER, testCredentials } from '../support/apiCredentials';
+import { READER, testApi, testCredentials } from '../support/apiCredentials';
 import { connectClient, eventually, uniqueName } from '../support/harness';
 import { fixturePlan } from './fixturePlan';
+import { terminateAll } from './runs';
 
 const tokens = testCredentials({ reader: READER });
 const auth = tokens.auth('reader');
@@ -33,7 +33,7 @@ function planWith(freeze: Plan['freeze']): { plan: Plan; a: string; b: string } 
 }
 
 function app(plans: Plan[]): FastifyInstance {
-  return buildApp({ client, plans: new Map(plans.map((p) => [p.name, p])), credentials: tokens.credentials, taskQueue: NO_WORKER, now: Date.now });
+  return testApi(client, NO_WORKER, tokens, new Map(plans.map((p) => [p.name, p])));
 }
 
 async function open(plan: Plan, service: string): Promise<string> {
@@ -61,11 +61,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of started)
-    await client.workflow
-      .getHandle(id)
-      .terminate('test over')
-      .catch(() => undefined);
+  await terminateAll(client, started);
   await closeClient?.();
 });
 

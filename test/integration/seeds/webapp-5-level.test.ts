@@ -10,28 +10,19 @@ import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../../src/adapters/fileFlagStore';
 import { recordQuery } from '../../../src/workflows/messages';
 import { createRepo, type TestRepo } from '../../support/gitRepo';
-import { connectClient, flagFile, healthEndpoint, keepHistory, startWorker, testDeps, type TestWorker } from '../../support/harness';
+import { flagFile, type HealthEndpoint, keepHistory, type TestWorker, useSuiteWorld } from '../../support/harness';
 import { events, startRun } from '../runs';
 import { seedCheck, seedPlan } from './seedPlan';
 
 const MINUTE = 60_000;
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: HealthEndpoint;
 const repos: TestRepo[] = [];
+useSuiteWorld({}, (world) => ({ client, worker, health } = world));
 
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  worker = await startWorker(testDeps({ flagStorePath: await flagFile({}) }));
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await health?.close();
-  await closeClient?.();
+afterAll(() => {
   for (const repo of repos) rmSync(repo.dir, { recursive: true, force: true });
 });
 
