@@ -5,6 +5,7 @@
 //   - issue 7 defect 12: kill -9 of the worker, the API or the dev server restarts that one
 //     process while the others keep running (the API answers /healthz throughout the
 //     worker's restart); Ctrl-C (SIGINT) still stops everything.
+import { expect } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
