@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
 import type { MetricTrigger, Plan } from '../src/plan/schema';
-import { recordQuery, type DeskView } from '../src/workflows/messages';
+import { recordQuery, type DeskView, type RollbackWorkflow } from '../src/workflows/messages';
 import { ALERTMANAGER_TIMINGS, LENS_SERVICE, LENS_TRIGGER, lensPlan, PROMETHEUS_TIMINGS, startAlertChain, windowCompletedAt } from '../test/support/alertChain';
 import { generateLoad, type Answer } from '../test/support/demoWorld';
 import { envNumber, sleep, summary, watchMachine } from './measure';
@@ -73,7 +73,7 @@ export async function alertmanagerToAction() {
         const badFrom = Date.now();
         await chain.world.router.shift(LENS_SERVICE, POOLS.bad, 50);
         const { incidentId } = await firstRun(world, plan, 120_000);
-        const handle = world.client.workflow.getHandle(incidentId);
+        const handle = world.client.workflow.getHandle<RollbackWorkflow>(incidentId);
         const result = await handle.result();
         if (result.outcome !== 'rolled-back') throw new Error(`run ended ${result.outcome}`);
         const record = await handle.query(recordQuery);

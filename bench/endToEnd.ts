@@ -1,6 +1,7 @@
 // End to end, one run at a time: alert accepted by the API → run rolled back and verified
 // (the engine's own overhead; the plan's windows are zero here).
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
+import { type RollbackWorkflow } from '../src/workflows/messages';
 import { envNumber, summary } from './measure';
 import { autoRollbackPlan, newEpisode, startWorld } from './world';
 
@@ -21,7 +22,7 @@ export async function endToEnd() {
       // The desk opens run n for the n-th new alert (each run has closed before the next alert).
       let view = await world.desk(plan, 'checkout');
       while (view.runs.length <= i) view = await world.desk(plan, 'checkout');
-      const result = await world.client.workflow.getHandle(view.runs[i].incidentId).result();
+      const result = await world.client.workflow.getHandle<RollbackWorkflow>(view.runs[i].incidentId).result();
       if (result.outcome !== 'rolled-back') throw new Error(`run ended ${result.outcome}`);
       total.push(performance.now() - started);
     }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFlagFile } from '../src/adapters/fileFlagStore';
 import { NginxRouter } from '../src/adapters/traffic/nginx';
-import { recordQuery } from '../src/workflows/messages';
+import { recordQuery, type RollbackWorkflow } from '../src/workflows/messages';
 import { startBackend, startNginx, tally } from '../test/support/servers';
 import { envNumber, median, round, summary, watchMachine } from './measure';
 import { autoRollbackPlan, newEpisode, startWorld } from './world';
@@ -39,7 +39,7 @@ export async function nginx() {
       if ((await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode())).status !== 202) throw new Error('alert refused');
       let view = await world.desk(plan, 'checkout');
       while (view.runs.length <= run) view = await world.desk(plan, 'checkout');
-      const handle = world.client.workflow.getHandle(view.runs[run].incidentId);
+      const handle = world.client.workflow.getHandle<RollbackWorkflow>(view.runs[run].incidentId);
       const result = await handle.result();
       if (result.outcome !== 'rolled-back') throw new Error(`run ended ${result.outcome}`);
       const shift = (await handle.query(recordQuery)).steps.find((s) => s.type === 'traffic.shift');

@@ -3,7 +3,7 @@
 // other. The workflow's time per step is the gap between consecutive steps' start times
 // in the run's record, so it holds scheduling, the activity and the workflow task that
 // follows it; a direct step is one awaited runStep call.
-import { recordQuery } from '../src/workflows/messages';
+import { recordQuery, type RollbackWorkflow } from '../src/workflows/messages';
 import { envNumber, historyPhases, median, round, summary, watchMachine } from './measure';
 import { autoRollbackPlan, newEpisode, startWorld } from './world';
 
@@ -23,7 +23,7 @@ export async function overhead() {
       if ((await world.alert(app, { alertname: 'ServiceDown', service: 'checkout' }, newEpisode())).status !== 202) throw new Error('alert refused');
       let view = await world.desk(plan, 'checkout');
       while (view.runs.length <= run) view = await world.desk(plan, 'checkout');
-      const handle = world.client.workflow.getHandle(view.runs[run].incidentId);
+      const handle = world.client.workflow.getHandle<RollbackWorkflow>(view.runs[run].incidentId);
       const result = await handle.result();
       if (result.outcome !== 'rolled-back') throw new Error(`run ended ${result.outcome}`);
       const done = (await handle.query(recordQuery)).steps.filter((s) => s.type === 'command.run');

@@ -26,7 +26,7 @@ function timeIt(iterations: number, work: () => void): { opsPerSecond: number; u
 }
 
 /** Plan loading and decision lookups: how fast the API refuses or routes an alert. */
-async function pure() {
+function pure() {
   const plans = loadPlanDirectory(resolve(ROOT, 'plans'));
   const lens = plans.get('lens-sprint1-canary')!;
   const genesis = plans.get('genesis-phase4')!;
@@ -38,7 +38,7 @@ async function pure() {
   };
 }
 
-const SCENARIOS: Record<string, () => Promise<unknown>> = { pure, endToEnd, storm, waiting, overhead, nginx, watchToAction, alertmanagerToAction };
+const SCENARIOS: Record<string, () => object | Promise<object>> = { pure, endToEnd, storm, waiting, overhead, nginx, watchToAction, alertmanagerToAction };
 
 async function main() {
   const wanted = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').map((s) => s.trim());
@@ -56,7 +56,7 @@ async function main() {
   // One after the other: each scenario has the machine to itself (besides whatever else runs).
   for (const name of wanted) {
     const started = performance.now();
-    result[name] = { ...((await SCENARIOS[name]()) as object), seconds: Math.round((performance.now() - started) / 1000) };
+    result[name] = { ...(await SCENARIOS[name]()), seconds: Math.round((performance.now() - started) / 1000) };
     process.stderr.write(`bench: ${name} done\n`);
   }
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -4,7 +4,7 @@
 // (`decision.at` in the run's result) and the flag step finished (its activity completed).
 import { readFlagFile, writeFlagFile } from '../src/adapters/fileFlagStore';
 import { parsePlan } from '../src/validation/parse';
-import { statusQuery } from '../src/workflows/messages';
+import { statusQuery, type RollbackWorkflow } from '../src/workflows/messages';
 import { envNumber, eventMs, historyPhases, inParallel, round, sleep, summary, watchMachine } from './measure';
 import { healthEndpoint, newEpisode, startWorld } from './world';
 
@@ -62,7 +62,7 @@ adapters: { flags: { type: file, path: ${JSON.stringify(world.flags)} } }
     const outcomes: Record<string, number> = {};
     const phases: Record<string, number[]> = {};
     await inParallel([...deadlines], 10, async ([id, deadline]) => {
-      const run = world.client.workflow.getHandle(id);
+      const run = world.client.workflow.getHandle<RollbackWorkflow>(id);
       const result = await run.result();
       outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
       const due = Date.parse(deadline);

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     start: async () => (await startDevServer({ port, uiPort, dbFile: resolve(DATA, 'temporal.sqlite'), logFile: resolve(DATA, 'temporal.log') })).child,
   });
   const node = (name: string, entry: string) =>
-    new Supervised({ name, log, start: async () => spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: 'inherit' }) });
+    new Supervised({ name, log, start: () => spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: 'inherit' }) });
   const children = [temporal, node('worker', 'src/worker/main.ts'), node('API', 'src/api/main.ts')];
 
   let stopping = false;

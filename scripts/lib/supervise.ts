@@ -15,8 +15,8 @@ export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 30_000, health
 
 export interface SupervisedOptions {
   name: string;
-  /** Starts the process and resolves once it is up (or throws when it could not start). */
-  start(): Promise<ChildProcess>;
+  /** Starts the process and returns it once it is up (or throws when it could not start). */
+  start(): ChildProcess | Promise<ChildProcess>;
   log(line: string): void;
   backoff?: Backoff;
 }

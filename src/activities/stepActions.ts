@@ -37,9 +37,9 @@ export interface RunStepInput {
 export interface StepAction {
   /** "disable flag x": what the dry-run says it would do. */
   what: string;
-  act(pinnedRef: string | undefined): Promise<ActionRecord>;
+  act: (pinnedRef: string | undefined) => Promise<ActionRecord>;
   /** Reads the target and compares it with the step's intent; commands have none. */
-  readBack?(pinnedRef: string | undefined): Promise<ReadBack>;
+  readBack?: (pinnedRef: string | undefined) => Promise<ReadBack>;
   /** False for an adapter action that must not run twice when its read-back cannot tell whether it ran (a restore). */
   repeatable?: boolean;
   /** A relative git ref to pin before acting, so a retry acts on the same commit. */

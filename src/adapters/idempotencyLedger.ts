@@ -207,12 +207,13 @@ export class FileIdempotencyLedger extends LocalStore {
 export class MemoryIdempotencyLedger extends LocalStore {
   private readonly entries = new Map<string, string>();
 
-  async get(key: string): Promise<StepLedgerEntry | undefined> {
+  get(key: string): Promise<StepLedgerEntry | undefined> {
     const text = this.entries.get(key);
-    return text === undefined ? undefined : (JSON.parse(text) as StepLedgerEntry);
+    return Promise.resolve(text === undefined ? undefined : (JSON.parse(text) as StepLedgerEntry));
   }
 
-  protected async put(key: string, value: StepLedgerEntry): Promise<void> {
+  protected put(key: string, value: StepLedgerEntry): Promise<void> {
     this.entries.set(key, JSON.stringify(value));
+    return Promise.resolve();
   }
 }

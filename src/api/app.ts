@@ -4,7 +4,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Client } from '@temporalio/client';
 import {
-  type FastifyPluginAsyncZod,
+  type FastifyPluginCallbackZod,
   hasZodFastifySchemaValidationErrors,
   serializerCompiler,
   validatorCompiler,
@@ -70,17 +70,18 @@ export function buildApp(deps: ApiDeps, options: FastifyServerOptions = {}): Fas
 
   // Probes and scrapes come every few seconds: logged only when something is wrong.
   const quiet = { logLevel: 'warn' } as const;
-  void app.register(async (root) => {
+  void app.register((root, _options, done) => {
     const plain = root.withTypeProvider<ZodTypeProvider>();
-    plain.get('/healthz', { ...quiet, schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+    plain.get('/healthz', { ...quiet, schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
     const exposition = { description: 'Prometheus text exposition format (README, "Metrics and logs")', content: { 'text/plain': { schema: z.string() } } };
     plain.get('/metrics', { ...quiet, schema: { response: { 200: exposition } } }, async (_request, reply) =>
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
+    done();
   });
 
   // Each group of routes demands one scope of the caller's credential.
-  const scoped: [Scope, FastifyPluginAsyncZod][] = [
+  const scoped: [Scope, FastifyPluginCallbackZod][] = [
     [Scope.AlertsWrite, alertRoutes(deps, metrics)],
     [Scope.IncidentsRead, incidentRoutes(deps)],
     [Scope.IncidentsRead, reportRoutes(deps)],

@@ -31,8 +31,8 @@ async function main(): Promise<void> {
     await connection.close();
     process.exit(0);
   };
-  process.once('SIGINT', close);
-  process.once('SIGTERM', close);
+  process.once('SIGINT', () => void close());
+  process.once('SIGTERM', () => void close());
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
   app.log.info(`plans loaded: ${[...plans.keys()].join(', ')}; ${credentials.size} credential(s); Temporal at ${config.TEMPORAL_ADDRESS}`);
   void startWatchingPlans(client, config.TEMPORAL_TASK_QUEUE, plans.values(), (line) => app.log.info(line));

@@ -155,6 +155,11 @@ function ruleFor(plan: Plan, options: RuleOptions, trigger: MetricTrigger): Prom
   };
 }
 
+/** A Prometheus rule file as `prometheusRuleFile` writes it. */
+export interface PrometheusRuleFile {
+  groups: PlanRules['group'][];
+}
+
 export interface PlanRules {
   group: { name: string; rules: PrometheusRule[] };
   /** Triggers that are not Prometheus rules: health checks the orchestrator runs, declarations by people. */
@@ -200,5 +205,5 @@ export function prometheusRuleFile(plan: Plan, options: RuleOptions): string {
     `# \`rollback plan rules\`. Change the plan, not this file, and write it again.`,
     ...(elsewhere.length ? ['# Triggers of the plan that are not Prometheus rules:', ...elsewhere.map((t) => `#   ${t.name}: ${whyElsewhere(t)}`)] : []),
   ];
-  return `${header.join('\n')}\n${stringify({ groups: [group] }, { lineWidth: 0 })}`;
+  return `${header.join('\n')}\n${stringify({ groups: [group] } satisfies PrometheusRuleFile, { lineWidth: 0 })}`;
 }

@@ -32,7 +32,7 @@ export function mergeUpserts(commands: Command[]): Command[] {
   const upserts = commands.filter((c) => c.upsertWorkflowSearchAttributes);
   if (upserts.length < 2) return commands;
   const last = upserts[upserts.length - 1];
-  const indexedFields = Object.assign({}, ...upserts.map((c) => c.upsertWorkflowSearchAttributes!.searchAttributes?.indexedFields ?? {}));
+  const indexedFields = Object.fromEntries(upserts.flatMap((c) => Object.entries(c.upsertWorkflowSearchAttributes!.searchAttributes?.indexedFields ?? {})));
   const merged: Command = { ...last, upsertWorkflowSearchAttributes: { searchAttributes: { indexedFields } } };
   return commands.flatMap((c) => (c === last ? [merged] : c.upsertWorkflowSearchAttributes ? [] : [c]));
 }

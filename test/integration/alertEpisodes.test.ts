@@ -5,11 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app';
 import { readFlagFile, writeFlagFile } from '../../src/adapters/fileFlagStore';
 import type { Plan } from '../../src/plan/schema';
 import { deskIdFor } from '../../src/workflows/messages';
-import { ALERTS_ONLY, testCredentials } from '../support/apiCredentials';
+import { ALERTS_ONLY, testApi, testCredentials } from '../support/apiCredentials';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
 import { connectClient, eventually, flagFile, healthEndpoint, keepHistory, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
 import { alertmanagerPayload, type AlertSpec } from './alertPayload';
@@ -34,7 +33,7 @@ beforeAll(async () => {
   slack = await startSlackStandIn({ token: SLACK_TEST_TOKEN });
   flags = await flagFile({ new_checkout: true });
   worker = await startWorker(testDeps({ flagStorePath: flags, slackUrl: slack.url }));
-  replicas = [0, 1].map(() => buildApp({ client, plans, credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now }));
+  replicas = [0, 1].map(() => testApi(client, worker.taskQueue, tokens, plans));
 });
 
 afterAll(async () => {
@@ -163,7 +162,7 @@ test('re-sends after the run closed start nothing; people are told once it still
   expect(view.runs).toHaveLength(1);
   expect(view.timeline.filter((e) => e.event === 'still firing after close')).toHaveLength(1);
   const told = await eventually(
-    async () =>
+    () =>
       slack.requests.filter(
         (r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes('still firing') && JSON.stringify(r.body).includes(p.name),
       ),

@@ -4,13 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { resolve } from 'node:path';
-import { buildApp } from '../../src/api/app';
+import { ErrorBody } from '../../src/api/errors';
 import { COALESCE_WINDOW_MS } from '../../src/api/recentDeliveries';
+import { AlertsAnswer } from '../../src/api/routes/alerts';
 import { loadPlanFile } from '../../src/validation/files';
 import type { Plan } from '../../src/plan/schema';
-import { deskIdFor } from '../../src/workflows/messages';
-import { decider, LEGACY, testCredentials } from '../support/apiCredentials';
-import { connectClient, eventually, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker } from '../support/harness';
+import type { IncidentReport } from '../../src/report/types';
+import { deskIdFor, type IncidentStatus } from '../../src/workflows/messages';
+import { decider, LEGACY, testApi, testCredentials } from '../support/apiCredentials';
+import { eventually, type HealthEndpoint, type TestWorker, useSuiteWorld } from '../support/harness';
 import { alertmanagerPayload } from './alertPayload';
 import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
 import { deskView, events, nthRun, openRuns, status } from './runs';
@@ -21,9 +23,8 @@ const auth = tokens.auth('ops');
 const asApprover = tokens.auth('approver');
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: HealthEndpoint;
 let plan: Plan;
 let app: FastifyInstance;
 let flags: string;
@@ -31,22 +32,17 @@ const plans = new Map<string, Plan>();
 
 const fingerprint = () => randomBytes(8).toString('hex');
 
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  flags = await flagFile({ new_checkout: true });
+useSuiteWorld({ new_checkout: true }, (world) => ({ client, worker, health, flags } = world));
+
+beforeAll(() => {
   plan = freshPlan();
-  worker = await startWorker(testDeps({ flagStorePath: flags }));
   const lens = loadPlanFile(resolve(__dirname, '../../plans/lens-sprint1-canary.yaml'));
   plans.set(lens.name, lens);
-  app = buildApp({ client, plans, credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now });
+  app = testApi(client, worker.taskQueue, tokens, plans);
 });
 
 afterAll(async () => {
   await app?.close();
-  await worker?.shutdown();
-  await health?.close();
-  await closeClient?.();
 });
 
 /** A plan of its own (so its own service desk) for a test that needs a clean slate. */
@@ -71,7 +67,7 @@ async function workflowsOnQueue(): Promise<string[]> {
 async function incidentStatus(id: string) {
   const res = await app.inject({ method: 'GET', url: `/v1/incidents/${id}`, headers: auth });
   expect(res.statusCode).toBe(200);
-  return res.json();
+  return res.json<IncidentStatus>();
 }
 
 test('a firing alert reaches its desk, which opens one run; a re-sent notification is counted, not news', async () => {
@@ -80,7 +76,7 @@ test('a firing alert reaches its desk, which opens one run; a re-sent notificati
   const first = await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fp, value: '4.2%' }));
   expect(first.statusCode).toBe(202);
   const desk = deskOf(p);
-  expect(first.json().incidents).toEqual([expect.objectContaining({ incidentId: desk, status: 'accepted', trigger: 'ErrorRateHigh' })]);
+  expect(AlertsAnswer.parse(first.json()).incidents).toEqual([expect.objectContaining({ incidentId: desk, status: 'accepted', trigger: 'ErrorRateHigh' })]);
 
   const run = await nthRun(client, desk, 1);
   expect(run.workflowId).toBe(`${desk}:1`);
@@ -94,7 +90,7 @@ test('a firing alert reaches its desk, which opens one run; a re-sent notificati
   // Alertmanager re-sends a group after group_interval, not within the API's coalescing window.
   await new Promise((r) => setTimeout(r, COALESCE_WINDOW_MS));
   const again = await postAlerts(alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fp, value: '5.0%' }));
-  expect(again.json().incidents[0]).toMatchObject({ incidentId: desk, status: 'accepted' });
+  expect(AlertsAnswer.parse(again.json()).incidents[0]).toMatchObject({ incidentId: desk, status: 'accepted' });
   const view = await eventually(
     () => deskView(client, desk),
     (v) => v.episodes[0]?.repeats === 1,
@@ -127,7 +123,7 @@ test('a different alert for a service whose run is open joins that run instead o
     (s) => s.pendingApproval !== undefined,
   );
   const other = fingerprint();
-  const res = (await postAlerts(alertmanagerPayload({ alertname: 'ServiceDown', plan: p.name, fingerprint: other }))).json().incidents[0];
+  const res = AlertsAnswer.parse((await postAlerts(alertmanagerPayload({ alertname: 'ServiceDown', plan: p.name, fingerprint: other }))).json()).incidents[0];
   expect(res).toMatchObject({ incidentId: desk, status: 'accepted', trigger: 'ServiceDown' });
   const s = await eventually(
     () => status(run),
@@ -191,7 +187,7 @@ test('decisions through the API: an outsider gets 403, an approver gets 202 and 
     payload: { decision: 'approve', reason: 'me' },
   });
   expect(refused.statusCode).toBe(403);
-  expect(refused.json().issues[0].field).toBe('by');
+  expect(ErrorBody.parse(refused.json()).issues?.[0].field).toBe('by');
 
   const ok = await app.inject({
     method: 'POST',
@@ -209,7 +205,10 @@ test('decisions through the API: an outsider gets 403, an approver gets 202 and 
     payload: { decision: 'reject', reason: 'too late' },
   });
   expect(late.statusCode).toBe(409);
-  expect(late.json().issues[0]).toEqual({ field: 'params.id', message: `incident "${id}" is closed (completed); nothing waits for a decision` });
+  expect(ErrorBody.parse(late.json()).issues?.[0]).toEqual({
+    field: 'params.id',
+    message: `incident "${id}" is closed (completed); nothing waits for a decision`,
+  });
 });
 
 test('one bad alert in a group refuses only itself: the good ones are accepted, the answer lists the bad one', async () => {
@@ -223,10 +222,10 @@ test('one bad alert in a group refuses only itself: the good ones are accepted, 
   );
   // 4xx: Alertmanager does not re-send (the bad alert would be refused again); the good one is in.
   expect(res.statusCode).toBe(422);
-  const body = res.json();
+  const body = AlertsAnswer.parse(res.json());
   expect(body.incidents).toEqual([expect.objectContaining({ alert: 0, fingerprint: good, status: 'accepted' })]);
   expect(body.refused).toEqual([expect.objectContaining({ alert: 1, fingerprint: 'badbadbad0000002' })]);
-  expect(body.refused[0].issues.map((i: { field: string }) => i.field)).toContain('alerts[1].labels.alertname');
+  expect(body.refused?.[0].issues.map((i) => i.field)).toContain('alerts[1].labels.alertname');
   const run = await nthRun(client, deskOf(p), 1);
   expect((await status(run)).alerts?.map((a) => a.fingerprint)).toEqual([good]);
   await run.terminate('test over');
@@ -236,7 +235,7 @@ test('a group Alertmanager truncated is accepted with a warning', async () => {
   const p = freshPlan();
   const res = await postAlerts({ ...alertmanagerPayload({ alertname: 'ErrorRateHigh', plan: p.name, fingerprint: fingerprint() }), truncatedAlerts: 3 });
   expect(res.statusCode).toBe(202);
-  expect(res.json().warning).toMatch(/left out 3 alerts/);
+  expect(AlertsAnswer.parse(res.json()).warning).toMatch(/left out 3 alerts/);
   await (await nthRun(client, deskOf(p), 1)).terminate('test over');
 });
 
@@ -257,7 +256,7 @@ test('without a valid bearer token every /v1 route is 401 and nothing starts', a
   >[]) {
     const res = await postAlerts(body, headers);
     expect(res.statusCode).toBe(401);
-    expect(res.json().issues[0].field).toBe('headers.authorization');
+    expect(ErrorBody.parse(res.json()).issues?.[0].field).toBe('headers.authorization');
   }
   expect((await app.inject({ method: 'GET', url: '/v1/incidents/x' })).statusCode).toBe(401);
   expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
@@ -340,7 +339,7 @@ describe('bad input is refused with the offending field named, and no workflow s
 
   test.each(cases)('%s', async (_name, make, status, field) => {
     const { payload, contentType } = make();
-    const body = typeof payload === 'string' ? payload : JSON.parse(JSON.stringify(payload).replace('__PLAN__', plan.name));
+    const body = typeof payload === 'string' ? payload : (JSON.parse(JSON.stringify(payload).replace('__PLAN__', plan.name)) as unknown);
     const res = await app.inject({
       method: 'POST',
       url: '/v1/alerts/alertmanager',
@@ -348,7 +347,7 @@ describe('bad input is refused with the offending field named, and no workflow s
       payload: typeof body === 'string' ? body : JSON.stringify(body),
     });
     expect(res.statusCode).toBe(status);
-    expect(res.json().issues.map((i: { field: string }) => i.field)).toContain(field);
+    expect(ErrorBody.parse(res.json()).issues?.map((i) => i.field)).toContain(field);
   });
 
   test('decision bodies are checked too', async () => {
@@ -360,7 +359,7 @@ describe('bad input is refused with the offending field named, and no workflow s
     ] as const) {
       const res = await app.inject({ method: 'POST', url: '/v1/incidents/rollback-x/decision', headers: asApprover, payload });
       expect(res.statusCode).toBe(400);
-      expect(res.json().issues[0].field).toBe(field);
+      expect(ErrorBody.parse(res.json()).issues?.[0].field).toBe(field);
     }
   });
 
@@ -386,13 +385,11 @@ test("the report of a finished run reads like the runbooks' incident reports, as
 
   const json = await app.inject({ method: 'GET', url: `/v1/incidents/${id}/report`, headers: auth });
   expect(json.statusCode).toBe(200);
-  const report = json.json();
+  const report = json.json<IncidentReport>();
   expect(report).toMatchObject({ incidentId: id, outcome: 'rolled-back', trigger: 'ErrorRateHigh' });
   expect(report.decisions[0].who).toContain(APPROVER);
-  expect(report.steps.map((s: { type: string }) => s.type)).toContain('flag.disable');
-  expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(
-    expect.arrayContaining(['detect', 'decide', 'announce', 'roll-back', 'verify', 'report']),
-  );
+  expect(report.steps.map((s) => s.type)).toContain('flag.disable');
+  expect(report.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['detect', 'decide', 'announce', 'roll-back', 'verify', 'report']));
 
   const md = await app.inject({ method: 'GET', url: `/v1/incidents/${id}/report?format=md`, headers: auth });
   expect(md.headers['content-type']).toMatch(/text\/markdown/);

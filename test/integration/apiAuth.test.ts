@@ -3,10 +3,13 @@
 // never by whoever the body names.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app';
+import { expect } from '@jest/globals';
+import { ErrorBody } from '../../src/api/errors';
 import type { Plan } from '../../src/plan/schema';
-import { ALERTS_ONLY, decider, READER, testCredentials } from '../support/apiCredentials';
-import { connectClient, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker } from '../support/harness';
+import type { IncidentReport } from '../../src/report/types';
+import type { IncidentStatus } from '../../src/workflows/messages';
+import { ALERTS_ONLY, decider, READER, testApi, testCredentials } from '../support/apiCredentials';
+import { type TestWorker, useSuiteWorld } from '../support/harness';
 import { alertmanagerPayload } from './alertPayload';
 import { APPROVER, fixturePlan, OTHER_APPROVER, OUTSIDER } from './fixturePlan';
 import { events, startRun, status, waitForApprovalRequest } from './runs';
@@ -20,21 +23,12 @@ const tokens = testCredentials({
 });
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
 let plan: Plan;
 let app: FastifyInstance;
 
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  const flags = await flagFile({ new_checkout: true });
-  plan = fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', defaultAction: 'hold' });
-  worker = await startWorker(testDeps({ flagStorePath: flags }));
-  app = buildApp({ client, plans: new Map([[plan.name, plan]]), credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now });
-});
-
+// Declared before useSuiteWorld: jest runs afterAll hooks in declaration order, and this one
+// needs the suite's client and worker.
 afterAll(async () => {
   try {
     // The desk and run the alert started, and any run a failed test left open. Visibility
@@ -51,10 +45,13 @@ afterAll(async () => {
     }
   } finally {
     await app?.close();
-    await worker?.shutdown();
-    await health?.close();
-    await closeClient?.();
   }
+});
+
+useSuiteWorld({ new_checkout: true }, (world) => {
+  ({ client, worker } = world);
+  plan = fixturePlan({ healthUrl: world.health.url, flagStorePath: world.flags, window: '1m', defaultAction: 'hold' });
+  app = testApi(client, worker.taskQueue, tokens, new Map([[plan.name, plan]]));
 });
 
 const decide = (id: string, headers: Record<string, string>, body: object = { decision: 'approve', reason: 'errors climbing' }) =>
@@ -79,7 +76,7 @@ test('the alert token posts alerts, and cannot read or decide: 403 naming the mi
   const id = handle.workflowId;
   for (const url of [`/v1/incidents/${id}`, `/v1/incidents/${id}/report`, '/v1/freeze?service=checkout']) {
     const read = await app.inject({ method: 'GET', url, headers: tokens.auth('alertmanager') });
-    expect({ url, code: read.statusCode, error: read.json().error }).toEqual({
+    expect({ url, code: read.statusCode, error: ErrorBody.parse(read.json()).error }).toEqual({
       url,
       code: 403,
       error: expect.stringContaining('lacks the scope incidents:read'),
@@ -87,7 +84,7 @@ test('the alert token posts alerts, and cannot read or decide: 403 naming the mi
   }
   const decided = await decide(id, tokens.auth('alertmanager'), { decision: 'approve', by: APPROVER, reason: 'I am the on-call, honest' });
   expect(decided.statusCode).toBe(403);
-  expect(decided.json().error).toContain('lacks the scope incidents:decide');
+  expect(ErrorBody.parse(decided.json()).error).toContain('lacks the scope incidents:decide');
   expect(decided.headers['www-authenticate']).toContain('scope="incidents:decide"');
 
   const s = await status(handle);
@@ -100,11 +97,11 @@ test('a reader reads status but can neither decide nor post alerts', async () =>
   const handle = await waitingRun();
   const read = await app.inject({ method: 'GET', url: `/v1/incidents/${handle.workflowId}`, headers: tokens.auth('reader') });
   expect(read.statusCode).toBe(200);
-  expect(read.json().pendingApproval).toMatchObject({ roles: ['oncall'], people: [APPROVER, OTHER_APPROVER], default: 'hold' });
+  expect(read.json<IncidentStatus>().pendingApproval).toMatchObject({ roles: ['oncall'], people: [APPROVER, OTHER_APPROVER], default: 'hold' });
 
   const decided = await decide(handle.workflowId, tokens.auth('reader'));
   expect(decided.statusCode).toBe(403);
-  expect(decided.json().error).toContain('lacks the scope incidents:decide');
+  expect(ErrorBody.parse(decided.json()).error).toContain('lacks the scope incidents:decide');
   const alert = await app.inject({
     method: 'POST',
     url: '/v1/alerts/alertmanager',
@@ -112,7 +109,7 @@ test('a reader reads status but can neither decide nor post alerts', async () =>
     payload: alertmanagerPayload({ alertname: 'ErrorRateHigh', fingerprint: 'feed0000beef0001' }),
   });
   expect(alert.statusCode).toBe(403);
-  expect(alert.json().error).toContain('lacks the scope alerts:write');
+  expect(ErrorBody.parse(alert.json()).error).toContain('lacks the scope alerts:write');
   expect((await status(handle)).decision).toBeUndefined();
   await handle.terminate('test over');
 });
@@ -143,14 +140,14 @@ test("person A's token decides as A; a body naming B is refused and changes noth
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'rolled-back', decision: { action: 'rollback', by: APPROVER } });
   const record = await app.inject({ method: 'GET', url: `/v1/incidents/${handle.workflowId}/report`, headers: tokens.auth('reader') });
-  expect(record.json().decisions[0].who).toContain(APPROVER);
+  expect(record.json<IncidentReport>().decisions[0].who).toContain(APPROVER);
 });
 
 test("a person's token whose person is not an approver is refused by the plan's authority, and the refusal is recorded", async () => {
   const handle = await waitingRun();
   const res = await decide(handle.workflowId, tokens.auth('outsider'));
   expect(res.statusCode).toBe(403);
-  expect(res.json().error).toContain(`${OUTSIDER}: not an approver`);
+  expect(ErrorBody.parse(res.json()).error).toContain(`${OUTSIDER}: not an approver`);
   const s = await status(handle);
   expect(s.decision).toBeUndefined();
   expect(s.timeline.find((e) => e.event === 'approve refused')?.detail).toContain(OUTSIDER);

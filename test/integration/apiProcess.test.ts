@@ -4,6 +4,7 @@
 //   dev server hung (SIGSTOP) or SIGKILLed, reading an incident and posting an alert each
 //   answer 503 with Retry-After within 2 s; once the server is back on the same SQLite file,
 //   the same API process answers again.
+import { expect } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -2,24 +2,27 @@
 // queue no worker polls, so they stay open without running workflow code: what is checked is
 // what the CLI sends (the run's input) and what it says back. Decisions go through a real
 // API (and a worker that answers them) with the decider's own token.
+import { expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app';
 import { runCli } from '../../src/cli/main';
 import type { IncidentCommandDeps } from '../../src/cli/incidentCommands';
 import { runInput } from '../../src/incidents/runs';
+import type { StartResult } from '../../src/incidents/start';
 import { DEFAULT_PLANS_DIR } from '../../src/validation/files';
 import type { Plan } from '../../src/plan/schema';
 import type { AlertDelivery } from '../../src/workflows/messages';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
-import { decider, READER, testCredentials } from '../support/apiCredentials';
-import { connectClient, flagFile, healthEndpoint, startWorker, testDeps, type TestWorker, uniqueName } from '../support/harness';
+import { decider, READER, testApi, testCredentials } from '../support/apiCredentials';
+import { connectClient, type HealthEndpoint, type TestWorker, uniqueName, useSuiteWorld } from '../support/harness';
 import { APPROVER, fixturePlan, OUTSIDER } from './fixturePlan';
-import { startRun, status, waitForApprovalRequest } from './runs';
+import { startRun, status, terminateAll, waitForApprovalRequest } from './runs';
 
 const NO_WORKER = uniqueName('tq-cli');
 let client: Client;
-let closeClient: () => Promise<void>;
+let worker: TestWorker;
+let health: HealthEndpoint;
+let flags: string;
 const started: string[] = [];
 
 const deps: IncidentCommandDeps = {
@@ -40,18 +43,13 @@ async function runWith(using: IncidentCommandDeps, ...argv: string[]) {
 }
 const run = (...argv: string[]) => runWith(deps, ...argv);
 
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
+// Declared before useSuiteWorld: jest runs afterAll hooks in declaration order, and this one
+// needs the suite's client.
+afterAll(async () => {
+  await terminateAll(client, started);
 });
 
-afterAll(async () => {
-  for (const id of started)
-    await client.workflow
-      .getHandle(id)
-      .terminate('test over')
-      .catch(() => undefined);
-  await closeClient?.();
-});
+useSuiteWorld({ new_checkout: true }, (world) => ({ client, worker, health, flags } = world));
 
 /** What was signalled to a workflow under `name`, decoded, in order. */
 async function signalled(workflowId: string, name: string): Promise<unknown[]> {
@@ -89,7 +87,7 @@ test('rollback start: hands the alert and its decision context to the service de
 test("rollback drill: the drill's environment, the plan's first trigger, the top service", async () => {
   const { code, out } = await run('drill', '--plan', 'monetization-drill', '--drill', 'quarterly', '--json');
   expect(code).toBe(0);
-  const answer = JSON.parse(out);
+  const answer = JSON.parse(out) as StartResult;
   started.push(answer.incidentId);
   expect(answer).toMatchObject({
     status: 'started',
@@ -114,8 +112,6 @@ test('status and report of an unknown incident end with exit 1 and say so', asyn
 
 describe('approve and reject go through the API, as the person the token belongs to', () => {
   const tokens = testCredentials({ approver: decider(APPROVER), outsider: decider(OUTSIDER), reader: READER });
-  let worker: TestWorker;
-  let health: Awaited<ReturnType<typeof healthEndpoint>>;
   let api: FastifyInstance;
   let plan: Plan;
   const as = (name: string): IncidentCommandDeps => ({
@@ -124,18 +120,13 @@ describe('approve and reject go through the API, as the person the token belongs
   });
 
   beforeAll(async () => {
-    health = await healthEndpoint(200);
-    const flags = await flagFile({ new_checkout: true });
     plan = fixturePlan({ healthUrl: health.url, flagStorePath: flags, window: '1m', defaultAction: 'hold' });
-    worker = await startWorker(testDeps({ flagStorePath: flags }));
-    api = buildApp({ client, plans: new Map(), credentials: tokens.credentials, taskQueue: worker.taskQueue, now: Date.now });
+    api = testApi(client, worker.taskQueue, tokens);
     await api.listen({ host: '127.0.0.1', port: 0 });
   });
 
   afterAll(async () => {
     await api?.close();
-    await worker?.shutdown();
-    await health?.close();
   });
 
   test("the approver's token approves as the approver; the run rolls back", async () => {

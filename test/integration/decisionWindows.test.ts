@@ -10,26 +10,14 @@ import { whoIs } from '../../src/report/format';
 import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { alertSignal, approveSignal, recordQuery } from '../../src/workflows/messages';
-import { connectClient, eventually, flagFile, healthEndpoint, startWorker, testDeps, uniqueName, type TestWorker } from '../support/harness';
+import { eventually, flagFile, type HealthEndpoint, type TestWorker, uniqueName, useSuiteWorld } from '../support/harness';
 import { APPROVER, OTHER_APPROVER } from './fixturePlan';
 import { events, startRun, status, waitForApprovalRequest } from './runs';
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
-
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  worker = await startWorker(testDeps({ flagStorePath: await flagFile({}) }));
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await health?.close();
-  await closeClient?.();
-});
+let health: HealthEndpoint;
+useSuiteWorld({}, (world) => ({ client, worker, health } = world));
 
 /**
  * `Outage` rolls back without asking; `Degraded` is decided by the rule the test gives. Level

@@ -1,5 +1,6 @@
 // The decision stage against a real dev server: a person approves or rejects, or the clock
 // takes the plan's default; only the plan's approvers count.
+import { expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { approveSignal, rejectSignal, SearchAttributes } from '../../src/workflows/messages';

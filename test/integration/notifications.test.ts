@@ -51,7 +51,7 @@ test('an approved run: buttons in Slack, the decision replaces them, PagerDuty t
 
   // The request goes out beside the run: the window is open before Slack has it.
   const request = await eventually(
-    async () => postsFor(incidentId).find((r) => !r.scriptedFailure),
+    () => postsFor(incidentId).find((r) => !r.scriptedFailure),
     (r) => r !== undefined,
   );
   expect(request?.body.channel).toBe(CHANNEL);

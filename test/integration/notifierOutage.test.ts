@@ -1,6 +1,7 @@
 // Notifiers never sit on the critical path: with Slack and PagerDuty hanging or answering
 // 500, the flag goes off as fast as with healthy vendors, a decision window ends at the
 // deadline it announced, and the failed messages are in status and report.
+import { expect } from '@jest/globals';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import type { Plan } from '../../src/plan/schema';
@@ -133,7 +134,7 @@ test('a decision window whose default is rollback ends at the deadline it announ
 
   // The approval request Slack never answered carries the same deadline.
   const request = await eventually(
-    async () => slack.requests.find((r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes(handle.workflowId)),
+    () => slack.requests.find((r) => r.path === '/api/chat.postMessage' && JSON.stringify(r.body).includes(handle.workflowId)),
     (r) => r !== undefined,
   );
   expect(request!.scriptedFailure).toBe('hang');

@@ -5,6 +5,7 @@
 //   - issue 7 defect 12: kill -9 of the worker, the API or the dev server restarts that one
 //     process while the others keep running (the API answers /healthz throughout the
 //     worker's restart); Ctrl-C (SIGINT) still stops everything.
+import { expect } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,7 +40,7 @@ function alive(pid: number): boolean {
 async function pidOf(name: string, nth = 1): Promise<number> {
   const pattern = new RegExp(`\\[npm start\\] ${name} (?:started|restarted) \\(pid (\\d+)`, 'g');
   const all = await eventually(
-    async () => [...output.matchAll(pattern)].map((m) => Number(m[1])),
+    () => [...output.matchAll(pattern)].map((m) => Number(m[1])),
     (pids) => pids.length >= nth,
     60_000,
   );
@@ -170,7 +171,7 @@ test('kill -9 of the worker: it is restarted, and the API answers /healthz all t
   expect(alive(api)).toBe(true);
   // The new worker reached the dev server and polls again.
   await eventually(
-    async () => output.match(/worker: polling/g)?.length ?? 0,
+    () => output.match(/worker: polling/g)?.length ?? 0,
     (n) => n >= 2,
     60_000,
   );

@@ -2,6 +2,7 @@
 // loads (`promtool check rules`), and each seed plan's rules fire when its series breach for
 // the hold window and not when they breach for less (`promtool test rules` with the unit-test
 // file in test/fixtures/promtool/, written by hand from the seeds' numbers).
+import { expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

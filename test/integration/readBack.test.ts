@@ -2,6 +2,7 @@
 // the change — against real routers: an HAProxy whose receiving pool fails its health
 // checks (the runtime API accepts the weights, traffic stays where it was), and an nginx
 // whose master does not reload.
+import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { HaproxyRouter } from '../../src/adapters/traffic/haproxy';

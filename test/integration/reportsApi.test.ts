@@ -3,14 +3,17 @@
 // workflow code running, which is all the freeze check needs — so these tests do not
 // depend on the workflow's behaviour. Reports of real runs need a worker answering the
 // record query; the report's content is covered by test/unit/report.
+import { expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app';
+import { ErrorBody } from '../../src/api/errors';
+import { type FreezeAnswer } from '../../src/incidents/runs';
 import { startIncident } from '../../src/incidents/start';
 import type { Plan } from '../../src/plan/schema';
-import { READER, testCredentials } from '../support/apiCredentials';
+import { READER, testApi, testCredentials } from '../support/apiCredentials';
 import { connectClient, eventually, uniqueName } from '../support/harness';
 import { fixturePlan } from './fixturePlan';
+import { terminateAll } from './runs';
 
 const tokens = testCredentials({ reader: READER });
 const auth = tokens.auth('reader');
@@ -30,7 +33,7 @@ function planWith(freeze: Plan['freeze']): { plan: Plan; a: string; b: string } 
 }
 
 function app(plans: Plan[]): FastifyInstance {
-  return buildApp({ client, plans: new Map(plans.map((p) => [p.name, p])), credentials: tokens.credentials, taskQueue: NO_WORKER, now: Date.now });
+  return testApi(client, NO_WORKER, tokens, new Map(plans.map((p) => [p.name, p])));
 }
 
 async function open(plan: Plan, service: string): Promise<string> {
@@ -50,7 +53,7 @@ async function open(plan: Plan, service: string): Promise<string> {
 async function freeze(api: FastifyInstance, service: string) {
   const res = await api.inject({ method: 'GET', url: `/v1/freeze?service=${service}`, headers: auth });
   expect(res.statusCode).toBe(200);
-  return res.json();
+  return res.json<FreezeAnswer>();
 }
 
 beforeAll(async () => {
@@ -58,11 +61,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of started)
-    await client.workflow
-      .getHandle(id)
-      .terminate('test over')
-      .catch(() => undefined);
+  await terminateAll(client, started);
   await closeClient?.();
 });
 
@@ -161,10 +160,10 @@ test('freeze: a missing or malformed service is a 400 naming the field; no token
   const api = app([]);
   const missing = await api.inject({ method: 'GET', url: '/v1/freeze', headers: auth });
   expect(missing.statusCode).toBe(400);
-  expect(missing.json().issues[0].field).toBe('service');
+  expect(ErrorBody.parse(missing.json()).issues?.[0].field).toBe('service');
   const bad = await api.inject({ method: 'GET', url: '/v1/freeze?service=Not%20A%20Service', headers: auth });
   expect(bad.statusCode).toBe(400);
-  expect(bad.json().issues[0]).toMatchObject({ field: 'service' });
+  expect(ErrorBody.parse(bad.json()).issues?.[0]).toMatchObject({ field: 'service' });
   expect((await api.inject({ method: 'GET', url: '/v1/freeze?service=checkout' })).statusCode).toBe(401);
   await api.close();
 });
@@ -173,10 +172,10 @@ test('report: unknown incidents are 404, a bad format is 400', async () => {
   const api = app([]);
   const unknown = await api.inject({ method: 'GET', url: `/v1/incidents/${uniqueName('no-such-incident')}/report`, headers: auth });
   expect(unknown.statusCode).toBe(404);
-  expect(unknown.json().issues[0].field).toBe('params.id');
+  expect(ErrorBody.parse(unknown.json()).issues?.[0].field).toBe('params.id');
   const format = await api.inject({ method: 'GET', url: '/v1/incidents/x/report?format=pdf', headers: auth });
   expect(format.statusCode).toBe(400);
-  expect(format.json().issues[0].field).toBe('format');
+  expect(ErrorBody.parse(format.json()).issues?.[0].field).toBe('format');
   expect((await api.inject({ method: 'GET', url: '/v1/incidents/x/report' })).statusCode).toBe(401);
   await api.close();
 });

@@ -96,3 +96,12 @@ export function expectMilestonesInOrder(milestones: Partial<Record<string, strin
   expect({ notReached: inOrder.filter((_, i) => Number.isNaN(times[i])) }).toEqual({ notReached: [] });
   expect({ beforeThePrevious: inOrder.filter((_, i) => i > 0 && times[i] < times[i - 1]) }).toEqual({ beforeThePrevious: [] });
 }
+
+/** Ends the runs a suite started and may have left open (one that has closed already is fine). */
+export async function terminateAll(client: Client, ids: Iterable<string>): Promise<void> {
+  for (const id of ids)
+    await client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
+}

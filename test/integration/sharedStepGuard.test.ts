@@ -101,7 +101,7 @@ adapters:
   const handle = await startRun(client, taskQueue, plan, 'ServiceDown');
   // HEAD has moved and the hook runs: kill the worker whose git runs it.
   const [pid] = await eventually(
-    async () => lines(hookLog),
+    () => lines(hookLog),
     (l) => l.length === 1,
     60_000,
   );

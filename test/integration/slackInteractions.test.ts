@@ -1,11 +1,13 @@
 // Slack buttons end to end: the approval message's own button values, signed the way Slack
 // signs (v0 HMAC over the raw body), posted to the API; forged, stale and unauthorized
 // clicks change nothing.
+import { expect } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/adapters/slack';
 import { buildApp } from '../../src/api/app';
+import { ErrorBody } from '../../src/api/errors';
 import { Credentials } from '../../src/api/auth';
 import { slackSignature } from '../../src/api/slackSignature';
 import { SLACK_DOCUMENTED_EXAMPLE } from '../support/contracts/slackDocumentedExample';
@@ -92,7 +94,7 @@ async function waitingRun() {
   );
   await waitForApprovalRequest(handle);
   await eventually(
-    async () => buttonsFor(handle.workflowId),
+    () => buttonsFor(handle.workflowId),
     (b) => b.length === 2,
   );
   const [approve, reject] = [APPROVE_ACTION_ID, REJECT_ACTION_ID].map((id) => buttonsFor(handle.workflowId).find((b) => b.action_id === id)!);
@@ -125,7 +127,7 @@ test('a click from someone outside the authority is refused, recorded, and told 
   );
   expect(s.decision).toBeUndefined();
   const told = await eventually(
-    async () => slack.responses.filter((r) => responseUrl.endsWith(r.path)),
+    () => slack.responses.filter((r) => responseUrl.endsWith(r.path)),
     (r) => r.length === 1,
   );
   expect(told[0]?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('not an approver') });
@@ -136,10 +138,10 @@ test('forged and stale requests are refused before anything happens', async () =
   const { handle, approve } = await waitingRun();
   const forged = await click(approve, APPROVER, { secret: 'not-the-signing-secret' });
   expect(forged.statusCode).toBe(401);
-  expect(forged.json().error).toMatch(/does not match/);
+  expect(ErrorBody.parse(forged.json()).error).toMatch(/does not match/);
   const stale = await click(approve, APPROVER, { ageSeconds: 6 * 60 });
   expect(stale.statusCode).toBe(401);
-  expect(stale.json().error).toMatch(/five minutes/);
+  expect(ErrorBody.parse(stale.json()).error).toMatch(/five minutes/);
   const unsigned = await app.inject({
     method: 'POST',
     url: '/v1/slack/interactions',
@@ -174,10 +176,10 @@ test("Slack's documented example request, signed by Slack itself, passes the rou
   // Past the signature: the example is a slash command, not a button click.
   const genuine = await post(body);
   expect(genuine.statusCode).toBe(400);
-  expect(genuine.json().error).toContain('an interaction carries a form field "payload"');
+  expect(ErrorBody.parse(genuine.json()).error).toContain('an interaction carries a form field "payload"');
   const altered = await post(body.replace('user_id=U2CERLKJA', 'user_id=U2CERLKJB'));
   expect(altered.statusCode).toBe(401);
-  expect(altered.json().error).toMatch(/does not match/);
+  expect(ErrorBody.parse(altered.json()).error).toMatch(/does not match/);
   await then.close();
 });
 

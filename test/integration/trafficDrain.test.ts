@@ -8,14 +8,13 @@ import { HaproxyRouter } from '../../src/adapters/traffic/haproxy';
 import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
 import { type IncidentRecord, recordQuery } from '../../src/workflows/messages';
-import { connectClient, eventually, flagFile, healthEndpoint, startWorker, testDeps, uniqueName, type TestWorker } from '../support/harness';
+import { eventually, flagFile, type HealthEndpoint, type TestWorker, uniqueName, useSuiteWorld } from '../support/harness';
 import { startBackend, startHaproxy, stopAll, tally, waitFor, type Backend, type HaproxyServer } from '../support/servers';
 import { events, expectMilestonesInOrder, startRun, status } from './runs';
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: HealthEndpoint;
 let control: Backend;
 let treatment: Backend;
 let haproxy: HaproxyServer;
@@ -27,19 +26,16 @@ const WAIT_MS = 1000;
 const EXTRA_WAIT_MS = 20_000;
 const MAX_ACTIVE = 1;
 
+useSuiteWorld({}, (world) => ({ client, worker, health } = world));
+
 beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
   control = await startBackend('control');
   treatment = await startBackend('treatment');
-  worker = await startWorker(testDeps({ flagStorePath: await flagFile({}) }));
 });
 
 afterAll(async () => {
-  await worker?.shutdown();
   await stopAll();
-  await Promise.all([health?.close(), control?.stop(), treatment?.stop()]);
-  await closeClient?.();
+  await Promise.all([control?.stop(), treatment?.stop()]);
 });
 
 beforeEach(async () => {

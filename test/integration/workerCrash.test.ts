@@ -16,7 +16,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { readFlagFile } from '../../src/adapters/fileFlagStore';
 import { parsePlan } from '../../src/validation/parse';
 import type { Plan } from '../../src/plan/schema';
-import { approveSignal, type IncidentStatus, Outcome, recordQuery, Stage } from '../../src/workflows/messages';
+import { approveSignal, type IncidentStatus, Outcome, recordQuery, type RollbackWorkflow, Stage } from '../../src/workflows/messages';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
 import { connectClient, eventually, flagFile, SLACK_TEST_TOKEN, spawnWorkerProcess, uniqueName } from '../support/harness';
 import { startBackend, startNginx, stopAll, tally, type Backend, type NginxServer } from '../support/servers';
@@ -239,7 +239,7 @@ test.concurrent.each(ROWS)('worker SIGKILL in $what: the run completes on a new 
     expect(await gone).toBe('SIGKILL');
   };
 
-  let handle: WorkflowHandle;
+  let handle: WorkflowHandle<RollbackWorkflow>;
   const killWhen = row.killWhen;
   if (killWhen) {
     handle = await startRun(client, taskQueue, plan, 'ErrorRateHigh');
@@ -259,7 +259,7 @@ test.concurrent.each(ROWS)('worker SIGKILL in $what: the run completes on a new 
     let said = '';
     doomed.stdout?.on('data', (chunk: Buffer) => (said += chunk.toString()));
     await eventually(
-      async () => said,
+      () => said,
       (out) => out.includes('polling'),
       60_000,
     );
@@ -359,7 +359,7 @@ notifications: { templates: {} }
   const handle = await startRun(client, taskQueue, plan, 'Outage');
   // The deploy has started and not finished: the worker dies in the middle of it.
   await eventually(
-    async () => lines(),
+    () => lines(),
     (l) => l.length === 1,
     60_000,
   );

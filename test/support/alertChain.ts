@@ -108,18 +108,23 @@ export interface LensWorld {
 export function lensPlan(name: string, holdWindow: string, world?: LensWorld): Plan {
   return seedPlan('lens-sprint1-canary', (doc: PlanDocument) => {
     doc.name = name;
-    doc.triggers.find((t: { name: string }) => t.name === LENS_TRIGGER).condition.for = holdWindow;
+    const trigger = doc.triggers.find((t) => t.name === LENS_TRIGGER);
+    if (trigger?.kind !== 'metric') throw new Error(`the seed's ${LENS_TRIGGER} is not a metric trigger`);
+    trigger.condition.for = holdWindow;
     for (const step of doc.levels[0].steps) {
       // Without the world's adapters the seed's own CLIs stay: the rules do not read steps.
       if (world && ['traffic.shift', 'flag.disable'].includes(step.type)) delete step.command;
       if (step.type === 'service.stop') step.command = 'echo stopped > hedging-service.state';
-      if (step.type === 'command.run') step.command = 'echo early_stop=disabled > ta-nra.conf';
+      if (step.command === 'config-update --disable-early-stop') step.command = 'echo early_stop=disabled > ta-nra.conf';
       if (step.type === 'cache.flush') step.command = 'echo flushed > configuration-cache.state';
     }
     doc.levels[0].checks = ['smoke'];
-    doc.checks.smoke = { type: 'command', command: `test "$(curl -sf ${world?.nginxUrl ?? 'http://127.0.0.1:9'}/)" = stable`, timeout: '10s' };
+    doc.checks = {
+      ...doc.checks,
+      smoke: { type: 'command', command: `test "$(curl -sf ${world?.nginxUrl ?? 'http://127.0.0.1:9'}/)" = stable`, timeout: '10s' },
+    };
     doc.verification = { settle: '0s' };
-    Object.assign(doc.monitoring, { cycles: 1, interval: '1s', checks: ['smoke'] });
+    doc.monitoring = { ...doc.monitoring, cycles: 1, interval: '1s', checks: ['smoke'] };
     if (world) {
       doc.adapters = { flags: { type: 'file', path: world.flags }, commands: { cwd: world.dir }, traffic: world.traffic };
     }

@@ -1,7 +1,11 @@
-// Credentials for API tests: random tokens with the scopes (and people) a test names, and
-// the Authorization header for each.
+// Credentials for API tests: random tokens with the scopes (and people) a test names, the
+// Authorization header for each, and the API app that admits them.
 import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app';
 import { type Credential, Credentials, LEGACY_TOKEN_SCOPES, Scope } from '../../src/api/auth';
+import type { Plan } from '../../src/plan/schema';
 
 export type TokenSpec = Omit<Credential, 'name'>;
 
@@ -29,4 +33,9 @@ export function testCredentials(specs: Record<string, TokenSpec>): TestCredentia
     token,
     auth: (name) => ({ authorization: `Bearer ${token(name)}` }),
   };
+}
+
+/** The API (src/api/app.ts) over a test's client and task queue, admitting `tokens`, with these plans loaded. */
+export function testApi(client: Client, taskQueue: string, tokens: TestCredentials, plans: ReadonlyMap<string, Plan> = new Map()): FastifyInstance {
+  return buildApp({ client, plans, credentials: tokens.credentials, taskQueue, now: Date.now });
 }

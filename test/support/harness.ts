@@ -28,7 +28,7 @@ export function temporalAddress(): string {
   return address;
 }
 
-export async function connectClient(): Promise<{ client: Client; close(): Promise<void> }> {
+export async function connectClient(): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address: temporalAddress() });
   return { client: new Client({ connection }), close: () => connection.close() };
 }
@@ -151,7 +151,8 @@ export function useSuiteWorld(initialFlags: Record<string, boolean>, use: (world
   });
 }
 
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+/** Probes (a read that may be async) until `accept` takes the value; the last value and error tell why not. */
+export async function eventually<T>(probe: () => T | Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastError: unknown;
@@ -164,7 +165,9 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${lastError instanceof Error ? String(lastError) : JSON.stringify(lastError)}` : ''}`,
+  );
 }
 
 export const HISTORIES_DIR = resolve(ROOT, 'test/fixtures/histories');

@@ -1,10 +1,10 @@
 // Step-activity deps over the embedded adapters (real bash, real git, file flag store,
 // file ledger) in a temp dir; real-server adapters are fakes handed in by the test.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flagStoreFor } from '../../src/adapters/factory';
-import { writeFlagFile } from '../../src/adapters/fileFlagStore';
+import { type FlagFile, writeFlagFile } from '../../src/adapters/fileFlagStore';
 import { gitSourceControlFor } from '../../src/adapters/git';
 import { FileIdempotencyLedger } from '../../src/adapters/idempotencyLedger';
 import type { ActionRecord, MetricSample, MetricSource } from '../../src/adapters/roles';
@@ -57,6 +57,11 @@ export async function stepWorld(options: { infra?: InfraAdapters; deps?: Partial
   };
 }
 
+/** The flags as the world's flag file holds them now. */
+export function flagsIn(world: StepWorld): FlagFile['flags'] {
+  return (JSON.parse(readFileSync(world.flagPath, 'utf8')) as FlagFile).flags;
+}
+
 export function step(input: Record<string, unknown>): Step {
   return StepSchema.parse(input);
 }
@@ -65,11 +70,11 @@ export function fakeMetrics(values: Record<string, number | undefined | Error>):
   const queries: string[] = [];
   return {
     queries,
-    async query(query: string): Promise<MetricSample> {
+    query(query: string): Promise<MetricSample> {
       queries.push(query);
       const value = values[query];
-      if (value instanceof Error) throw value;
-      return { query, value, at: '2026-11-24T10:00:00.000Z' };
+      if (value instanceof Error) return Promise.reject(value);
+      return Promise.resolve({ query, value, at: '2026-11-24T10:00:00.000Z' });
     },
     range(): Promise<never> {
       return Promise.reject(new Error('fakeMetrics answers instant queries (checks) only'));

@@ -3,7 +3,7 @@
 // their field errors. Alertmanager retries a 5xx and never a 4xx, so the status says whether
 // anything was refused (422) or could not be handed on (503, retried: a re-sent alert is a
 // repeat to its desk), and the good alerts of a mixed payload are never lost.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { deliverAlert, deskOf } from '../../incidents/start';
 import { RecentDeliveries } from '../recentDeliveries';
@@ -31,7 +31,7 @@ const RefusedAlert = z.object({ alert: z.number(), fingerprint: z.string(), erro
 type RefusedAlert = z.infer<typeof RefusedAlert>;
 
 /** 202 when every alert was handed on, 422 (with `error`, `issues` and `refused`) when any was refused. */
-const AlertsAnswer = z.object({
+export const AlertsAnswer = z.object({
   incidents: z.array(AcceptedAlert),
   error: z.string().optional(),
   issues: z.array(FieldIssue).optional(),
@@ -39,11 +39,11 @@ const AlertsAnswer = z.object({
   warning: z.string().optional(),
 });
 
-export function alertRoutes(deps: ApiDeps, metrics: ApiMetrics): FastifyPluginAsyncZod {
+export function alertRoutes(deps: ApiDeps, metrics: ApiMetrics): FastifyPluginCallbackZod {
   const { client } = deps;
   const recent = new RecentDeliveries(deps.now);
 
-  return async (app) => {
+  return (app, _options, done) => {
     const schema = { body: AlertmanagerPayloadSchema, response: { 202: AlertsAnswer, 422: AlertsAnswer, ...refusals(400, 415, 503) } };
     // Every answer counts, the authentication hook's 401 and 403 included.
     const onResponse = async (_request: unknown, reply: { statusCode: number }) => {
@@ -103,5 +103,6 @@ export function alertRoutes(deps: ApiDeps, metrics: ApiMetrics): FastifyPluginAs
         ...(truncated > 0 ? { warning: `Alertmanager left out ${truncated} alerts of this group (max_alerts): they were not received` } : {}),
       });
     });
+    done();
   };
 }

@@ -1,6 +1,6 @@
 // POST /v1/incidents/:id/decision: a person approves or rejects, as the person their token
 // belongs to. The body does not say who decides; a `by` that names someone else is refused.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { submitDecision } from '../../incidents/decisions';
 import type { ApiDeps } from '../app';
@@ -21,8 +21,8 @@ const DecisionBody = z.strictObject({
 
 const DecisionCounted = z.object({ incidentId: z.string(), decision: DecisionBody.shape.decision, by: z.string() });
 
-export function decisionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
-  return async (app) => {
+export function decisionRoutes(deps: ApiDeps): FastifyPluginCallbackZod {
+  return (app, _options, done) => {
     app.post(
       '/incidents/:id/decision',
       { schema: { params: IncidentParams, body: DecisionBody, response: { 202: DecisionCounted, ...refusals(400, 403, 404, 409, 503) } } },
@@ -37,5 +37,6 @@ export function decisionRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         return reply.status(202).send({ incidentId: id, decision, by });
       },
     );
+    done();
   };
 }

@@ -1,5 +1,5 @@
 // GET /v1/incidents/:id: an incident is a run, and its status is the workflow's query.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { incidentStatus } from '../../incidents/runs';
 import type { ApiDeps } from '../app';
@@ -23,12 +23,13 @@ const IncidentStatusBody = answerOf<IncidentStatus>()({
   timeline: z.array(z.object({ at: z.string(), event: z.string(), detail: z.string().optional() })),
 });
 
-export function incidentRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function incidentRoutes(deps: ApiDeps): FastifyPluginCallbackZod {
   const { client } = deps;
 
-  return async (app) => {
+  return (app, _options, done) => {
     app.get('/incidents/:id', { schema: { params: IncidentParams, response: { 200: IncidentStatusBody, ...refusals(400, 404, 503) } } }, async (request) =>
       incidentStatus(client, request.params.id),
     );
+    done();
   };
 }

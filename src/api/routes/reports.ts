@@ -1,7 +1,7 @@
 // GET /v1/incidents/:id/report: the incident report (JSON, or Markdown with ?format=md).
 // GET /v1/freeze?service=…: whether deployments of a service are frozen by an open incident;
 // CI/CD pipelines call it before deploying, so the answer is small and its shape fixed.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { freezeStatus, incidentRecord, planOfRun } from '../../incidents/runs';
 import { Slug } from '../../plan/language/common';
@@ -36,10 +36,10 @@ const FreezeAnswer = z.object({
   reason: z.string(),
 });
 
-export function reportRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function reportRoutes(deps: ApiDeps): FastifyPluginCallbackZod {
   const { client } = deps;
 
-  return async (app) => {
+  return (app, _options, done) => {
     app.get(
       '/incidents/:id/report',
       {
@@ -66,5 +66,6 @@ export function reportRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     app.get('/freeze', { schema: { querystring: FreezeQuery, response: { 200: FreezeAnswer, ...refusals(400, 503) } } }, async (request) =>
       freezeStatus(client, deps.plans, request.query.service),
     );
+    done();
   };
 }

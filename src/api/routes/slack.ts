@@ -1,8 +1,8 @@
 // POST /v1/slack/interactions: Approve/Reject button clicks. Authenticated by Slack's
 // signature (not our bearer token), answered at once — Slack gives up after 3 seconds — and
 // decided in the background; a refused click is told to the clicking user only.
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyPluginCallbackZod } from 'fastify-type-provider-zod';
 import { request as httpRequest } from 'undici';
 import { z } from 'zod';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../adapters/slack';
@@ -88,9 +88,9 @@ async function tellClicker(responseUrl: string | undefined, text: string, log: F
 
 /** `preValidation` hook: a request signed with the app's signing secret, checked on the raw body before it is read. */
 function slackSigned(deps: ApiDeps) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const secret = deps.slackSigningSecret;
-    if (!secret) throw new RequestError(503, 'SLACK_SIGNING_SECRET', 'Slack interactivity is not configured on this API');
+    if (!secret) return done(new RequestError(503, 'SLACK_SIGNING_SECRET', 'Slack interactivity is not configured on this API'));
     const problem = slackSignatureProblem(
       secret,
       {
@@ -100,12 +100,12 @@ function slackSigned(deps: ApiDeps) {
       },
       Math.floor(deps.now() / 1000),
     );
-    if (problem) throw new RequestError(401, 'headers.x-slack-signature', problem);
+    done(problem ? new RequestError(401, 'headers.x-slack-signature', problem) : undefined);
   };
 }
 
-export function slackRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
-  return async (app) => {
+export function slackRoutes(deps: ApiDeps): FastifyPluginCallbackZod {
+  return (app, _options, done) => {
     // The signature covers the raw bytes, so the body must stay a string until it is checked.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -132,5 +132,6 @@ export function slackRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         return reply;
       },
     );
+    done();
   };
 }

@@ -70,7 +70,7 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     // What a step reads back: the applied migrations and the tables, from the database.
     await expect(db().readBack()).resolves.toEqual({ migrations: ['001'], tables: 2 });
     // The data in the surviving table stays.
-    expect((await sql.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
+    expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
     // Repeating (a retried activity) has nothing left to do.
     await expect(db().migrateDown('001')).resolves.toMatchObject({ ok: true, details: { reverted: [] } });
   });
@@ -121,7 +121,7 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
 
     // A named, older backup.
     await expect(db().restore('shop-2024-01-14')).resolves.toMatchObject({ ok: true });
-    expect((await sql.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
+    expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
   });
 
   it('restores a custom-format dump with pg_restore', async () => {
@@ -129,7 +129,7 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     await run(join(pg.bin, 'pg_dump'), ['--format=custom', '--file', join(dir, 'shop-custom.dump'), url]);
     await sql.query('DROP TABLE orders');
     await expect(db().restore('shop-custom')).resolves.toMatchObject({ ok: true, details: { format: 'custom' } });
-    expect((await sql.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
+    expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
   });
 
   it('a broken dump fails as one transaction: nothing changes', async () => {
@@ -139,7 +139,7 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     expect(record.ok).toBe(false);
     expect(record.exitCode).not.toBe(0);
     expect(record.output).toContain('syntax error');
-    expect((await sql.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
+    expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
     expect(await caught(db().restore('../../etc/passwd'))).toBeInstanceOf(RefusedError);
   });
 });

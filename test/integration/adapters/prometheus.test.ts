@@ -1,4 +1,5 @@
 // PrometheusMetrics against a real Prometheus scraping a /metrics endpoint we control.
+import { expect } from '@jest/globals';
 import { RejectedError, UnavailableError } from '../../../src/adapters/errors';
 import { PrometheusMetrics } from '../../../src/adapters/metrics/prometheus';
 import { caught } from '../../support/caught';

@@ -1,6 +1,7 @@
 // UnleashFlagStore against a real Unleash (unleash-server on a real PostgreSQL, started once
 // for this file): what a step does is asserted as Unleash's own admin API reports it
 // afterwards, and every refusal says what to fix without showing the token.
+import { expect } from '@jest/globals';
 import { RefusedError, RejectedError, UnavailableError } from '../../../src/adapters/errors';
 import { flagStoreFor } from '../../../src/adapters/factory';
 import { UnknownFlagError } from '../../../src/adapters/flagStore';

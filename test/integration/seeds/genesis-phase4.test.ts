@@ -3,6 +3,7 @@
 // backup beside it, and a stand-in Genesis service (health, smoke, SLO, the feature-flag
 // API and /metrics) scraped by a real Prometheus. The plan is plans/genesis-phase4.yaml;
 // only paths, URLs, docker-compose/pytest lines and minutes are patched.
+import { expect } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,7 @@ import { createRepo, type TestRepo } from '../../support/gitRepo';
 import { connectClient, eventually, flagFile, keepHistory, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../../support/harness';
 import { startMetricsEndpoint, startPrometheus, stopAll, waitFor, type PrometheusServer } from '../../support/servers';
 import { events, expectMilestonesInOrder, status } from '../runs';
-import { seedPlan } from './seedPlan';
+import { type PlanDocument, seedCheck, seedPlan } from './seedPlan';
 import { at, startSeedRun } from './seedRuns';
 
 const SERVICE = 'genesis-orchestration';
@@ -107,7 +108,7 @@ async function startGenesisService(): Promise<void> {
 }
 
 /** A deployment at phase 4 (its marker `broken` or `good`) with the phase 3 backup beside it, and the plan pointed at it. */
-function world(marker: 'broken' | 'good', patch: (doc: ReturnType<typeof JSON.parse>) => void = () => {}): World {
+function world(marker: 'broken' | 'good', patch: (doc: PlanDocument) => void = () => {}): World {
   const repo = createRepo();
   const home = mkdtempSync(join(process.env.ROLLBACK_TEST_DIR ?? '/tmp', 'genesis-home-'));
   cleanup.push(repo.dir, home);
@@ -128,10 +129,10 @@ function world(marker: 'broken' | 'good', patch: (doc: ReturnType<typeof JSON.pa
   phase4Rollout = 100;
 
   const plan = seedPlan('genesis-phase4', (doc) => {
-    doc.targets.confirm.command = doc.targets.confirm.command.replace('/home/genesis', home);
+    doc.targets.confirm!.command = doc.targets.confirm!.command.replace('/home/genesis', home);
     // §1.3 capture script: the seed's own lines, in the deployment checkout.
     const capture = 'mkdir -p incidents && git log -1 --format="%H %s" > incidents/current_commit.txt && git diff HEAD~1 > incidents/deployment_diff.txt';
-    for (const rule of doc.decisions.flatMap((t: { rules: unknown[] }) => t.rules)) {
+    for (const rule of doc.decisions.flatMap((t) => t.rules)) {
       for (const step of rule.outcome.steps ?? []) if (step.command === 'scripts/capture_pre_rollback_state.sh') step.command = capture;
       if (rule.outcome.action === 'ask') rule.outcome.window = '30s';
     }
@@ -139,7 +140,7 @@ function world(marker: 'broken' | 'good', patch: (doc: ReturnType<typeof JSON.pa
       for (const step of level.steps) {
         if (step.command === 'docker-compose down') step.command = 'echo stopped > state/service';
         if (step.command === 'docker-compose up -d') step.command = 'echo running > state/service';
-        if (step.type === 'flag.disable') step.command = step.command.replace('http://localhost:8000', serviceUrl);
+        if (step.type === 'flag.disable') step.command = step.command!.replace('http://localhost:8000', serviceUrl);
         if (step.type === 'wait') step.duration = '200ms';
         if (step.type === 'traffic.drain') {
           // No load balancer in this world to count in-flight requests.
@@ -148,30 +149,29 @@ function world(marker: 'broken' | 'good', patch: (doc: ReturnType<typeof JSON.pa
           delete step.extraWait;
         }
         // §2.3 Option B with tar (rsync is not installed here), same exclusions.
-        if (level.id === 'backup' && step.type === 'command.run') {
+        if (level.id === 'backup' && step.command?.startsWith('BACKUP_DIR=')) {
           step.command =
             `BACKUP_DIR=$(ls -dt ${home}/genesis-rebuild-backup-* | head -1) && test -n "$BACKUP_DIR" && ` +
             `tar -C "$BACKUP_DIR" --exclude=./logs --exclude=./monitoring/metrics_snapshot.json -cf - . | tar -C ${repo.dir} -xf -`;
         }
       }
     }
-    const checks = doc.checks;
-    for (const name of ['service-health', 'service-health-once']) checks[name].url = `${serviceUrl}/health`;
-    checks['service-health'].attempts = 2;
-    checks['service-health'].delay = '300ms';
-    checks['service-health'].timeout = '2s';
-    checks.smoke.command = `curl -sf ${serviceUrl}/smoke`;
-    checks['slo-validation'].command = `curl -sf ${serviceUrl}/slo`;
-    checks['continuous-monitoring'].command = `curl -sf ${serviceUrl}/health`;
+    for (const name of ['service-health', 'service-health-once']) seedCheck(doc, name, 'http').url = `${serviceUrl}/health`;
+    Object.assign(seedCheck(doc, 'service-health', 'http'), { attempts: 2, delay: '300ms', timeout: '2s' });
+    seedCheck(doc, 'smoke', 'command').command = `curl -sf ${serviceUrl}/smoke`;
+    seedCheck(doc, 'slo-validation', 'command').command = `curl -sf ${serviceUrl}/slo`;
+    seedCheck(doc, 'continuous-monitoring', 'command').command = `curl -sf ${serviceUrl}/health`;
     doc.verification = { settle: '1500ms', recheckAfter: '1s', rechecks: 1 };
     // The seed's per-check waits (§2.4 10s for metrics, §2.5 SLO re-check after 60s), in this world's seconds.
-    checks['prometheus-targets'].settle = '300ms';
-    checks['slo-validation'].recheckAfter = '1s';
-    doc.monitoring.cycles = 1;
-    doc.monitoring.interval = '1s';
-    doc.adapters.commands.cwd = repo.dir;
-    doc.adapters.git.repo = repo.dir;
-    doc.adapters.metrics = { type: 'prometheus', url: prometheus.url };
+    seedCheck(doc, 'prometheus-targets', 'metric').settle = '300ms';
+    seedCheck(doc, 'slo-validation', 'command').recheckAfter = '1s';
+    doc.monitoring = { ...doc.monitoring, cycles: 1, interval: '1s' };
+    doc.adapters = {
+      ...doc.adapters,
+      commands: { ...doc.adapters?.commands, cwd: repo.dir },
+      git: { ...doc.adapters?.git, repo: repo.dir },
+      metrics: { type: 'prometheus', url: prometheus.url },
+    };
     patch(doc);
   });
   current = { repo, home, phase3, phase4, plan };
@@ -219,7 +219,7 @@ function record(handle: WorkflowHandle): Promise<IncidentRecord> {
 function slackTexts(incidentId: string): string[] {
   return slack.requests
     .filter((r) => r.path === '/api/chat.postMessage' && !r.scriptedFailure && r.body.channel === CHANNEL)
-    .map((r) => String(r.body.text ?? ''))
+    .map((r) => (typeof r.body.text === 'string' ? r.body.text : ''))
     .filter((t) => t.includes(incidentId) || t.includes('ROLLBACK'));
 }
 
@@ -340,8 +340,7 @@ test('security vulnerability: the Tech Lead is asked; the on-call may not approv
 
 test('monitoring after the flag rollback sees a new alert: the incident re-opens and the rollback goes a level deeper (git)', async () => {
   const w = world('good', (doc) => {
-    doc.monitoring.cycles = 2;
-    doc.monitoring.interval = '2s';
+    doc.monitoring = { ...doc.monitoring, cycles: 2, interval: '2s' };
   });
   const handle = await startSeedRun(client, worker.taskQueue, w.plan, { service: SERVICE, trigger: 'ErrorRate', value: '1.5%', context: { value: 0.015 } });
   await eventually(

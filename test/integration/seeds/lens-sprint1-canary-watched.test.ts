@@ -49,17 +49,19 @@ async function watchedSeed(): Promise<{ plan: Plan; flags: string }> {
   const flags = await flagFile({ hedging: true, ta_nra_optimization: true });
   const plan = seedPlan('lens-sprint1-canary', (doc) => {
     // "sustained for 2+ minutes", in seconds.
-    const errorRate = doc.triggers.find((t: { name: string }) => t.name === 'ErrorRateCritical');
+    const errorRate = doc.triggers?.find((t) => t.name === 'ErrorRateCritical');
+    if (errorRate?.kind !== 'metric') throw new Error('the seed has no metric trigger ErrorRateCritical');
     errorRate.condition.for = `${HOLD_MS / 1000}s`;
     doc.watch = { interval: '1s', triggers: ['ErrorRateCritical'] };
     for (const step of doc.levels[0].steps) {
       // nginx and the flag store act through their adapters; the rest are local stand-ins.
       if (['traffic.shift', 'flag.disable'].includes(step.type)) delete step.command;
       if (step.type === 'service.stop') step.command = 'echo stopped > hedging-service.state';
-      if (step.type === 'command.run') step.command = 'echo early_stop=disabled > ta-nra.conf';
+      // (command.run's type says its command is always the seed's: assigned, not set.)
+      if (step.type === 'command.run') Object.assign(step, { command: 'echo early_stop=disabled > ta-nra.conf' });
       if (step.type === 'cache.flush') step.command = 'echo flushed > configuration-cache.state';
     }
-    doc.checks.smoke = { type: 'command', command: `test "$(curl -sf ${demo.nginx.url}/)" = stable`, timeout: '10s' };
+    doc.checks = { ...doc.checks, smoke: { type: 'command', command: `test "$(curl -sf ${demo.nginx.url}/)" = stable`, timeout: '10s' } };
     doc.levels[0].checks = ['smoke'];
     doc.monitoring = { ...doc.monitoring, cycles: 1, interval: '1s', checks: ['smoke'] };
     doc.adapters = {

@@ -3,6 +3,7 @@
 // Prometheus scraping the canary's metrics. The plan is plans/lens-sprint1-canary.yaml;
 // only the seed's world is patched: its shell commands for the adapters that exist here
 // (nginx, Redis, the flag store) or for local stand-ins, and minutes to seconds.
+import { expect } from '@jest/globals';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -120,18 +121,17 @@ async function world(windows: { '25%': string; '50%': string }): Promise<World> 
       // nginx, Redis and the flag store act through their adapters instead of the seed's CLIs.
       if (['traffic.shift', 'flag.disable', 'cache.flush'].includes(step.type)) delete step.command;
       if (step.type === 'service.stop') step.command = 'echo stopped > hedging-service.state';
-      if (step.type === 'command.run') step.command = 'echo early_stop=disabled > ta-nra.conf';
+      if (step.command === 'config-update --disable-early-stop') step.command = 'echo early_stop=disabled > ta-nra.conf';
     }
     for (const rule of doc.decisions[0].rules) {
-      if (rule.when.trigger === 'NdcgRegression' && rule.outcome.action === 'ask') rule.outcome.window = windows[rule.when.phase as '25%' | '50%'] ?? '3s';
-      if (rule.outcome.action === 'ask' && rule.when.trigger !== 'NdcgRegression') rule.outcome.window = '3s';
+      if (rule.when?.trigger === 'NdcgRegression' && rule.outcome.action === 'ask') rule.outcome.window = windows[rule.when.phase as '25%' | '50%'] ?? '3s';
+      if (rule.outcome.action === 'ask' && rule.when?.trigger !== 'NdcgRegression') rule.outcome.window = '3s';
     }
     // Step 4's smoke test: a request through the load balancer lands on control.
-    doc.checks.smoke = { type: 'command', command: `test "$(curl -sf ${nginx.url}/)" = control`, timeout: '10s' };
+    doc.checks = { ...doc.checks, smoke: { type: 'command', command: `test "$(curl -sf ${nginx.url}/)" = control`, timeout: '10s' } };
     // Prometheus scrapes every second: let one scrape pass after the shift before checking.
     doc.verification = { settle: '1500ms' };
-    doc.monitoring.cycles = 1;
-    doc.monitoring.interval = '1s';
+    doc.monitoring = { ...doc.monitoring, cycles: 1, interval: '1s' };
     doc.adapters = {
       flags: { type: 'file', path: flags },
       commands: { cwd: dir },
@@ -211,7 +211,9 @@ function slackPosts(incidentId: string, channel?: string) {
 }
 
 function slackMessages(channel: string, text: string) {
-  return slack.requests.filter((r) => r.path === '/api/chat.postMessage' && r.body.channel === channel && String(r.body.text ?? '').includes(text));
+  return slack.requests.filter(
+    (r) => r.path === '/api/chat.postMessage' && r.body.channel === channel && typeof r.body.text === 'string' && r.body.text.includes(text),
+  );
 }
 
 test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock rolls back; nginx sends everything to control and the config cache is flushed', async () => {
@@ -238,7 +240,7 @@ test('nDCG drops at 25 %: the QA DRI is asked for 3 s, nobody answers, the clock
   expect(windowMs).toBeLessThanOrEqual(3000);
   // The Slack request names the QA DRI and carries the buttons.
   const request = await eventually(
-    async () => slackPosts(handle.workflowId, '#sprint-1-channel').find((r) => r.body.blocks),
+    () => slackPosts(handle.workflowId, '#sprint-1-channel').find((r) => r.body.blocks),
     (r) => r !== undefined,
   );
   expect(JSON.stringify(request!.body.blocks)).toContain(`<@${QA_DRI}>`);

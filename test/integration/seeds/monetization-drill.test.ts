@@ -110,7 +110,7 @@ function monetizationPlan(w: World) {
       commands: { cwd: w.dir },
       metrics: { type: 'prometheus', url: prometheus.url },
     };
-    for (const check of Object.values<{ type: string; url?: string; delay?: string }>(doc.checks)) {
+    for (const check of Object.values(doc.checks ?? {})) {
       if (check.type === 'http') Object.assign(check, { url: health.url, delay: '1s', timeout: '2s' });
     }
     doc.verification = { stabilization: `${STABILIZATION_MS}ms`, settle: '0s' };

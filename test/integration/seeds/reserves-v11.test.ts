@@ -114,7 +114,7 @@ test('errors keep coming after the switch and nobody acts: on-call, then team le
 
   // The on-call first, then the lead; the manager and product owner together, last.
   await eventually(
-    async () => pagesFor(incidentId),
+    () => pagesFor(incidentId),
     (pages) => pages.length >= 3,
     45_000,
   );

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PrometheusServer } from '../../support/servers';
-import { seedPlan, type PlanDocument } from './seedPlan';
+import { seedCheck, seedPlan, type PlanDocument } from './seedPlan';
 
 /**
  * The reserves service: v1.1 fails 0.4 % of calculations while its flag is on; with the
@@ -50,22 +50,23 @@ export async function startReserves(v11On: () => Promise<boolean>): Promise<Rese
 
 /** The seed plan in this world: api.example.com is the local service, minutes are seconds, flags where `flags` says. */
 export function reservesPlan(
-  world: { reserves: ReservesService; prometheus: PrometheusServer; flags: PlanDocument },
+  world: { reserves: ReservesService; prometheus: PrometheusServer; flags: NonNullable<PlanDocument['adapters']>['flags'] },
   escalation: { lead: string; manager: string } = { lead: '5s', manager: '15s' },
 ) {
   const { reserves, prometheus, flags } = world;
   return seedPlan('reserves-v11', (doc) => {
     doc.adapters = { flags, metrics: { type: 'prometheus', url: prometheus.url } };
     // §Verification Steps 1, unchanged but for the host.
-    doc.checks['reserves-features'].command = doc.checks['reserves-features'].command.replace('https://api.example.com', reserves.url);
+    const features = seedCheck(doc, 'reserves-features', 'command');
+    features.command = features.command.replace('https://api.example.com', reserves.url);
     // §Monitoring During Rollback: the two metrics as the service exports them; "within" in seconds.
-    Object.assign(doc.checks['error-rate-recovered'], { query: 'reserves_error_rate', within: '30s' });
-    Object.assign(doc.checks['latency-recovered'], { query: 'reserves_p95_latency_seconds', sampleUnit: 's', within: '30s' });
-    const [oncall, lead, manager] = doc.authority.escalation;
+    Object.assign(seedCheck(doc, 'error-rate-recovered', 'metric'), { query: 'reserves_error_rate', within: '30s' });
+    Object.assign(seedCheck(doc, 'latency-recovered', 'metric'), { query: 'reserves_p95_latency_seconds', sampleUnit: 's', within: '30s' });
+    const [oncall, lead, manager] = doc.authority.escalation!;
     oncall.after = '0s';
     lead.after = escalation.lead;
     manager.after = escalation.manager;
-    doc.timing.sla.within = '1m';
-    doc.timing.targets[0].within = '30s';
+    doc.timing!.sla!.within = '1m';
+    doc.timing!.targets![0].within = '30s';
   });
 }

@@ -10,28 +10,19 @@ import type { Client } from '@temporalio/client';
 import { readFlagFile } from '../../../src/adapters/fileFlagStore';
 import { recordQuery } from '../../../src/workflows/messages';
 import { createRepo, type TestRepo } from '../../support/gitRepo';
-import { connectClient, flagFile, healthEndpoint, keepHistory, startWorker, testDeps, type TestWorker } from '../../support/harness';
+import { flagFile, type HealthEndpoint, keepHistory, type TestWorker, useSuiteWorld } from '../../support/harness';
 import { events, startRun } from '../runs';
-import { seedPlan } from './seedPlan';
+import { seedCheck, seedPlan } from './seedPlan';
 
 const MINUTE = 60_000;
 
 let client: Client;
-let closeClient: () => Promise<void>;
 let worker: TestWorker;
-let health: Awaited<ReturnType<typeof healthEndpoint>>;
+let health: HealthEndpoint;
 const repos: TestRepo[] = [];
+useSuiteWorld({}, (world) => ({ client, worker, health } = world));
 
-beforeAll(async () => {
-  ({ client, close: closeClient } = await connectClient());
-  health = await healthEndpoint(200);
-  worker = await startWorker(testDeps({ flagStorePath: await flagFile({}) }));
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await health?.close();
-  await closeClient?.();
+afterAll(() => {
   for (const repo of repos) rmSync(repo.dir, { recursive: true, force: true });
 });
 
@@ -66,11 +57,11 @@ function webappPlan(repo: TestRepo, opsLog: string, flags: string) {
     };
     for (const level of doc.levels) for (const step of level.steps) if (step.command && npm[step.command]) step.command = npm[step.command];
     // Checks against this machine: the health URL is a local endpoint, the npm scripts read the checkout.
-    doc.checks['api-health'] = { type: 'http', url: health.url, attempts: 2, delay: '1s', timeout: '2s' };
-    doc.checks['api-health-probe'].url = health.url;
-    doc.checks['config-valid'].command = `node -e "JSON.parse(require('fs').readFileSync('config/app.json','utf8'))"`;
-    doc.checks['health-check'].command = 'test -f src/app.js';
-    doc.checks['rollback-valid'].command = 'true';
+    doc.checks = { ...doc.checks, 'api-health': { type: 'http', url: health.url, attempts: 2, delay: '1s', timeout: '2s' } };
+    seedCheck(doc, 'api-health-probe', 'http').url = health.url;
+    seedCheck(doc, 'config-valid', 'command').command = `node -e "JSON.parse(require('fs').readFileSync('config/app.json','utf8'))"`;
+    seedCheck(doc, 'health-check', 'command').command = 'test -f src/app.js';
+    seedCheck(doc, 'rollback-valid', 'command').command = 'true';
     doc.monitoring = { ...doc.monitoring, cycles: 1, interval: '1s' };
   });
 }

@@ -19,7 +19,7 @@ export interface ServerProcess {
   dir: string;
   logFile: string;
   /** Stops the process group (graceful signal, then SIGKILL) and removes its folder. Safe to call twice. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 const live = new Set<ServerProcess>();
@@ -183,7 +183,7 @@ export async function waitUntil(server: ServerProcess, what: string, probe: () =
     if (Date.now() > deadline) {
       const log = logTail(server);
       await server.stop();
-      throw new Error(`${what} did not answer within ${timeoutMs} ms (${String(last ?? 'not ready')}):\n${log}`);
+      throw new Error(`${what} did not answer within ${timeoutMs} ms (${last instanceof Error ? String(last) : 'not ready'}):\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

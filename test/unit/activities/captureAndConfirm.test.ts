@@ -1,5 +1,6 @@
 // captureState (seed 004 §1.3: commit, metrics, recent logs) and confirmTargets (seed 003
 // §4.2: confirm each rollback target exists before anything rolls back).
+import { expect } from '@jest/globals';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnavailableError } from '../../../src/adapters/errors';

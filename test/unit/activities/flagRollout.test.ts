@@ -1,12 +1,11 @@
 // flag.rollout: what the language accepts, and the step on the embedded file store — acted,
 // recorded with what the file says, only described in a dry-run, and failed in the store's
 // words when the store does not show the rollout afterwards.
-import { readFileSync } from 'node:fs';
 import { FileFlagStore } from '../../../src/adapters/fileFlagStore';
 import type { FlagStore } from '../../../src/adapters/flagStore';
 import type { RunStepInput } from '../../../src/activities/runStep';
 import { StepSchema } from '../../../src/plan/schema';
-import { step, stepWorld, type StepWorld } from '../../support/stepDeps';
+import { flagsIn, step, stepWorld, type StepWorld } from '../../support/stepDeps';
 
 const issues = (input: unknown) => StepSchema.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
 
@@ -37,14 +36,14 @@ test('the step sets the rollout in the flag file and records what the file says'
       readBack: { flag: 'new_checkout', enabled: true, percent: 10, variant: 'control', store: `the flag file ${world.flagPath}` },
     },
   });
-  expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout).toMatchObject({ enabled: true, rollout: 10, variant: 'control' });
+  expect(flagsIn(world).new_checkout).toMatchObject({ enabled: true, rollout: 10, variant: 'control' });
 });
 
 test('a dry-run only says what it would do', async () => {
   const world = await stepWorld({ flags: { new_checkout: true } });
   const record = await world.activities.runStep(input(world, { dryRun: true, step: step({ type: 'flag.rollout', flag: 'new_checkout', percent: 0 }) }));
   expect(record).toMatchObject({ ok: true, dryRun: true, summary: 'would roll flag new_checkout out to 0 % of users' });
-  expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout).toEqual({ enabled: true });
+  expect(flagsIn(world).new_checkout).toEqual({ enabled: true });
 });
 
 test('a store that reports the rollout done but does not show it fails the step, in the store’s words', async () => {

@@ -11,7 +11,7 @@ import type { ActionRecord, Cache, Database, TrafficRouter } from '../../../src/
 import { COMMAND_READ_BACK, type RunStepInput } from '../../../src/activities/runStep';
 import { caught } from '../../support/caught';
 import { createRepo } from '../../support/gitRepo';
-import { recorded, step, stepWorld, type StepWorld } from '../../support/stepDeps';
+import { flagsIn, recorded, step, stepWorld, type StepWorld } from '../../support/stepDeps';
 
 function input(world: StepWorld, fields: Partial<RunStepInput> & Pick<RunStepInput, 'step'>): RunStepInput {
   return { incidentId: 'inc-7', stepKey: 'levels/git/0', environment: 'production', dryRun: false, adapters: world.adapters(), ...fields };
@@ -43,7 +43,7 @@ describe('steps with a command', () => {
       input(world, { step: step({ type: 'flag.disable', flag: 'phase_4_deployment', command: 'echo posted to the flag API' }) }),
     );
     expect(record.output).toBe('posted to the flag API\n');
-    expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.phase_4_deployment.enabled).toBe(true);
+    expect(flagsIn(world).phase_4_deployment.enabled).toBe(true);
   });
 
   test('a failing command is ok false with its exit code and output, not a throw', async () => {
@@ -111,12 +111,12 @@ describe('idempotency: a retried activity does not act twice', () => {
   test('an adapter that throws (retryable) records no outcome: the retry acts', async () => {
     let calls = 0;
     const cache: Cache = {
-      async flush(name) {
+      flush(name) {
         calls++;
-        if (calls === 1) throw new UnavailableError('redis', 'ECONNREFUSED');
-        return recorded(`flushed ${name}`);
+        if (calls === 1) return Promise.reject(new UnavailableError('redis', 'ECONNREFUSED'));
+        return Promise.resolve(recorded(`flushed ${name}`));
       },
-      size: async () => 0,
+      size: () => Promise.resolve(0),
     };
     const world = await stepWorld({ infra: { cache } });
     const run = input(world, { step: step({ type: 'cache.flush', cache: 'sessions' }) });
@@ -195,7 +195,7 @@ describe('steps without a command: the adapter for the type', () => {
     expect(again.summary).toBe('flag phase_4_deployment was already off');
     const on = await world.activities.runStep(input(world, { step: step({ type: 'flag.enable', flag: 'maintenance' }), stepKey: 'on' }));
     expect(on.summary).toBe('flag maintenance turned on');
-    const flags = JSON.parse(readFileSync(world.flagPath, 'utf8')).flags;
+    const flags = flagsIn(world);
     expect([flags.phase_4_deployment.enabled, flags.maintenance.enabled, flags.maintenance.updatedBy]).toEqual([false, true, 'rollback inc-7']);
   });
 
@@ -239,21 +239,34 @@ describe('steps without a command: the adapter for the type', () => {
     let weights = { control: 0, treatment: 100 };
     let migrations = ['20240101120000', '20240115090000'];
     const traffic: TrafficRouter = {
-      shift: async (service, pool, percent) => (
-        calls.push(`shift ${service} ${pool} ${percent}`),
-        (weights = { control: 100, treatment: 0 }),
-        recorded('shifted')
-      ),
-      activeRequests: async () => 0,
-      weights: async () => weights,
-      readBack: async () => ({ weights, source: 'the router' }),
+      shift: (service, pool, percent) => {
+        calls.push(`shift ${service} ${pool} ${percent}`);
+        weights = { control: 100, treatment: 0 };
+        return Promise.resolve(recorded('shifted'));
+      },
+      activeRequests: () => Promise.resolve(0),
+      weights: () => Promise.resolve(weights),
+      readBack: () => Promise.resolve({ weights, source: 'the router' }),
     };
-    const cache: Cache = { flush: async (name) => (calls.push(`flush ${name}`), recorded('flushed')), size: async () => 0 };
+    const cache: Cache = {
+      flush: (name) => {
+        calls.push(`flush ${name}`);
+        return Promise.resolve(recorded('flushed'));
+      },
+      size: () => Promise.resolve(0),
+    };
     const database: Database = {
-      migrateDown: async (to) => (calls.push(`down ${to}`), (migrations = ['20240101120000']), recorded('migrated')),
-      restore: async (backup) => (calls.push(`restore ${backup}`), recorded('restored')),
-      backups: async () => [],
-      readBack: async () => ({ tables: 3, migrations }),
+      migrateDown: (to) => {
+        calls.push(`down ${to}`);
+        migrations = ['20240101120000'];
+        return Promise.resolve(recorded('migrated'));
+      },
+      restore: (backup) => {
+        calls.push(`restore ${backup}`);
+        return Promise.resolve(recorded('restored'));
+      },
+      backups: () => Promise.resolve([]),
+      readBack: () => Promise.resolve({ tables: 3, migrations }),
     };
     const world = await stepWorld({ infra: { traffic, cache, database } });
     const steps = [
@@ -278,10 +291,10 @@ describe('the record is read back from the target', () => {
   test("a target that does not take the change fails the step, in the target's words", async () => {
     // A router that accepts the new weights and keeps serving the old ones (the pool's servers are down).
     const traffic: TrafficRouter = {
-      shift: async () => recorded('hedging: control 100 %'),
-      activeRequests: async () => 0,
-      weights: async () => ({ control: 0, treatment: 100 }),
-      readBack: async () => ({ weights: { control: 0, treatment: 100 }, source: 'the router', idle: { ctl1: 'DOWN' } }),
+      shift: () => Promise.resolve(recorded('hedging: control 100 %')),
+      activeRequests: () => Promise.resolve(0),
+      weights: () => Promise.resolve({ control: 0, treatment: 100 }),
+      readBack: () => Promise.resolve({ weights: { control: 0, treatment: 100 }, source: 'the router', idle: { ctl1: 'DOWN' } }),
     };
     const world = await stepWorld({ infra: { traffic } });
     const record = await world.activities.runStep(input(world, { step: step({ type: 'traffic.shift', to: 'control', percent: 100 }), service: 'hedging' }));
@@ -317,7 +330,7 @@ describe('the guard is per run: the same incident id run again acts again (issue
     const again = await world.activities.runStep(disable);
     expect(again).toMatchObject({ ok: true, summary: 'flag new_checkout turned off', details: { changed: true } });
     expect(again.details?.replayed).toBeUndefined();
-    expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.enabled).toBe(false);
+    expect(flagsIn(world).new_checkout.enabled).toBe(false);
   });
 
   test('a retry that finds the step done asks the target: agreeing, it replays; contradicted, it says so and acts again', async () => {
@@ -343,7 +356,7 @@ describe('the guard is per run: the same incident id run again acts again (issue
         guard: `the guard recorded "flag new_checkout turned off" but the flag file ${world.flagPath} says new_checkout is on: acted again`,
       },
     });
-    expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.enabled).toBe(false);
+    expect(flagsIn(world).new_checkout.enabled).toBe(false);
   });
 
   test('an attempt that died after acting: the next one reads the target and does not act again', async () => {
@@ -352,7 +365,7 @@ describe('the guard is per run: the same incident id run again acts again (issue
     // The dead attempt claimed the step and turned the flag off, then its worker died.
     await world.deps.ledger.claim('rollback-demo-checkout/run-1/L1#1/0', { owner: 'dead-host/7', attempt: 1, startedAt: '2026-11-24T09:59:00.000Z' });
     await new FileFlagStore(world.flagPath).disable('new_checkout', 'rollback inc-7');
-    const changedAt = JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.updatedAt;
+    const changedAt = flagsIn(world).new_checkout.updatedAt;
     run.attempt = 2;
     const record = await world.activities.runStep(input(world, { stepKey: 'L1#1/0', step: step({ type: 'flag.disable', flag: 'new_checkout' }) }));
     expect(record).toMatchObject({
@@ -360,16 +373,19 @@ describe('the guard is per run: the same incident id run again acts again (issue
       summary: `disable flag new_checkout: done by an earlier attempt that ended without a result; the flag file ${world.flagPath} says new_checkout is off`,
       details: { resumed: true },
     });
-    expect(JSON.parse(readFileSync(world.flagPath, 'utf8')).flags.new_checkout.updatedAt).toBe(changedAt);
+    expect(flagsIn(world).new_checkout.updatedAt).toBe(changedAt);
   });
 
   test('a restore whose attempt died mid-step is not repeated: nothing tells whether it took, so a person decides', async () => {
     const restores: string[] = [];
     const database: Database = {
-      migrateDown: async () => recorded('x'),
-      restore: async (backup) => (restores.push(backup), recorded(`restored ${backup}`)),
-      backups: async () => [],
-      readBack: async () => ({ tables: 12 }),
+      migrateDown: () => Promise.resolve(recorded('x')),
+      restore: (backup) => {
+        restores.push(backup);
+        return Promise.resolve(recorded(`restored ${backup}`));
+      },
+      backups: () => Promise.resolve([]),
+      readBack: () => Promise.resolve({ tables: 12 }),
     };
     const run = { workflowId: 'w', runId: 'run-1', attempt: 1 };
     const world = await stepWorld({ infra: { database }, deps: { execution: () => run } });
@@ -428,10 +444,13 @@ describe('dry-run: nothing changes anywhere', () => {
     const head = repo.commit('two', { 'a.txt': '2' });
     let shifted = false;
     const traffic: TrafficRouter = {
-      shift: async () => ((shifted = true), recorded('x')),
-      activeRequests: async () => 0,
-      weights: async () => ({}),
-      readBack: async () => ({ weights: {}, source: 'x' }),
+      shift: () => {
+        shifted = true;
+        return Promise.resolve(recorded('x'));
+      },
+      activeRequests: () => Promise.resolve(0),
+      weights: () => Promise.resolve({}),
+      readBack: () => Promise.resolve({ weights: {}, source: 'x' }),
     };
     const world = await stepWorld({ infra: { traffic } });
     const adapters = world.adapters({ git: { repo: repo.dir } });
@@ -501,10 +520,10 @@ describe('refusals: non-retryable InvalidStep', () => {
 describe('activeRequests', () => {
   test('asks the traffic router for the service', async () => {
     const traffic: TrafficRouter = {
-      shift: async () => recorded('x'),
-      activeRequests: async (s) => (s === 'api' ? 12 : 0),
-      weights: async () => ({}),
-      readBack: async () => ({ weights: {}, source: 'x' }),
+      shift: () => Promise.resolve(recorded('x')),
+      activeRequests: (s) => Promise.resolve(s === 'api' ? 12 : 0),
+      weights: () => Promise.resolve({}),
+      readBack: () => Promise.resolve({ weights: {}, source: 'x' }),
     };
     const world = await stepWorld({ infra: { traffic } });
     expect(await world.activities.activeRequests({ adapters: world.adapters(), service: 'api' })).toBe(12);

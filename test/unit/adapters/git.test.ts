@@ -1,5 +1,6 @@
 // The git adapter against a real repository: commit info, refs of every kind, checkout of
 // a tag, and config.revert of one path.
+import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitSourceControl, gitSourceControlFor, isRelativeRef } from '../../../src/adapters/git';

@@ -1,3 +1,5 @@
+import { expect } from '@jest/globals';
+import type { KnownBlock } from '@slack/types';
 import { APPROVE_ACTION_ID, approvalBlocks, decisionBlocks, decisionText, REJECT_ACTION_ID, type ApprovalRequest } from '../../../src/adapters/slack';
 import { validateBlocks } from '../../support/contracts/slackBlockKit';
 
@@ -12,10 +14,10 @@ const request: ApprovalRequest = {
   defaultAction: 'rollback',
 };
 
-function findBlock(blocks: unknown[], type: string): Record<string, any> {
-  const block = blocks.find((b) => (b as { type: string }).type === type);
+function findBlock<T extends KnownBlock['type']>(blocks: KnownBlock[], type: T): Extract<KnownBlock, { type: T }> {
+  const block = blocks.find((b): b is Extract<KnownBlock, { type: T }> => b.type === type);
   if (!block) throw new Error(`no ${type} block`);
-  return block as Record<string, any>;
+  return block;
 }
 
 describe('approvalBlocks', () => {
@@ -32,12 +34,13 @@ describe('approvalBlocks', () => {
       expect.objectContaining({ type: 'button', action_id: APPROVE_ACTION_ID, style: 'primary', text: expect.objectContaining({ text: 'Approve' }) }),
       expect.objectContaining({ type: 'button', action_id: REJECT_ACTION_ID, style: 'danger', text: expect.objectContaining({ text: 'Reject' }) }),
     ]);
-    for (const button of actions.elements) expect(JSON.parse(button.value)).toEqual({ incidentId: 'inc-checkout-42' });
+    for (const button of actions.elements)
+      expect(button.type === 'button' && (JSON.parse(button.value ?? '') as unknown)).toEqual({ incidentId: 'inc-checkout-42' });
   });
 
   it('mentions the approvers and states the deadline and the default', () => {
     const context = findBlock(blocks, 'context')
-      .elements.map((e: { text: string }) => e.text)
+      .elements.map((e) => ('text' in e ? e.text : ''))
       .join('\n');
     expect(context).toContain('<@U01LEAD> <@U02SRE>');
     expect(context).toContain(`<!date^${Date.parse(request.deadline) / 1000}^`);
@@ -46,7 +49,7 @@ describe('approvalBlocks', () => {
   });
 
   it('escapes mrkdwn control characters in alert text', () => {
-    expect(findBlock(blocks, 'section').text.text).toBe('Error rate 2.1% on &lt;canary&gt; &amp; climbing');
+    expect(findBlock(blocks, 'section').text?.text).toBe('Error rate 2.1% on &lt;canary&gt; &amp; climbing');
   });
 
   it('stays within Block Kit limits when the alert text is huge', () => {

@@ -30,8 +30,8 @@ test('identical notifications at once are delivered once, and every caller waits
 
   // Outside the window the desk hears it again (its "last seen" moves on); other keys are their own.
   now = 1500;
-  expect(await recent.once('desk|fp|t0|firing', async () => void deliveries++)).toBe(false);
-  expect(await recent.once('desk|fp|t0|resolved', async () => void deliveries++)).toBe(false);
+  expect(await recent.once('desk|fp|t0|firing', () => Promise.resolve(deliveries++))).toBe(false);
+  expect(await recent.once('desk|fp|t0|resolved', () => Promise.resolve(deliveries++))).toBe(false);
   expect(deliveries).toBe(3);
 });
 
@@ -40,7 +40,7 @@ test('a delivery that failed is not joined: the next identical notification deli
   const failing = deferred();
   const first = recent.once('k', () => failing.promise);
   let delivered = 0;
-  const second = recent.once('k', async () => void delivered++);
+  const second = recent.once('k', () => Promise.resolve(delivered++));
   failing.reject(new Error('Temporal unavailable'));
   await expect(first).rejects.toThrow('Temporal unavailable');
   expect(await second).toBe(false);

@@ -1,5 +1,6 @@
 // `rollback start|drill|approve|reject|status|report`: what is refused before any
 // connection to Temporal (exit 2), and the command line reaching Temporal.
+import { expect } from '@jest/globals';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import { connectFromEnv, topService, type IncidentCommandDeps } from '../../../src/cli/incidentCommands';

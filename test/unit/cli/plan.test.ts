@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from '../../../src/cli/main';
+import type { PrometheusRuleFile } from '../../../src/plan/prometheusRules';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -226,8 +227,8 @@ describe('rollback plan rules', () => {
   it("prints the rule file of the plan's service, and says which decision facts its alerts lack", async () => {
     const { code, out, err } = await run('plan', 'rules', plan('lens-sprint1-canary'), '--service', 'lens-search');
     expect(code).toBe(0);
-    const rules = parse(out).groups[0].rules;
-    expect(rules.find((r: { alert: string }) => r.alert === 'ErrorRateCritical')).toMatchObject({
+    const rules = (parse(out) as PrometheusRuleFile).groups[0].rules;
+    expect(rules.find((r) => r.alert === 'ErrorRateCritical')).toMatchObject({
       for: '2m',
       labels: { rollback_plan: 'lens-sprint1-canary', service: 'lens-search' },
     });
@@ -241,7 +242,7 @@ describe('rollback plan rules', () => {
     const { code, out, err } = await run('plan', 'rules', plan('lens-sprint1-canary'), '--service', 'lens-search', '--label', 'phase=25%');
     expect(code).toBe(0);
     expect(err).toBe('');
-    expect(parse(out).groups[0].rules.every((r: { labels: Record<string, string> }) => r.labels.phase === '25%')).toBe(true);
+    expect((parse(out) as PrometheusRuleFile).groups[0].rules.every((r) => r.labels.phase === '25%')).toBe(true);
   });
 
   it('takes the only service of a plan, and exits 2 when a plan has several and none is named', async () => {

@@ -1,5 +1,6 @@
 // Plans that must be refused, each with the field path, the line and a message a
 // person can act on. Fixtures: test/fixtures/plans/invalid/.
+import { expect } from '@jest/globals';
 import { join } from 'node:path';
 import { loadPlanFile } from '../../../src/validation/files';
 import { PlanError, type PlanIssue } from '../../../src/validation/parse';

@@ -1,10 +1,11 @@
 // `rollback plan rules`: each metric trigger as the Prometheus rule that fires when the
 // plan's own evaluation would, and alerts the webhook routes back to the same trigger.
+import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { routeAlert } from '../../../src/api/alertmanager';
-import { prometheusRuleFile, prometheusRules, RulesError, type PrometheusRule } from '../../../src/plan/prometheusRules';
+import { prometheusRuleFile, prometheusRules, RulesError, type PrometheusRule, type PrometheusRuleFile } from '../../../src/plan/prometheusRules';
 import type { Plan } from '../../../src/plan/schema';
 import { DEFAULT_PLANS_DIR, loadPlanDirectory } from '../../../src/validation/files';
 import { parsePlan } from '../../../src/validation/parse';
@@ -13,9 +14,10 @@ const MINIMAL = readFileSync(join(__dirname, '../../fixtures/plans/valid-minimal
 
 /** The minimal fixture plan with these triggers, all rolled back by one rule. */
 function planWith(...triggers: object[]): Plan {
-  const doc = parse(MINIMAL);
-  doc.triggers = triggers.map((t, i) => ({ name: `T${i}`, kind: 'metric', ...t }));
-  const names = doc.triggers.map((t: { name: string }) => t.name);
+  const doc = parse(MINIMAL) as Record<string, unknown>;
+  const named = triggers.map((t, i) => ({ name: `T${i}`, kind: 'metric', ...t }));
+  const names = named.map((t) => t.name);
+  doc.triggers = named;
   doc.decisions = [{ name: 'main', triggers: names, rules: [{ when: { trigger: names }, outcome: { action: 'rollback', level: 1 } }] }];
   return parsePlan(stringify(doc), 'fixture.yaml');
 }
@@ -93,7 +95,7 @@ describe('what the alert carries', () => {
   it('health and manual triggers are listed as not being Prometheus rules', () => {
     const text = prometheusRuleFile(loadPlanDirectory(DEFAULT_PLANS_DIR).get('checkout-demo')!, { service: 'checkout' });
     expect(text).toContain('#   CheckoutDown: health check "api-health", run by the orchestrator');
-    expect(parse(text).groups[0].rules.map((r: PrometheusRule) => r.alert)).toEqual(['CheckoutErrorRateHigh']);
+    expect((parse(text) as PrometheusRuleFile).groups[0].rules.map((r) => r.alert)).toEqual(['CheckoutErrorRateHigh']);
   });
 });
 

@@ -1,5 +1,6 @@
 // The plan blocks the step activities read: adapters.commands, adapters.git, capture and
 // targets.confirm — accepted with their defaults, refused with a message a person can act on.
+import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';

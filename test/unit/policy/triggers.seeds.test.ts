@@ -33,13 +33,13 @@ describe('002 §Automated Rollback', () => {
 
   const p99 = trigger('lens-sprint1-canary', 'P99LatencyRegression');
   it('002 §Trigger 2: p99 16% over a 200ms baseline for 5 minutes fires (samples in seconds)', () => {
-    const result = evaluateTrigger(p99, { samples: samples(Array(11).fill(0.232)), baseline: 200 });
+    const result = evaluateTrigger(p99, { samples: samples(Array<number>(11).fill(0.232)), baseline: 200 });
     expect(result).toMatchObject({ fired: true, heldFor: 300_000 });
     expect(result.evidence).toMatchObject({ limit: 230, baseline: 200, last: 232 });
   });
 
   it('002 §Trigger 2: 14% over baseline does not fire', () => {
-    expect(evaluateTrigger(p99, { samples: samples(Array(11).fill(0.228)), baseline: 200 }).fired).toBe(false);
+    expect(evaluateTrigger(p99, { samples: samples(Array<number>(11).fill(0.228)), baseline: 200 }).fired).toBe(false);
   });
 
   it('002 §Trigger 2: without a baseline nothing fires, and the reason says so', () => {
@@ -49,7 +49,7 @@ describe('002 §Automated Rollback', () => {
   const memory = trigger('lens-sprint1-canary', 'ShardMemoryExhausted');
   it('002 §Trigger 3: one shard above 95% memory for 3 minutes fires and is named', () => {
     const result = evaluateTrigger(memory, {
-      samples: [...samples(Array(7).fill(0.96), 30_000, 0, 'shard-a'), ...samples(Array(7).fill(0.5), 30_000, 0, 'shard-b')],
+      samples: [...samples(Array<number>(7).fill(0.96), 30_000, 0, 'shard-a'), ...samples(Array<number>(7).fill(0.5), 30_000, 0, 'shard-b')],
     });
     expect(result).toMatchObject({ fired: true, heldFor: 180_000, evidence: { series: 'shard-a' } });
   });
@@ -82,14 +82,14 @@ describe('001 §Automatic Rollback', () => {
 
   const errorRate = trigger('webapp-5-level', 'ErrorRateHigh');
   it('001: error rate > 10% for 5 minutes fires at the fifth minute, not before', () => {
-    const values = Array(11).fill(0.12);
+    const values = Array<number>(11).fill(0.12);
     expect(evaluateTrigger(errorRate, { samples: samples(values.slice(0, 10)) }).fired).toBe(false);
     expect(evaluateTrigger(errorRate, { samples: samples(values) }).fired).toBe(true);
   });
 
   it('001: response time > 5s (p95), sampled in seconds', () => {
     const responseTime = trigger('webapp-5-level', 'ResponseTimeHigh');
-    expect(evaluateTrigger(responseTime, { samples: samples(Array(11).fill(5.2)) })).toMatchObject({ fired: true, value: 5200 });
+    expect(evaluateTrigger(responseTime, { samples: samples(Array<number>(11).fill(5.2)) })).toMatchObject({ fired: true, value: 5200 });
   });
 
   it('001: database connection pool exhausted fires at 100% in use', () => {
@@ -100,14 +100,14 @@ describe('001 §Automatic Rollback', () => {
 describe('003 §2 Trigger thresholds', () => {
   it('003: p95 more than 50% above baseline for 5 minutes', () => {
     const p95 = trigger('monetization-drill', 'P95LatencyRegression');
-    expect(evaluateTrigger(p95, { samples: samples(Array(11).fill(0.31)), baseline: 200 }).fired).toBe(true);
-    expect(evaluateTrigger(p95, { samples: samples(Array(11).fill(0.29)), baseline: 200 }).fired).toBe(false);
+    expect(evaluateTrigger(p95, { samples: samples(Array<number>(11).fill(0.31)), baseline: 200 }).fired).toBe(true);
+    expect(evaluateTrigger(p95, { samples: samples(Array<number>(11).fill(0.29)), baseline: 200 }).fired).toBe(false);
   });
 
   it('003: billing/admin endpoints unavailable for 5 minutes (not 4)', () => {
     const down = trigger('monetization-drill', 'MonetizationEndpointsDown');
-    expect(evaluateTrigger(down, { results: checks(Array(31).fill(false)) }).fired).toBe(true);
-    expect(evaluateTrigger(down, { results: checks(Array(25).fill(false)) }).fired).toBe(false);
+    expect(evaluateTrigger(down, { results: checks(Array<boolean>(31).fill(false)) }).fired).toBe(true);
+    expect(evaluateTrigger(down, { results: checks(Array<boolean>(25).fill(false)) }).fired).toBe(false);
   });
 
   it('003: a manual trigger fires when a person declares it', () => {
@@ -127,7 +127,7 @@ describe('004 §Rollback Decision Matrix — evaluation feeds the decision', () 
     [10, 'prepare'],
     [14, 'rollback'],
   ])('004: service down for %i probes 10 s apart → %s', (probes, action) => {
-    const result = evaluateTrigger(serviceDown, { results: checks(Array(probes).fill(false)) });
+    const result = evaluateTrigger(serviceDown, { results: checks(Array<boolean>(probes).fill(false)) });
     expect(decide(plan, { trigger: 'ServiceDown', heldFor: result.heldFor! }).action).toBe(action);
   });
 

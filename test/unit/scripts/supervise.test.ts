@@ -13,7 +13,7 @@ test('restarts with doubling backoff up to the cap, reset after a healthy run; s
     name: 'worker',
     log: (line) => lines.push(line),
     backoff: { initialMs: 50, maxMs: 200, healthyAfterMs: 300 },
-    start: async () => spawn('sleep', [String(lifetimes[runs++] ?? 60)]),
+    start: () => spawn('sleep', [String(lifetimes[runs++] ?? 60)]),
   });
   await supervised.start();
   while (supervised.restarts < lifetimes.length) await new Promise((r) => setTimeout(r, 20));
@@ -34,7 +34,7 @@ test('a process that fails to start is retried with the same backoff', async () 
     name: 'Temporal dev server',
     log: (line) => lines.push(line),
     backoff: { initialMs: 20, maxMs: 40, healthyAfterMs: 1000 },
-    start: async () => {
+    start: () => {
       attempts++;
       if (attempts > 1 && attempts < 4) throw new Error('port 7233 is in use');
       return spawn('sleep', [attempts === 1 ? '0' : '60']);
