@@ -3,13 +3,14 @@
 // These rules ask policy (level chains, dependency order, authority, coverage), so plan
 // validation sits above policy; src/plan stays the language that policy reads.
 import { parseDuration } from '../plan/duration';
-import { TEMPLATE_FIELDS, type Level, type Plan } from '../plan/schema';
+import type { Level, Plan } from '../plan/schema';
 import { findLevel, levelId, nextLevel } from '../policy/levels';
 import { findCycle } from '../policy/order';
 import { checkDecisions } from './decisionChecks';
 import { IssueList, type CrossIssue } from './issues';
 import { findSecrets } from './secrets';
 import { checkSteps, checkTemplate } from './stepChecks';
+import { checkTemplates } from './templateChecks';
 
 export type { CrossIssue } from './issues';
 
@@ -173,13 +174,6 @@ function checkOperations(plan: Plan, issues: IssueList): void {
   plan.timing?.targets.forEach((t, i) => {
     if (t.from === t.to) issues.add(['timing', 'targets', i, 'to'], `a time target needs two different milestones (both are "${t.from}")`);
   });
-  for (const [name, text] of Object.entries(plan.notifications.templates)) {
-    for (const [, field] of text.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
-      if (!(TEMPLATE_FIELDS as readonly string[]).includes(field)) {
-        issues.add(['notifications', 'templates', name], `unknown placeholder {{${field}}}; use one of: ${TEMPLATE_FIELDS.join(', ')}`);
-      }
-    }
-  }
 }
 
 export function crossCheckPlan(plan: Plan): CrossIssue[] {
@@ -191,6 +185,7 @@ export function crossCheckPlan(plan: Plan): CrossIssue[] {
   checkLevels(plan, issues);
   checkAuthority(plan, issues);
   checkOperations(plan, issues);
+  checkTemplates(plan, issues);
   checkDecisions(plan, issues);
   return issues.issues;
 }

@@ -1,6 +1,6 @@
 // The run's long-lived state in one place: what the status and record queries show and
 // what the result reports. Deterministic: timestamps come from the workflow clock.
-import type { Milestone } from '../plan/schema';
+import type { Level, Milestone } from '../plan/schema';
 import { decisionMode } from '../policy/deciders';
 import type { Unreachable } from '../policy/preflight';
 import { type Milestones, scoreRun } from '../policy/timing';
@@ -41,6 +41,8 @@ export class IncidentState {
   decision?: DecisionRecord;
   question?: OpenQuestion;
   level?: number;
+  /** The level running (since `startedAt`), or decided on and about to run: what `{{level}}`, `{{eta}}` and `{{timeframe}}` tell. */
+  levelInHand?: { level: Level; startedAt?: string };
   outcome?: Outcome;
   /** Levels run so far (a level may run again after monitoring re-opens the incident). */
   levelRuns = 0;
@@ -67,6 +69,8 @@ export class IncidentState {
   readonly steps: StepRecord[] = [];
   readonly snapshots: { before?: Snapshot; after?: Snapshot } = {};
   readonly followUps: string[] = [];
+  /** Keys of the PagerDuty alerts `notify.pagerduty` steps opened beside the run's own (see notify.ts pageAlert). */
+  readonly stepAlerts: string[] = [];
 
   constructor(
     readonly input: IncidentInput,

@@ -147,6 +147,11 @@ async function prepareRollback(state: IncidentState): Promise<string | undefined
   return missing.length ? `rollback target not available: ${missing.map((m) => `${m.service}@${m.ref}`).join(', ')}` : undefined;
 }
 
+/** The level a rollback starts at: the one given (deeper after a re-opened incident), else the one the decision names. */
+export function firstLevel(state: IncidentState, decided: Decided, startAt?: Level): Level {
+  return startAt ?? startLevel(state.input.plan, decided.planOutcome ?? { action: 'rollback' });
+}
+
 /** Announce, prepare, then run levels from the first the decision names, deeper while checks fail, until one verifies. */
 export async function rollBackAndVerify(state: IncidentState, context: DecisionContext, decided: Decided, startAt?: Level): Promise<Outcome> {
   const { plan } = state.input;
@@ -167,7 +172,7 @@ export async function rollBackAndVerify(state: IncidentState, context: DecisionC
     return Outcome.RollbackFailed;
   }
 
-  let level = startAt ?? startLevel(plan, planOutcome);
+  let level = firstLevel(state, decided, startAt);
   const maxLevel = 'maxLevel' in planOutcome ? planOutcome.maxLevel : undefined;
   const hooks = {
     afterWave: async (services: string[]) => {
@@ -193,6 +198,7 @@ export async function rollBackAndVerify(state: IncidentState, context: DecisionC
 
   for (;;) {
     state.level = level.level;
+    state.levelInHand = { level, startedAt: workflowNow() };
     upsertSearchAttributes([{ key: SearchAttributes.level, value: level.level }]);
     state.record(`level ${levelId(level)}: ${level.name}`, slaLeft(state));
     // The run count keeps idempotency keys apart when monitoring re-opens and a level runs again.

@@ -31,7 +31,7 @@ import {
 import { reach } from './milestones';
 import { escalatePeople, monitorAfterRollback } from './monitorAndEscalate';
 import { chooseNotifierMode, page, settleNotifications, tellChannel, whenDelivered } from './notify';
-import { rollBackAndVerify } from './rollBackAndVerify';
+import { firstLevel, rollBackAndVerify } from './rollBackAndVerify';
 import { enterStage } from './stages';
 
 function closingOutcome(decision: DecisionRecord): Outcome {
@@ -80,6 +80,7 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   let startAt: Level | undefined;
   for (;;) {
     const decided = await decide(state, context);
+    if (decided.decision.action === 'rollback') state.levelInHand = { level: firstLevel(state, decided, startAt) };
     await reach(state, 'decided');
     if (decided.decision.action !== 'rollback') {
       outcome = closingOutcome(decided.decision);

@@ -12,7 +12,7 @@ import { rollbackWaves } from '../policy/order';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
 import { Stage } from './messages';
-import { failureMessage, fillTemplate, page, tellChannel } from './notify';
+import { failureMessage, fillTemplate, page, pageAlert, tellChannel } from './notify';
 import { reach, templateValues } from './milestones';
 import { ask } from './people';
 import { actions, stepActions } from './proxies';
@@ -108,7 +108,10 @@ const IN_WORKFLOW: InWorkflow = {
   },
   'notify.pagerduty': async (state, step) => {
     const { plan } = state.input;
-    await page(state, 'trigger', fillTemplate(plan.notifications.templates[step.template] ?? step.template, templateValues(state)));
+    const text = fillTemplate(plan.notifications.templates[step.template] ?? step.template, templateValues(state));
+    // Runs recorded before a step's page had its own alert (and severity) triggered the run's alert again.
+    if (patched('pager-step-own-alert')) await pageAlert(state, step.template, text, step.severity);
+    else await page(state, 'trigger', text);
     return { ok: true, summary: `${besideNote(state, 'paged with')} ${step.template}` };
   },
   'notify.page': async (state, step) => {

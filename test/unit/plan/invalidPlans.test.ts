@@ -34,6 +34,13 @@ const cases: [file: string, path: string, message: string, line: number][] = [
   ['unknown-field.yaml', 'levels[0].steps[0]', 'unknown field "tiemout"', 34],
   ['ask-not-authorised.yaml', 'decisions[0].rules[1].outcome.approvers', 'oncall may not decide Security at 5%: authority.decide[0] allows lead', 24],
   ['unknown-placeholder.yaml', 'notifications.templates.started', 'unknown placeholder {{reasn}}', 42],
+  // Seed 001 lines 118, 126: "ETA: [Estimated completion]", "resume within [timeframe]".
+  [
+    'eta-without-target.yaml',
+    'notifications.templates.customer',
+    '{{timeframe}} and {{eta}} are estimated from the target of the level being rolled back, or timing.sla: give level 1 a target, or give the plan timing.sla',
+    42,
+  ],
   ['delivery-attempt-outlasts-bound.yaml', 'notifications.delivery.attemptTimeout', 'one attempt (2m) cannot take longer than giveUpAfter (1m)', 42],
   ['quantity-without-number.yaml', 'triggers[0].condition.threshold', '"one percent" is not a quantity', 13],
   ['unknown-action.yaml', 'decisions[0].rules[2].outcome.action', 'unknown action "panic"; use one of: rollback, ask, prepare, monitor, fix-forward', 26],
