@@ -26,6 +26,9 @@ function checkServices(plan: Plan, issues: IssueList): void {
     if (dup.has(service.name)) issues.add(['targets', 'services', i, 'name'], `service "${service.name}" is defined twice`);
     issues.references(['targets', 'services', i, 'dependsOn'], service.dependsOn, names, 'service');
     issues.references(['targets', 'services', i, 'checks'], service.checks, Object.keys(plan.checks), 'check');
+    if (service.lastKnownGood?.tag && !plan.adapters.git) {
+      issues.add(['targets', 'services', i, 'lastKnownGood', 'tag'], 'a tag pattern is looked up in the repository of adapters.git, and the plan names none');
+    }
   });
   const cycle = findCycle(services);
   if (cycle) {

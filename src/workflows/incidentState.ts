@@ -1,5 +1,6 @@
 // The run's long-lived state in one place: what the status and record queries show and
 // what the result reports. Deterministic: timestamps come from the workflow clock.
+import type { ResolvedLastKnownGood } from '../activities/preRollback';
 import type { Level, Milestone } from '../plan/schema';
 import { decisionMode } from '../policy/deciders';
 import type { Unreachable } from '../policy/preflight';
@@ -69,6 +70,8 @@ export class IncidentState {
   readonly steps: StepRecord[] = [];
   readonly snapshots: { before?: Snapshot; after?: Snapshot } = {};
   readonly followUps: string[] = [];
+  /** The tags the plan's last-known-good patterns named when first needed (see lastKnownGood.ts). */
+  lastKnownGood?: ResolvedLastKnownGood[];
   /** Keys of the PagerDuty alerts `notify.pagerduty` steps opened beside the run's own (see notify.ts pageAlert). */
   readonly stepAlerts: string[] = [];
 
@@ -249,6 +252,7 @@ export class IncidentState {
       escalations: this.escalations,
       steps: this.steps,
       snapshots: this.snapshots,
+      ...(this.lastKnownGood ? { lastKnownGood: this.lastKnownGood } : {}),
       scorecard: scoreRun(this.input.plan, this.marks(), { mode: decisionMode(this.decision?.by), trigger: this.input.trigger }),
       followUps: this.followUps,
     };

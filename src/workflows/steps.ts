@@ -11,6 +11,7 @@ import { levelId } from '../policy/levels';
 import { rollbackWaves } from '../policy/order';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
+import { lastKnownGoodRefs } from './lastKnownGood';
 import { Stage } from './messages';
 import { failureMessage, fillTemplate, page, pageAlert, tellChannel } from './notify';
 import { reach, templateValues } from './milestones';
@@ -22,10 +23,6 @@ export interface StepPlace {
   /** Position for the idempotency key: the same step of the same run never acts twice. */
   key: string;
   service?: string;
-}
-
-function lastKnownGood(state: IncidentState): Record<string, string> {
-  return Object.fromEntries(state.input.plan.targets.services.flatMap((s) => (s.lastKnownGood ? [[s.name, s.lastKnownGood.ref]] : [])));
 }
 
 /** The activity's budget: the step's own timeout plus room to report its result. */
@@ -135,7 +132,7 @@ async function perform(state: IncidentState, step: Step, place: StepPlace): Prom
         environment: state.environment,
         dryRun: state.dryRun || unreachable !== undefined,
         adapters: state.input.plan.adapters,
-        lastKnownGood: lastKnownGood(state),
+        lastKnownGood: await lastKnownGoodRefs(state),
         defaultTimeout: state.input.plan.defaults.stepTimeout,
       },
     ],

@@ -47,6 +47,9 @@ const cases: [file: string, path: string, message: string, line: number][] = [
   ['system-decision-asks-people.yaml', 'decisions[0].rules[1].outcome.action', 'says the system decides Security at 5%, but this rule asks people', 24],
   ['deploy-without-last-known-good.yaml', 'levels[0].steps[0].ref', 'service "api" has no lastKnownGood to deploy', 33],
   ['step-without-performer.yaml', 'levels[0].steps[1]', 'cache.flush needs adapters.cache, or a command', 36],
+  // Seed 001 line 53, `git tag -l | grep stable`: the newest stable tag, found in the plan's repository.
+  ['tag-pattern-without-git.yaml', 'targets.services[0].lastKnownGood.tag', 'a tag pattern is looked up in the repository of adapters.git', 7],
+  ['ref-and-tag.yaml', 'targets.services[0].lastKnownGood.ref', 'give either "ref" or "tag"', 7],
   ['yaml-syntax-error.yaml', '', 'All sequence items must start at the same column', 20],
 ];
 
