@@ -149,7 +149,8 @@ export function createPreRollbackActivities(deps: StepDeps) {
     async resolveLastKnownGood(input: ResolveLastKnownGoodInput): Promise<ResolvedLastKnownGood[]> {
       return atBoundary(async () => {
         const git = deps.sourceControl(input.adapters);
-        if (!git?.newestTag) throw new InvalidStepError('resolveLastKnownGood', 'a lastKnownGood tag pattern is resolved in adapters.git, and the plan names none');
+        if (!git?.newestTag)
+          throw new InvalidStepError('resolveLastKnownGood', 'a lastKnownGood tag pattern is resolved in adapters.git, and the plan names none');
         const resolved: ResolvedLastKnownGood[] = [];
         for (const { service, pattern } of input.services) {
           const found = await git.newestTag(pattern);

@@ -89,7 +89,13 @@ export class GitSourceControl implements SourceControl {
    */
   async newestTag(pattern: string): Promise<{ tag: string; commit: string } | undefined> {
     checkRef(pattern);
-    const out = await this.git.raw(['for-each-ref', '--sort=-v:refname', '--count=1', '--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)', `refs/tags/${pattern}`]);
+    const out = await this.git.raw([
+      'for-each-ref',
+      '--sort=-v:refname',
+      '--count=1',
+      '--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)',
+      `refs/tags/${pattern}`,
+    ]);
     const [tag, object, peeled] = out.trim().split('\0');
     return tag ? { tag, commit: peeled || object } : undefined;
   }

@@ -76,7 +76,9 @@ export function resolutionLines(plan: Plan, record: IncidentRecord, levels: Inci
     }
   }
   for (const r of record.lastKnownGood ?? []) {
-    lines.push(`Last known good of ${r.service}: ${r.tag ? `${r.tag} (${r.commit?.slice(0, 12)}), the newest tag matching ${r.pattern}` : `no tag matches ${r.pattern}`}`);
+    lines.push(
+      `Last known good of ${r.service}: ${r.tag ? `${r.tag} (${r.commit?.slice(0, 12)}), the newest tag matching ${r.pattern}` : `no tag matches ${r.pattern}`}`,
+    );
   }
   const before = record.snapshots?.before?.commit;
   const after = record.snapshots?.after?.commit;

@@ -71,8 +71,15 @@ function checkAskAuthority(plan: Plan, table: DecisionTable, rule: DecisionRule,
       const rulePath = `authority.decide[${authority.rule}]`;
       if ('system' in beyond) issues.add([...at, 'outcome', 'action'], `${rulePath} says the system decides ${where}, but this rule asks people`);
       else if ('outsiders' in beyond)
-        issues.add([...at, 'outcome', 'approvers'], `${beyond.outsiders.join(', ')} may not decide ${where}: ${rulePath} allows ${decideRule.roles.join(', ')}`);
-      else issues.add([...at, 'outcome', 'quorum'], `${rulePath} needs ${decideRule.roles.join(' and ')} to agree on ${where}: ask all of them, with quorum "all"`);
+        issues.add(
+          [...at, 'outcome', 'approvers'],
+          `${beyond.outsiders.join(', ')} may not decide ${where}: ${rulePath} allows ${decideRule.roles.join(', ')}`,
+        );
+      else
+        issues.add(
+          [...at, 'outcome', 'quorum'],
+          `${rulePath} needs ${decideRule.roles.join(' and ')} to agree on ${where}: ask all of them, with quorum "all"`,
+        );
       return;
     }
   }
