@@ -3,6 +3,7 @@
 // only (values, times, what is left for a person); the sentences are in narrative.ts.
 // Pure: no I/O, no clock.
 import { parseDuration } from '../plan/duration';
+import { formatByteSize } from '../plan/language/runtimeAdapters';
 import type { Plan, Service, Step } from '../plan/schema';
 import { decisionMode } from '../policy/deciders';
 import { findLevel } from '../policy/levels';
@@ -12,6 +13,7 @@ import { between, earliest, humanDuration, latest } from './format';
 import type {
   Fill,
   IncidentReport,
+  ReportBackup,
   ReportMetricId,
   ReportObjective,
   ReportObjectiveScore,
@@ -114,6 +116,15 @@ export function reportStep(n: number, s: StepRecord): ReportStep {
     endedAt: s.endedAt,
     durationMs: between(s.startedAt, s.endedAt) ?? 0,
   };
+}
+
+/** The dumps db.backup steps wrote (seed 000 line 84: a copy kept before the restore), from their records. */
+export function databaseBackups(record: IncidentRecord): ReportBackup[] {
+  return record.steps.flatMap((s) => {
+    if (s.type !== 'db.backup' || !s.ok || s.dryRun) return [];
+    const { file, bytes } = s.details ?? {};
+    return typeof file === 'string' && typeof bytes === 'number' ? [{ path: file, bytes, size: formatByteSize(bytes), at: s.endedAt, levelId: s.levelId }] : [];
+  });
 }
 
 /** Levels in the order the run entered them. */

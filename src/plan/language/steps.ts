@@ -170,6 +170,11 @@ export const StepSchema = z
           .min(1)
           .meta({ description: 'Backup to restore: a dump in `adapters.database.backups.dir`, or "latest".', examples: ['latest'], seed: '004' }),
       }),
+      step(
+        'db.backup',
+        "pg_dump of the plan's database into the incident's folder, `<adapters.database.backups.dir>/<incident id>/` (seed 000 line 84: a copy kept before restoring); reads the dump's size back.",
+        {},
+      ),
       step('command.run', 'Runs a command of the runbook.', {
         command: z
           .string()

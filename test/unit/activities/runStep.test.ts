@@ -252,6 +252,7 @@ describe('steps without a command: the adapter for the type', () => {
     const database: Database = {
       migrateDown: async (to) => (calls.push(`down ${to}`), (migrations = ['20240101120000']), recorded('migrated')),
       restore: async (backup) => (calls.push(`restore ${backup}`), recorded('restored')),
+      backup: async () => recorded('dumped'),
       backups: async () => [],
       readBack: async () => ({ tables: 3, migrations }),
     };
@@ -368,6 +369,7 @@ describe('the guard is per run: the same incident id run again acts again (issue
     const database: Database = {
       migrateDown: async () => recorded('x'),
       restore: async (backup) => (restores.push(backup), recorded(`restored ${backup}`)),
+      backup: async () => recorded('dumped'),
       backups: async () => [],
       readBack: async () => ({ tables: 12 }),
     };

@@ -50,6 +50,19 @@ const cases: [file: string, path: string, message: string, line: number][] = [
   // Seed 001 line 53, `git tag -l | grep stable`: the newest stable tag, found in the plan's repository.
   ['tag-pattern-without-git.yaml', 'targets.services[0].lastKnownGood.tag', 'a tag pattern is looked up in the repository of adapters.git', 7],
   ['ref-and-tag.yaml', 'targets.services[0].lastKnownGood.ref', 'give either "ref" or "tag"', 7],
+  // Seed 001 lines 70-75 (database rollback: "Restore from backup if needed"): a fresh dump before anything destructive.
+  [
+    'backup-required-missing.yaml',
+    'levels[0].steps[0]',
+    'adapters.database.backups.required: this db.migrateDown needs a db.backup step before it in the same steps',
+    34,
+  ],
+  [
+    'backup-required-continues-on-error.yaml',
+    'levels[0].steps[1]',
+    'adapters.database.backups.required: the db.backup before this db.restore continues on error, so it could run without a backup',
+    36,
+  ],
   ['yaml-syntax-error.yaml', '', 'All sequence items must start at the same column', 20],
 ];
 
