@@ -16,6 +16,8 @@ export function checkTemplates(plan: Plan, issues: IssueList): void {
         issues.add(['notifications', 'templates', name], `unknown placeholder {{${field}}}; use one of: ${TEMPLATE_FIELDS.join(', ')}`);
       }
     }
+    if (fields.includes('sla') && !plan.timing?.sla)
+      issues.add(['notifications', 'templates', name], "{{sla}} is the plan's timing.sla, and the plan has none");
     const estimated = [...new Set(fields.filter((f) => ESTIMATED.includes(f)))];
     if (estimated.length > 0 && untimed.length > 0) {
       issues.add(

@@ -46,7 +46,25 @@ function timeframeText(leftMs: number): string {
 
 const NOT_ESTIMATED = 'not estimated before a level is decided';
 
-export function templateValues(state: IncidentState): Record<string, string | undefined> {
+/** What a message says for a field the run does not know (yet), rather than the field's braces. */
+const NOT_KNOWN: Record<string, string> = {
+  duration: 'not started',
+  threshold: 'no threshold',
+  metrics: 'none sampled',
+  version: 'not captured',
+  level: 'not decided yet',
+  lead: 'no person',
+  sla: 'no SLA',
+  value: 'not reported',
+};
+
+/** Every template field with the run's value; validation refuses a field the plan could never fill. */
+export function templateValues(state: IncidentState): Record<string, string> {
+  const values = knownValues(state);
+  return Object.fromEntries(Object.entries(values).map(([field, value]) => [field, value ?? NOT_KNOWN[field]]));
+}
+
+function knownValues(state: IncidentState): Record<string, string | undefined> {
   const { plan, incidentId, trigger, alert } = state.input;
   const sla = plan.timing?.sla?.within;
   // The rollback's duration so far: from the SLA's start (seed 004: ROLLBACK_START at the announcement) or detection.

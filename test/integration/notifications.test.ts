@@ -168,7 +168,7 @@ notifications:
   slack: { channel: "${CHANNEL}" }
   pagerduty: { routingKeyEnv: PD_ROUTING_KEY }
   templates:
-    internal: "ROLLBACK INITIATED ({{incident}}). Impact: {{impact}}. Level: {{level}}. ETA: {{eta}}"
+    internal: "ROLLBACK INITIATED ({{incident}}). Impact: {{impact}}. Level: {{level}}. ETA: {{eta}}. Lead: {{lead}}"
     customer: "{{incident}}: we expect normal service to resume within {{timeframe}}."
     paged: "checkout level {{level}} under way"
   announce:
@@ -188,9 +188,9 @@ test('seed 001 announcements say the impact, level, ETA and timeframe; a paging 
 
   const texts = postsFor(handle.workflowId).map((r) => String((r.body as { text?: string }).text));
   const internal = texts.find((t) => t.startsWith('ROLLBACK INITIATED'));
-  expect(internal).toMatch(/\)\. Impact: 35% of users\. Level: 1\. ETA: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  // Level 1's target (15m) from the decision.
-  const eta = Date.parse(internal!.split('ETA: ')[1]);
+  expect(internal).toMatch(/\)\. Impact: 35% of users\. Level: 1\. ETA: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\. Lead: no person$/);
+  // Level 1's target (15m) from the decision; the plan decided, so no person leads.
+  const eta = Date.parse(/ETA: (\S+)\./.exec(internal!)![1]);
   expect(eta).toBeGreaterThanOrEqual(started + 15 * 60_000 - 1000);
   expect(eta).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
   expect(texts).toContain(`${handle.workflowId}: we expect normal service to resume within 15m.`);

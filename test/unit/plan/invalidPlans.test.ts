@@ -63,6 +63,7 @@ const cases: [file: string, path: string, message: string, line: number][] = [
     'adapters.database.backups.required: the db.backup before this db.restore continues on error, so it could run without a backup',
     36,
   ],
+  ['sla-without-timing.yaml', 'notifications.templates.started', "{{sla}} is the plan's timing.sla, and the plan has none", 42],
   ['yaml-syntax-error.yaml', '', 'All sequence items must start at the same column', 20],
 ];
 
