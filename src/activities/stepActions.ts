@@ -86,6 +86,15 @@ function backupFile(input: RunStepInput): string {
   return join(dir, safe(input.incidentId), `${safe(input.stepKey)}.dump`);
 }
 
+/** A file's size in bytes, or undefined when there is no such file. */
+async function sizeOf(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return undefined;
+  }
+}
+
 type AdapterAction<K extends AdapterStepType> = (step: StepOf<K>, target: StepTarget, deps: StepDeps) => StepAction;
 
 function need<T>(adapter: T | undefined, stepType: string, key: string): T {
@@ -174,14 +183,7 @@ const ADAPTER_ACTIONS: { [K in AdapterStepType]: (step: StepOf<K>, target: StepT
     return {
       what: `dump the database to ${file}`,
       act: () => database.backup(file),
-      readBack: async () =>
-        backupReadBack(
-          file,
-          await stat(file).then(
-            (s) => s.size,
-            () => undefined,
-          ),
-        ),
+      readBack: async () => backupReadBack(file, await sizeOf(file)),
     };
   },
   'db.restore': (step, target, deps) => {

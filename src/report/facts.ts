@@ -160,7 +160,6 @@ function findStepSpec(plan: Plan, s: StepRecord): Step | undefined {
   return pick(decisionSteps);
 }
 
-/** The flag a flag step set: from the record, else from the plan's step. */
 /** What a service rolls back to: the plan's ref, or the tag its pattern resolved to in the run; its image when the plan names one. */
 export function lastKnownGoodOf(plan: Plan, record: IncidentRecord, service: string): { ref: string; image?: string } | undefined {
   const known = plan.targets.services.find((svc) => svc.name === service)?.lastKnownGood;
@@ -168,6 +167,7 @@ export function lastKnownGoodOf(plan: Plan, record: IncidentRecord, service: str
   return ref ? { ref, ...(known?.image ? { image: known.image } : {}) } : undefined;
 }
 
+/** The flag a flag step set: from the record, else from the plan's step. */
 export function flagOf(plan: Plan, s: StepRecord): string | undefined {
   const fromDetails = s.details?.flag;
   if (typeof fromDetails === 'string') return fromDetails;
