@@ -31,7 +31,7 @@ export interface RunStepInput {
   environment: string;
   dryRun: boolean;
   adapters: PlanAdapters;
-  /** Service → its `lastKnownGood.ref`, for `ref: last-known-good`. */
+  /** Service → its last known good (the plan's ref, or the tag its pattern resolved to), for `ref: last-known-good`. */
   lastKnownGood?: Record<string, string>;
   /** The plan's `defaults.stepTimeout`, for a step that gives no `timeout`. */
   defaultTimeout?: string;

@@ -57,7 +57,8 @@ const step = <T extends string, S extends z.ZodRawShape>(type: T, description: s
   z.strictObject({ type: StepType(type), ...StepCommon, ...shape }).meta({ description });
 
 const Ref = z.string().min(1);
-const LAST_KNOWN_GOOD = '"last-known-good" means each service\'s `targets.services[].lastKnownGood.ref`.';
+const LAST_KNOWN_GOOD =
+  '"last-known-good" means each service\'s `targets.services[].lastKnownGood`: its `ref`, or the tag its `tag` pattern resolved to in the run.';
 const StepService = Slug.optional().meta({
   description: "Service of `targets.services` the step acts on (by default the incident's service).",
   examples: ['lens-search'],
