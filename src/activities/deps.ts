@@ -13,8 +13,11 @@ export type PlanAdapters = Plan['adapters'];
 
 export type { InfraAdapters };
 
-/** A SourceControl that can also name the commit a ref points at (GitSourceControl can). */
-export type PinningSourceControl = SourceControl & { resolveRef?(ref: string): Promise<string | undefined> };
+/** A SourceControl that can also name the commit a ref points at, and find tags by pattern (GitSourceControl can). */
+export type PinningSourceControl = SourceControl & {
+  resolveRef?(ref: string): Promise<string | undefined>;
+  newestTag?(pattern: string): Promise<{ tag: string; commit: string } | undefined>;
+};
 
 export interface StepDeps {
   /** The plan's flag store, acting in the run's environment. */

@@ -1,6 +1,7 @@
 // Work before the first action: capture the state to compare with afterwards (seed 004
-// §1.3) and confirm that every rollback target exists (seed 003 §4.2). Neither acts on a
-// target; a capture never fails the run (what could not be captured is listed).
+// §1.3), find the last known good of services that name it by tag pattern, and confirm that
+// every rollback target exists (seed 003 §4.2). None acts on a target; a capture never fails
+// the run (what could not be captured is listed).
 import type { MetricSample, MetricSource, Snapshot } from '../adapters/roles';
 import { parseDuration } from '../plan/duration';
 import type { Capture } from '../plan/language/capture';
@@ -46,6 +47,20 @@ export interface TargetConfirmation {
   detail: string;
   /** Set when we could not find out (the confirm command could not run, the repository is unusable). */
   error?: string;
+}
+
+export interface ResolveLastKnownGoodInput {
+  adapters: PlanAdapters;
+  /** Services whose last known good is a tag pattern. */
+  services: { service: string; pattern: string }[];
+}
+
+/** What a service's tag pattern named when the run resolved it; `tag` absent when no tag matches. */
+export interface ResolvedLastKnownGood {
+  service: string;
+  pattern: string;
+  tag?: string;
+  commit?: string;
 }
 
 /** Values written into a shell command: kept as they are when safe, single-quoted otherwise. */
@@ -130,6 +145,21 @@ export function createPreRollbackActivities(deps: StepDeps) {
   }
 
   return {
+    /** Seed 001 line 53 (`git tag -l | grep stable`): the newest tag matching each service's pattern, in `adapters.git`. */
+    async resolveLastKnownGood(input: ResolveLastKnownGoodInput): Promise<ResolvedLastKnownGood[]> {
+      return atBoundary(async () => {
+        const git = deps.sourceControl(input.adapters);
+        if (!git?.newestTag)
+          throw new InvalidStepError('resolveLastKnownGood', 'a lastKnownGood tag pattern is resolved in adapters.git, and the plan names none');
+        const resolved: ResolvedLastKnownGood[] = [];
+        for (const { service, pattern } of input.services) {
+          const found = await git.newestTag(pattern);
+          resolved.push({ service, pattern, ...(found ? { tag: found.tag, commit: found.commit } : {}) });
+        }
+        return resolved;
+      });
+    },
+
     /** Seed 004 §1.3: the deployed commit, metric samples and recent logs; parts that fail are listed, never thrown. */
     async captureState(input: CaptureStateInput): Promise<CapturedState> {
       return atBoundary(async () => {

@@ -1,10 +1,11 @@
 // What a step meant against what its target says after it acted: the one place where a
 // read-back is compared with the step's intent. Adapters only read (FlagStore.isEnabled and state,
-// TrafficRouter.readBack, SourceControl.differingFrom, Database.readBack, Cache.size); a
+// TrafficRouter.readBack, SourceControl.differingFrom, Database.readBack, Cache.size, a dump's size); a
 // read-back that contradicts the intent makes the step fail with the target's own words.
 import { byVersion } from '../adapters/database/postgres';
 import { describeFlagState, type FlagRollout, type FlagState, hasRollout } from '../adapters/flagStore';
 import type { DatabaseState, TrafficState } from '../adapters/roles';
+import { formatByteSize } from '../plan/language/runtimeAdapters';
 
 export interface ReadBack {
   /** Whether the target shows what the step meant to do; undefined when it cannot tell. */
@@ -92,6 +93,15 @@ export function restoreReadBack(backup: string, state: DatabaseState): ReadBack 
     holds: undefined,
     says: `the database answers after restoring ${backup}: ${state.tables} tables${latest ? `, latest migration ${latest}` : ''}`,
     state: { backup, ...state },
+  };
+}
+
+/** A dump that is there and not empty is a backup; its size is recorded (db.backup writes it whole or not at all). */
+export function backupReadBack(file: string, bytes: number | undefined): ReadBack {
+  return {
+    holds: bytes !== undefined && bytes > 0,
+    says: bytes === undefined ? `no dump at ${file}` : `the dump ${file} holds ${formatByteSize(bytes)}`,
+    state: { file, ...(bytes === undefined ? {} : { bytes }) },
   };
 }
 

@@ -1,6 +1,8 @@
 // What a step does to its target, per step type (the registry's adapter steps), or the
 // runbook's command when the step gives one: the action, and how the target is read back
 // afterwards. Building an action checks configuration only; nothing acts until `act`.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describeRollout, type FlagChange, type FlagRollout, type RolloutChange } from '../adapters/flagStore';
 import type { ActionRecord } from '../adapters/roles';
 import { parseDuration } from '../plan/duration';
@@ -8,6 +10,7 @@ import type { Step } from '../plan/schema';
 import { type AdapterStepType, stepInfo, type StepOf } from '../plan/stepTypes';
 import { type InfraAdapters, InvalidStepError, type PinningSourceControl, type PlanAdapters, type StepDeps, timeoutOption, withinActivity } from './deps';
 import {
+  backupReadBack,
   cacheReadBack,
   checkoutReadBack,
   flagReadBack,
@@ -28,7 +31,7 @@ export interface RunStepInput {
   environment: string;
   dryRun: boolean;
   adapters: PlanAdapters;
-  /** Service → its `lastKnownGood.ref`, for `ref: last-known-good`. */
+  /** Service → its last known good (the plan's ref, or the tag its pattern resolved to), for `ref: last-known-good`. */
   lastKnownGood?: Record<string, string>;
   /** The plan's `defaults.stepTimeout`, for a step that gives no `timeout`. */
   defaultTimeout?: string;
@@ -73,6 +76,23 @@ function rolloutRecord(change: RolloutChange, rollout: FlagRollout): ActionRecor
     summary: change.changed ? `flag ${change.flag} rolled out to ${text}` : `flag ${change.flag} was already rolled out to ${text}`,
     details: { ...change, ...rollout },
   };
+}
+
+/** The incident's folder in the plan's backups folder, and a file per step there: a retry of the step writes the same file. */
+function backupFile(input: RunStepInput): string {
+  const dir = input.adapters.database?.backups?.dir;
+  if (!dir) throw new InvalidStepError('db.backup', 'db.backup writes into adapters.database.backups.dir, and the plan names none');
+  const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return join(dir, safe(input.incidentId), `${safe(input.stepKey)}.dump`);
+}
+
+/** A file's size in bytes, or undefined when there is no such file. */
+async function sizeOf(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return undefined;
+  }
 }
 
 type AdapterAction<K extends AdapterStepType> = (step: StepOf<K>, target: StepTarget, deps: StepDeps) => StepAction;
@@ -155,6 +175,15 @@ const ADAPTER_ACTIONS: { [K in AdapterStepType]: (step: StepOf<K>, target: StepT
       what: `migrate the database down to ${step.to}`,
       act: () => database.migrateDown(step.to),
       readBack: async () => migrationsReadBack(step.to, await database.readBack()),
+    };
+  },
+  'db.backup': (step, target, deps) => {
+    const database = adapterOf(deps, step, target, 'database');
+    const file = backupFile(target.input);
+    return {
+      what: `dump the database to ${file}`,
+      act: () => database.backup(file),
+      readBack: async () => backupReadBack(file, await sizeOf(file)),
     };
   },
   'db.restore': (step, target, deps) => {

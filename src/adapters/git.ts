@@ -82,6 +82,24 @@ export class GitSourceControl implements SourceControl {
     }
   }
 
+  /**
+   * The newest tag matching a pattern (`release-*-stable`): the highest in git's version order
+   * (`release-1.10-stable` after `release-1.9-stable`), with the commit it points at; undefined
+   * when no tag matches.
+   */
+  async newestTag(pattern: string): Promise<{ tag: string; commit: string } | undefined> {
+    checkRef(pattern);
+    const out = await this.git.raw([
+      'for-each-ref',
+      '--sort=-v:refname',
+      '--count=1',
+      '--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)',
+      `refs/tags/${pattern}`,
+    ]);
+    const [tag, object, peeled] = out.trim().split('\0');
+    return tag ? { tag, commit: peeled || object } : undefined;
+  }
+
   async refExists(ref: string): Promise<boolean> {
     return (await this.resolveRef(ref)) !== undefined;
   }

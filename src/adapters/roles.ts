@@ -51,6 +51,8 @@ export interface Database {
   /** Migrates down to the named version (the migration tool's own command if the step gives one). */
   migrateDown(to: string): Promise<ActionRecord>;
   restore(backup: string): Promise<ActionRecord>;
+  /** Dumps the whole database to `file` (written whole or not at all); the record's details carry `file` and `bytes`. */
+  backup(file: string): Promise<ActionRecord>;
   /** Names of the backups available, newest first. */
   backups(): Promise<string[]>;
   /** What the database says now: applied migrations (when the plan names the table) and its tables. */

@@ -89,6 +89,8 @@ function stepDetail(plan: Plan, step: Step): string {
       return `to ${step.to}`;
     case 'db.restore':
       return `from ${step.backup}`;
+    case 'db.backup':
+      return `pg_dump into ${plan.adapters.database?.backups?.dir ?? '(no backups folder)'}/<incident>`;
     case 'command.run':
       return '';
     case 'wait':

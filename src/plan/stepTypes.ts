@@ -50,6 +50,7 @@ export const STEP_TYPES = {
   'cache.flush': { stage: 'roll-back', runs: 'activity', adapter: 'cache', readBack: 'the number of keys left in the cache' },
   'db.migrateDown': { stage: 'roll-back', runs: 'activity', adapter: 'database', readBack: 'the migrations still applied' },
   'db.restore': { stage: 'roll-back', runs: 'activity', adapter: 'database', readBack: "the database's restore marker", notRepeatable: true },
+  'db.backup': { stage: 'roll-back', runs: 'activity', adapter: 'database', readBack: 'the dump file: that it exists, and its size' },
   'command.run': commandOnly,
   wait: { stage: 'roll-back', runs: 'workflow', performedBy: 'a workflow timer' },
   'notify.slack': notification,

@@ -1,6 +1,7 @@
-// Who may decide: the first `authority.decide` rule matching the context, or else the
-// roles an `ask` outcome names; and whether the votes cast so far settle the question.
-import type { Outcome, Plan, Quorum } from '../plan/schema';
+// Who may decide: the first `authority.decide` rule matching the context (an ask within it
+// names its own approvers and quorum), or else the roles an `ask` outcome names; and
+// whether the votes cast so far settle the question.
+import type { DecideRule, Outcome, Plan, Quorum } from '../plan/schema';
 import { findTrigger, matchesWhen, type DecisionContext } from './context';
 import { peopleInRoles, rolesHeldBy } from './approvers';
 
@@ -15,11 +16,33 @@ export interface DecisionAuthority {
 
 type Ask = Extract<Outcome, { action: 'ask' }>;
 
+/** How an ask goes beyond the `authority.decide` rule that matches it; undefined when it stays within. */
+export type BeyondRule = { system: true } | { outsiders: string[] } | { quorum: true };
+
+/**
+ * An ask may name fewer roles than its rule, or a stricter quorum; never anyone the rule
+ * leaves out, and never fewer voices than a rule with quorum "all" needs (all its roles).
+ */
+export function beyondRule(rule: DecideRule, ask: Ask): BeyondRule | undefined {
+  if (rule.system) return { system: true };
+  const outsiders = ask.approvers.filter((r) => !rule.roles.includes(r));
+  if (outsiders.length > 0) return { outsiders };
+  if (rule.quorum === 'all' && (ask.quorum !== 'all' || rule.roles.some((r) => !ask.approvers.includes(r)))) return { quorum: true };
+  return undefined;
+}
+
+/**
+ * Who decides in this context: the first matching `authority.decide` rule, narrowed to an
+ * ask's own approvers and quorum when the ask stays within it (the ask need not repeat
+ * itself as a rule); the ask alone when no rule matches.
+ */
 export function authorityFor(plan: Plan, context: DecisionContext, ask?: Ask): DecisionAuthority | undefined {
   const trigger = findTrigger(plan, context.trigger);
   const rule = plan.authority.decide.findIndex((r) => matchesWhen(r.when, context, trigger));
   if (rule >= 0) {
-    const { system, roles, quorum } = plan.authority.decide[rule];
+    const decideRule = plan.authority.decide[rule];
+    if (ask && !beyondRule(decideRule, ask)) return { system: false, roles: ask.approvers, quorum: ask.quorum, rule };
+    const { system, roles, quorum } = decideRule;
     return { system, roles, quorum, rule };
   }
   return ask ? { system: false, roles: ask.approvers, quorum: ask.quorum } : undefined;

@@ -8,6 +8,7 @@ import type { IncidentRecord } from '../workflows/messages';
 import { drillEvidence } from './evidence';
 import {
   closedAt,
+  databaseBackups,
   DEFAULT_METRICS,
   impactOf,
   levelsRun,
@@ -34,6 +35,7 @@ export function buildReport(plan: Plan, record: IncidentRecord): IncidentReport 
   const duration = rollbackDuration(score, timeline);
   const impact = impactOf(record, timeline);
   const metricIds = plan.report ? plan.report.metrics : DEFAULT_METRICS;
+  const backups = databaseBackups(record);
 
   const summary = summaryText(plan, record, levels);
   const resolution = resolutionLines(plan, record, levels, score);
@@ -76,6 +78,7 @@ export function buildReport(plan: Plan, record: IncidentRecord): IncidentReport 
       return { ...s, ...(ms !== undefined ? { durationMs: ms, duration: humanDuration(ms) } : {}) };
     }),
     steps: record.steps.map((s, i) => reportStep(i + 1, s)),
+    ...(backups.length ? { backups } : {}),
     checks: record.checks,
     // Records of runs queried before notifications were recorded have none.
     notifications: record.notifications ?? [],

@@ -2,6 +2,7 @@
 // by the source the plan names in `collect`. "manual" items stay unchecked for a person.
 import type { Plan } from '../plan/schema';
 import type { IncidentRecord, Snapshot } from '../workflows/messages';
+import { lastKnownGoodOf } from './facts';
 import { between, earliest, humanDuration, latest, whoIs } from './format';
 import type { EvidenceItem } from './types';
 
@@ -43,8 +44,11 @@ function collect(plan: Plan, record: IncidentRecord, source: string): { done: bo
       );
       const services = new Set(record.steps.filter((s) => s.type === 'deploy.run' || s.type === 'git.checkout').map((s) => s.service));
       const targets = plan.targets.services
-        .filter((svc) => svc.lastKnownGood && (services.has(svc.name) || services.has(undefined)))
-        .map((svc) => `${svc.name} → ${svc.lastKnownGood!.image ?? svc.lastKnownGood!.ref}`);
+        .filter((svc) => services.has(svc.name) || services.has(undefined))
+        .flatMap((svc) => {
+          const known = lastKnownGoodOf(plan, record, svc.name);
+          return known ? [`${svc.name} → ${known.image ?? known.ref}`] : [];
+        });
       if (targets.length) lines.push(`Target versions: ${targets.join(', ')}`);
       const after = record.snapshots?.after?.commit;
       if (after) lines.push(`Commit after rollback: ${after.commit}${after.subject ? ` (${after.subject})` : ''}`);

@@ -3,6 +3,7 @@
 // only (values, times, what is left for a person); the sentences are in narrative.ts.
 // Pure: no I/O, no clock.
 import { parseDuration } from '../plan/duration';
+import { formatByteSize } from '../plan/language/runtimeAdapters';
 import type { Plan, Service, Step } from '../plan/schema';
 import { findLevel } from '../policy/levels';
 import { runKind, scoreRun, type Milestones, type RunScore, type TargetScore } from '../policy/timing';
@@ -11,6 +12,7 @@ import { between, earliest, humanDuration, latest } from './format';
 import type {
   Fill,
   IncidentReport,
+  ReportBackup,
   ReportMetricId,
   ReportObjective,
   ReportObjectiveScore,
@@ -116,6 +118,15 @@ export function reportStep(n: number, s: StepRecord): ReportStep {
   };
 }
 
+/** The dumps db.backup steps wrote (seed 000 line 84: a copy kept before the restore), from their records. */
+export function databaseBackups(record: IncidentRecord): ReportBackup[] {
+  return record.steps.flatMap((s) => {
+    if (s.type !== 'db.backup' || !s.ok || s.dryRun) return [];
+    const { file, bytes } = s.details ?? {};
+    return typeof file === 'string' && typeof bytes === 'number' ? [{ path: file, bytes, size: formatByteSize(bytes), at: s.endedAt, levelId: s.levelId }] : [];
+  });
+}
+
 /** Levels in the order the run entered them. */
 export function levelsRun(plan: Plan, record: IncidentRecord): IncidentReport['levels'] {
   const order: { level: number; levelId: string }[] = [];
@@ -147,6 +158,13 @@ function findStepSpec(plan: Plan, s: StepRecord): Step | undefined {
   if (inLevel) return inLevel;
   const decisionSteps = plan.decisions.flatMap((table) => table.rules.flatMap((rule) => rule.outcome.steps ?? []));
   return pick(decisionSteps);
+}
+
+/** What a service rolls back to: the plan's ref, or the tag its pattern resolved to in the run; its image when the plan names one. */
+export function lastKnownGoodOf(plan: Plan, record: IncidentRecord, service: string): { ref: string; image?: string } | undefined {
+  const known = plan.targets.services.find((svc) => svc.name === service)?.lastKnownGood;
+  const ref = known?.ref ?? record.lastKnownGood?.find((r) => r.service === service)?.tag;
+  return ref ? { ref, ...(known?.image ? { image: known.image } : {}) } : undefined;
 }
 
 /** The flag a flag step set: from the record, else from the plan's step. */

@@ -214,6 +214,12 @@ export function renderMarkdown(r: IncidentReport): string {
   }
   out.push('');
 
+  if (r.backups?.length) {
+    out.push('## Database Backups', '');
+    for (const b of r.backups) out.push(`- \`${b.path}\` — ${b.size} (${b.bytes} bytes), taken ${b.at} in level ${b.levelId}`);
+    out.push('');
+  }
+
   if (r.checks.length) {
     out.push('## Verification', '');
     for (const c of r.checks) {

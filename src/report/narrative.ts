@@ -4,7 +4,7 @@
 import type { Plan } from '../plan/schema';
 import type { RunScore } from '../policy/timing';
 import { type IncidentRecord, OUTCOME_TEXT } from '../workflows/messages';
-import { flagOf } from './facts';
+import { flagOf, lastKnownGoodOf } from './facts';
 import { dateOf, humanDuration, titleCase, whoIs } from './format';
 import type { IncidentReport, ReportMetricId, ReportSection } from './types';
 
@@ -95,6 +95,11 @@ export function resolutionLines(plan: Plan, record: IncidentRecord, levels: Inci
       lines.push(`Escalated from level ${describe(levels[i - 1])} to ${describe(levels[i])} after ${levels[i - 1].levelId} did not restore service`);
     }
   }
+  for (const r of record.lastKnownGood ?? []) {
+    lines.push(
+      `Last known good of ${r.service}: ${r.tag ? `${r.tag} (${r.commit?.slice(0, 12)}), the newest tag matching ${r.pattern}` : `no tag matches ${r.pattern}`}`,
+    );
+  }
   const before = record.snapshots?.before?.commit;
   const after = record.snapshots?.after?.commit;
   if (before && after && before.commit !== after.commit) {
@@ -110,7 +115,7 @@ export function resolutionLines(plan: Plan, record: IncidentRecord, levels: Inci
   for (const s of record.steps.filter(
     (x) => (x.type === 'deploy.run' || x.type === 'config.revert' || x.type === 'db.restore' || x.type === 'db.migrateDown') && x.ok,
   )) {
-    const target = s.service ? plan.targets.services.find((svc) => svc.name === s.service)?.lastKnownGood : undefined;
+    const target = s.service ? lastKnownGoodOf(plan, record, s.service) : undefined;
     const to = target ? ` to ${target.ref}${target.image ? ` (${target.image})` : ''}` : '';
     lines.push(s.type === 'deploy.run' && s.service ? `Rolled back ${s.service}${to}${s.dryRun ? ' — dry-run' : ''}` : `${s.type}: ${s.summary}`);
   }

@@ -95,6 +95,15 @@ export interface ReportStage {
   duration?: string;
 }
 
+export interface ReportBackup {
+  path: string;
+  bytes: number;
+  /** The size as people read it ("1.2 MiB"). */
+  size: string;
+  at: string;
+  levelId: string;
+}
+
 export interface ReportStep {
   n: number;
   level: number;
@@ -172,6 +181,8 @@ export interface IncidentReport {
   objectives: ReportObjective[];
   stages: ReportStage[];
   steps: ReportStep[];
+  /** Dumps `db.backup` steps took before destructive database steps: where, how big, when. */
+  backups?: ReportBackup[];
   checks: CheckResult[];
   /** Slack and PagerDuty messages and how each went; failed and pending ones are what a reader needs. */
   notifications: NotificationRecord[];

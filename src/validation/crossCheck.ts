@@ -3,13 +3,14 @@
 // These rules ask policy (level chains, dependency order, authority, coverage), so plan
 // validation sits above policy; src/plan stays the language that policy reads.
 import { parseDuration } from '../plan/duration';
-import { TEMPLATE_FIELDS, type Level, type Plan } from '../plan/schema';
+import type { Level, Plan } from '../plan/schema';
 import { findLevel, levelId, nextLevel } from '../policy/levels';
 import { findCycle } from '../policy/order';
 import { checkDecisions } from './decisionChecks';
 import { IssueList, type CrossIssue } from './issues';
 import { findSecrets } from './secrets';
 import { checkSteps, checkTemplate } from './stepChecks';
+import { checkTemplates } from './templateChecks';
 
 export type { CrossIssue } from './issues';
 
@@ -25,6 +26,9 @@ function checkServices(plan: Plan, issues: IssueList): void {
     if (dup.has(service.name)) issues.add(['targets', 'services', i, 'name'], `service "${service.name}" is defined twice`);
     issues.references(['targets', 'services', i, 'dependsOn'], service.dependsOn, names, 'service');
     issues.references(['targets', 'services', i, 'checks'], service.checks, Object.keys(plan.checks), 'check');
+    if (service.lastKnownGood?.tag && !plan.adapters.git) {
+      issues.add(['targets', 'services', i, 'lastKnownGood', 'tag'], 'a tag pattern is looked up in the repository of adapters.git, and the plan names none');
+    }
   });
   const cycle = findCycle(services);
   if (cycle) {
@@ -221,13 +225,6 @@ function checkOperations(plan: Plan, issues: IssueList): void {
         issues.add([...at, 'decidedBy'], 'decidedBy names people, and mode "automated" means no person decided: the target would never apply');
     }
   }
-  for (const [name, text] of Object.entries(plan.notifications.templates)) {
-    for (const [, field] of text.matchAll(/\{\{\s*([^}\s]+)\s*\}\}/g)) {
-      if (!(TEMPLATE_FIELDS as readonly string[]).includes(field)) {
-        issues.add(['notifications', 'templates', name], `unknown placeholder {{${field}}}; use one of: ${TEMPLATE_FIELDS.join(', ')}`);
-      }
-    }
-  }
 }
 
 export function crossCheckPlan(plan: Plan): CrossIssue[] {
@@ -240,6 +237,7 @@ export function crossCheckPlan(plan: Plan): CrossIssue[] {
   checkCheckTiming(plan, issues);
   checkAuthority(plan, issues);
   checkOperations(plan, issues);
+  checkTemplates(plan, issues);
   checkDecisions(plan, issues);
   return issues.issues;
 }

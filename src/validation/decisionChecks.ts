@@ -3,7 +3,7 @@
 // may decide, and value bands in the unit of the trigger they test.
 import { parseQuantity, parseRange } from '../plan/quantity';
 import type { DecisionRule, DecisionTable, Outcome, Plan } from '../plan/schema';
-import { authorityFor } from '../policy/authority';
+import { authorityFor, beyondRule } from '../policy/authority';
 import { findHoles } from '../policy/coverage';
 import type { IssueList, Segments } from './issues';
 import { checkSteps } from './stepChecks';
@@ -51,7 +51,11 @@ function checkOutcome(plan: Plan, outcome: Outcome, at: Segments, issues: IssueL
   if (outcome.steps) checkSteps(plan, outcome.steps, [...at, 'steps'], issues);
 }
 
-/** An ask must go to people `authority.decide` allows, with the same quorum. */
+/**
+ * An ask's approvers and quorum are enough by themselves; where an `authority.decide` rule
+ * matches too, the ask must stay within it: no role the rule leaves out, no looser quorum
+ * (seed 002 line 118: "QA DRI + Sprint DRI" at 50 %), and no people where the system decides.
+ */
 function checkAskAuthority(plan: Plan, table: DecisionTable, rule: DecisionRule, at: Segments, issues: IssueList): void {
   const ask = rule.outcome;
   if (ask.action !== 'ask') return;
@@ -59,22 +63,24 @@ function checkAskAuthority(plan: Plan, table: DecisionTable, rule: DecisionRule,
   for (const trigger of rule.when.trigger ?? table.triggers) {
     for (const phase of phases) {
       const authority = authorityFor(plan, { trigger, ...(phase ? { phase } : {}) });
-      if (!authority) continue;
+      if (authority?.rule === undefined) continue;
+      const decideRule = plan.authority.decide[authority.rule];
+      const beyond = beyondRule(decideRule, ask);
+      if (!beyond) continue;
       const where = `${trigger}${phase ? ` at ${phase}` : ''}`;
       const rulePath = `authority.decide[${authority.rule}]`;
-      if (authority.system) {
-        issues.add([...at, 'outcome', 'action'], `${rulePath} says the system decides ${where}, but this rule asks people`);
-        return;
-      }
-      const outsiders = ask.approvers.filter((r) => !authority.roles.includes(r));
-      if (outsiders.length > 0) {
-        issues.add([...at, 'outcome', 'approvers'], `${outsiders.join(', ')} may not decide ${where}: ${rulePath} allows ${authority.roles.join(', ')}`);
-        return;
-      }
-      if (authority.quorum !== ask.quorum) {
-        issues.add([...at, 'outcome', 'quorum'], `${rulePath} needs quorum "${authority.quorum}" for ${where}`);
-        return;
-      }
+      if ('system' in beyond) issues.add([...at, 'outcome', 'action'], `${rulePath} says the system decides ${where}, but this rule asks people`);
+      else if ('outsiders' in beyond)
+        issues.add(
+          [...at, 'outcome', 'approvers'],
+          `${beyond.outsiders.join(', ')} may not decide ${where}: ${rulePath} allows ${decideRule.roles.join(', ')}`,
+        );
+      else
+        issues.add(
+          [...at, 'outcome', 'quorum'],
+          `${rulePath} needs ${decideRule.roles.join(' and ')} to agree on ${where}: ask all of them, with quorum "all"`,
+        );
+      return;
     }
   }
 }

@@ -15,6 +15,28 @@ function checkPerformer(plan: Plan, step: Step, at: Segments, issues: IssueList)
   else if (adapter !== 'flags' && !plan.adapters[adapter]) issues.add(at, `${step.type} needs adapters.${adapter}, or a command`);
 }
 
+/**
+ * With `adapters.database.backups.required`, a destructive database step needs a fresh dump
+ * taken before it in the same steps (seed 001 lines 70-75: "Restore from backup if needed"),
+ * by a db.backup that stops the level when it fails.
+ */
+function checkBackupFirst(plan: Plan, steps: readonly Step[], segments: Segments, issues: IssueList): void {
+  if (!plan.adapters.database?.backups?.required) return;
+  let backedUp = false;
+  steps.forEach((step, i) => {
+    if (step.type === 'db.backup' && !step.continueOnError) backedUp = true;
+    if ((step.type === 'db.restore' || step.type === 'db.migrateDown') && !backedUp) {
+      const lenient = steps.slice(0, i).some((s) => s.type === 'db.backup');
+      issues.add(
+        [...segments, i],
+        lenient
+          ? `adapters.database.backups.required: the db.backup before this ${step.type} continues on error, so it could run without a backup`
+          : `adapters.database.backups.required: this ${step.type} needs a db.backup step before it in the same steps`,
+      );
+    }
+  });
+}
+
 export function checkSteps(plan: Plan, steps: readonly Step[], segments: Segments, issues: IssueList): void {
   const roles = Object.keys(plan.authority.roles);
   const services = plan.targets.services;
@@ -45,6 +67,10 @@ export function checkSteps(plan: Plan, steps: readonly Step[], segments: Segment
         }
         break;
       }
+      case 'db.backup':
+        if (!step.command && plan.adapters.database && !plan.adapters.database.backups)
+          issues.add(at, 'db.backup writes into adapters.database.backups.dir, and the plan names none');
+        break;
       case 'notify.slack':
         if (!plan.notifications.slack) issues.add(at, 'notify.slack needs notifications.slack');
         checkTemplate(plan, step.template, [...at, 'template'], issues);
@@ -59,4 +85,5 @@ export function checkSteps(plan: Plan, steps: readonly Step[], segments: Segment
         break;
     }
   });
+  checkBackupFirst(plan, steps, segments, issues);
 }

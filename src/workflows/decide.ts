@@ -1,6 +1,6 @@
 // Deciding: the plan's decision table in the run's context, people with a deadline and a
 // default when it asks, a hold limited in time, and a watch after prepare or monitor.
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { parseDuration } from '../plan/duration';
 import { parseQuantity } from '../plan/quantity';
 import type { Outcome as PlanOutcome } from '../plan/schema';
@@ -95,7 +95,10 @@ export async function decide(state: IncidentState, initial: DecisionContext): Pr
           planOutcome: outcome,
         };
       case 'ask': {
-        const authority = authorityFor(plan, context, outcome)!;
+        // Runs recorded before an ask named its own approvers asked whole matching rules.
+        const authority = patched('ask-names-its-approvers')
+          ? authorityFor(plan, context, outcome)!
+          : (authorityFor(plan, context) ?? authorityFor(plan, context, outcome)!);
         const answer = await ask(state, {
           subject: `rollback for ${context.trigger}`,
           roles: authority.roles,

@@ -1,6 +1,7 @@
 // The run's long-lived state in one place: what the status and record queries show and
 // what the result reports. Deterministic: timestamps come from the workflow clock.
-import type { Milestone } from '../plan/schema';
+import type { ResolvedLastKnownGood } from '../activities/preRollback';
+import type { Level, Milestone } from '../plan/schema';
 import type { Unreachable } from '../policy/preflight';
 import { type Milestones, runKind, scoreRun } from '../policy/timing';
 import {
@@ -42,6 +43,8 @@ export class IncidentState {
   /** A step approval that held: the rollback stopped at that step and the run ends held (or rejected). */
   stepHold?: DecisionRecord & { step: string };
   level?: number;
+  /** The level running (since `startedAt`), or decided on and about to run: what `{{level}}`, `{{eta}}` and `{{timeframe}}` tell. */
+  levelInHand?: { level: Level; startedAt?: string };
   outcome?: Outcome;
   /** Levels run so far (a level may run again after monitoring re-opens the incident). */
   levelRuns = 0;
@@ -68,6 +71,10 @@ export class IncidentState {
   readonly steps: StepRecord[] = [];
   readonly snapshots: { before?: Snapshot; after?: Snapshot } = {};
   readonly followUps: string[] = [];
+  /** The tags the plan's last-known-good patterns named when first needed (see lastKnownGood.ts). */
+  lastKnownGood?: ResolvedLastKnownGood[];
+  /** Keys of the PagerDuty alerts `notify.pagerduty` steps opened beside the run's own (see notify.ts pageAlert). */
+  readonly stepAlerts: string[] = [];
 
   constructor(
     readonly input: IncidentInput,
@@ -247,6 +254,7 @@ export class IncidentState {
       escalations: this.escalations,
       steps: this.steps,
       snapshots: this.snapshots,
+      ...(this.lastKnownGood ? { lastKnownGood: this.lastKnownGood } : {}),
       scorecard: scoreRun(this.input.plan, this.marks(), runKind(this.decision?.by, this.input.trigger, this.input.context?.phase)),
       followUps: this.followUps,
     };

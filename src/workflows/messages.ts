@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CheckVerdict } from '../activities/checks';
+import type { ResolvedLastKnownGood } from '../activities/preRollback';
 import type { ActionRecord, Snapshot } from '../adapters/roles';
 import type { Milestone, Plan } from '../plan/schema';
 import type { DecisionContext } from '../policy/context';
@@ -209,6 +210,8 @@ export interface IncidentRecord extends IncidentStatus {
   escalations: PeopleEscalation[];
   steps: StepRecord[];
   snapshots: { before?: Snapshot; after?: Snapshot };
+  /** The tags the plan's last-known-good patterns resolved to in this run. */
+  lastKnownGood?: ResolvedLastKnownGood[];
   scorecard: RunScore;
   followUps: string[];
 }

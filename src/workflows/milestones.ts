@@ -1,6 +1,7 @@
 // Milestones of a run (detected, decided, announced, drained, rolled back, verified,
 // validated, …): when first reached they are timestamped for the scorecard and the plan's
 // announcements for them go out.
+import { parseDuration } from '../plan/duration';
 import type { Milestone } from '../plan/schema';
 import { isPerson } from '../policy/deciders';
 import { workflowNow } from './clock';
@@ -16,7 +17,54 @@ function metricsText(state: IncidentState): string | undefined {
   return latest.size ? [...latest.values()].join('; ') : undefined;
 }
 
-export function templateValues(state: IncidentState): Record<string, string | undefined> {
+/** Seed 001 line 116 "Impact: [User impact]": the share of users the alert or person reported. */
+function impactText(state: IncidentState): string {
+  const impact = state.input.context?.impact;
+  return impact === undefined ? 'not assessed yet' : `${Math.round(impact * 1000) / 10}% of users`;
+}
+
+/**
+ * When the rollback should be done (seed 001 line 118 "ETA: [Estimated completion]"): the
+ * target of the level in hand from its start (from now while it is only decided), else the
+ * SLA's deadline. Validation makes sure a plan whose templates ask has one or the other.
+ */
+function expectedEnd(state: IncidentState): number | undefined {
+  const now = Date.parse(workflowNow());
+  const inHand = state.levelInHand;
+  if (inHand?.level.target) return (inHand.startedAt ? Date.parse(inHand.startedAt) : now) + parseDuration(inHand.level.target);
+  const sla = state.input.plan.timing?.sla;
+  if (!sla) return undefined;
+  const from = state.milestones[sla.from];
+  return (from ? Date.parse(from) : now) + parseDuration(sla.within);
+}
+
+/** Seed 001 line 126 "resume within [timeframe]": what is left until the expected end, rounded up. */
+function timeframeText(leftMs: number): string {
+  if (leftMs <= 0) return 'moments';
+  return leftMs >= 60_000 ? `${Math.ceil(leftMs / 60_000)}m` : `${Math.ceil(leftMs / 1000)}s`;
+}
+
+const NOT_ESTIMATED = 'not estimated before a level is decided';
+
+/** What a message says for a field the run does not know (yet), rather than the field's braces. */
+const NOT_KNOWN: Record<string, string> = {
+  duration: 'not started',
+  threshold: 'no threshold',
+  metrics: 'none sampled',
+  version: 'not captured',
+  level: 'not decided yet',
+  lead: 'no person',
+  sla: 'no SLA',
+  value: 'not reported',
+};
+
+/** Every template field with the run's value; validation refuses a field the plan could never fill. */
+export function templateValues(state: IncidentState): Record<string, string> {
+  const values = knownValues(state);
+  return Object.fromEntries(Object.entries(values).map(([field, value]) => [field, value ?? NOT_KNOWN[field]]));
+}
+
+function knownValues(state: IncidentState): Record<string, string | undefined> {
   const { plan, incidentId, trigger, alert } = state.input;
   const sla = plan.timing?.sla?.within;
   // The rollback's duration so far: from the SLA's start (seed 004: ROLLBACK_START at the announcement) or detection.
@@ -24,6 +72,8 @@ export function templateValues(state: IncidentState): Record<string, string | un
   const fired = plan.triggers.find((t) => t.name === trigger);
   const threshold = fired?.kind === 'metric' ? fired.condition.threshold : undefined;
   const commit = (state.snapshots.after ?? state.snapshots.before)?.commit?.commit;
+  const end = expectedEnd(state);
+  const level = state.levelInHand?.level.level ?? state.level;
   return {
     duration: since ? `${Math.round((Date.parse(workflowNow()) - Date.parse(since)) / 1000)}s` : undefined,
     status: state.outcome ?? (state.milestones.validated ? 'verified, SLOs validated' : state.stage),
@@ -36,7 +86,10 @@ export function templateValues(state: IncidentState): Record<string, string | un
     reason: state.decision ? `${trigger}: ${state.decision.reason}` : trigger,
     environment: state.environment,
     services: plan.targets.services.map((s) => s.name).join(', '),
-    level: state.level === undefined ? undefined : String(state.level),
+    level: level === undefined ? undefined : String(level),
+    impact: impactText(state),
+    eta: end === undefined ? NOT_ESTIMATED : new Date(end).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    timeframe: end === undefined ? NOT_ESTIMATED : timeframeText(end - Date.parse(workflowNow())),
     lead: state.decision && isPerson(state.decision.by) ? `<@${state.decision.by}>` : undefined,
     time: workflowNow(),
     sla,

@@ -15,6 +15,8 @@ import type { Notifications, Plan } from '../plan/schema';
 import type { IncidentState } from './incidentState';
 import { notifications, notificationsWithin } from './proxies';
 
+type PagerSeverity = NonNullable<Notifications['pagerduty']>['severity'];
+
 export function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return (err as Error).message;
@@ -136,15 +138,15 @@ export function channelTarget(plan: Plan, channel?: string): NotifierTarget | un
   return target ? { notifier: 'slack', channel: target } : undefined;
 }
 
-/** The plan's pager for one run (one incident on its side per run, or per watcher); undefined when it has none. */
-export function pagerTarget(plan: Plan, incidentId: string): NotifierTarget | undefined {
+/** The plan's pager for one alert (the run's own, a step's, or a watcher's); undefined when the plan has none. */
+export function pagerTarget(plan: Plan, dedupKey: string, severity?: PagerSeverity): NotifierTarget | undefined {
   const pager = plan.notifications.pagerduty;
   if (!pager) return undefined;
   return {
     notifier: 'pagerduty',
     routingKeyEnv: pager.routingKeyEnv,
-    severity: pager.severity,
-    dedupKey: incidentId,
+    severity: severity ?? pager.severity,
+    dedupKey,
     source: `rollback-orchestrator/${plan.name}`,
   };
 }
@@ -180,7 +182,23 @@ export function tellChannel(state: IncidentState, what: string, text: string, ch
   return tell(state, what, channelTarget(state.input.plan, channel), { event: 'trigger', text });
 }
 
-/** An event on the run's incident with the plan's pager. */
-export function page(state: IncidentState, event: Notice['event'], summary: string): Promise<Sent> {
-  return tell(state, `PagerDuty ${event}`, pagerTarget(state.input.plan, state.input.incidentId), { event, text: summary });
+/** An event on the run's incident with the plan's pager; resolving it resolves the steps' own alerts too. */
+export async function page(state: IncidentState, event: Notice['event'], summary: string): Promise<Sent> {
+  const { plan, incidentId } = state.input;
+  const sent = await tell(state, `PagerDuty ${event}`, pagerTarget(plan, incidentId), { event, text: summary });
+  if (event === 'resolve') {
+    for (const key of state.stepAlerts) await tell(state, `PagerDuty resolve (${key})`, pagerTarget(plan, `${incidentId}:${key}`), { event, text: summary });
+  }
+  return sent;
+}
+
+/**
+ * A `notify.pagerduty` step's page: an alert of its own at the step's severity (seed 004
+ * line 160), since PagerDuty keeps the first severity and summary of an open alert and
+ * drops later triggers with its key. Resolved together with the run's page.
+ */
+export function pageAlert(state: IncidentState, key: string, summary: string, severity: PagerSeverity | undefined): Promise<Sent> {
+  const { plan, incidentId } = state.input;
+  if (!state.stepAlerts.includes(key)) state.stepAlerts.push(key);
+  return tell(state, `PagerDuty trigger (${key})`, pagerTarget(plan, `${incidentId}:${key}`, severity), { event: 'trigger', text: summary });
 }

@@ -13,6 +13,7 @@ import { workflowNow } from './clock';
 import type { Decided } from './decide';
 import type { IncidentState } from './incidentState';
 import { Outcome, SearchAttributes, Stage } from './messages';
+import { lastKnownGoodRefs } from './lastKnownGood';
 import { reach } from './milestones';
 import { failureMessage, page, tellChannel } from './notify';
 import { ask } from './people';
@@ -121,9 +122,18 @@ async function captureState(state: IncidentState, when: 'before' | 'after'): Pro
 async function prepareRollback(state: IncidentState): Promise<string | undefined> {
   const { plan } = state.input;
   await captureState(state, 'before');
-  const pinned = plan.targets.services.flatMap((s) =>
-    s.lastKnownGood ? [{ service: s.name, ref: s.lastKnownGood.ref, ...(s.lastKnownGood.image ? { image: s.lastKnownGood.image } : {}) }] : [],
-  );
+  let refs: Record<string, string>;
+  try {
+    refs = await lastKnownGoodRefs(state);
+  } catch (err) {
+    return `could not find the last known good: ${failureMessage(err)}`;
+  }
+  const unmatched = (state.lastKnownGood ?? []).filter((r) => !r.tag);
+  if (unmatched.length) return `rollback target not available: ${unmatched.map((r) => `${r.service} (no tag matches ${r.pattern})`).join(', ')}`;
+  const pinned = plan.targets.services.flatMap((s) => {
+    const ref = refs[s.name];
+    return ref ? [{ service: s.name, ref, ...(s.lastKnownGood?.image ? { image: s.lastKnownGood.image } : {}) }] : [];
+  });
   // Without a confirm command or a repository there is nothing to look targets up in.
   if (pinned.length === 0 || state.dryRun || (!plan.targets.confirm && !plan.adapters.git)) return undefined;
   const unreachable = state.unreachable && plan.targets.confirm && commandUnreachable(plan.targets.confirm.command, state.unreachable);
@@ -155,6 +165,11 @@ function heldAtStep(state: IncidentState): Outcome | undefined {
   return holdEnding(hold.by);
 }
 
+/** The level a rollback starts at: the one given (deeper after a re-opened incident), else the one the decision names. */
+export function firstLevel(state: IncidentState, decided: Decided, startAt?: Level): Level {
+  return startAt ?? startLevel(state.input.plan, decided.planOutcome ?? { action: 'rollback' });
+}
+
 /** Announce, prepare, then run levels from the first the decision names, deeper while checks fail, until one verifies. */
 export async function rollBackAndVerify(state: IncidentState, context: DecisionContext, decided: Decided, startAt?: Level): Promise<Outcome> {
   const { plan } = state.input;
@@ -177,7 +192,7 @@ export async function rollBackAndVerify(state: IncidentState, context: DecisionC
     return Outcome.RollbackFailed;
   }
 
-  let level = startAt ?? startLevel(plan, planOutcome);
+  let level = firstLevel(state, decided, startAt);
   const maxLevel = 'maxLevel' in planOutcome ? planOutcome.maxLevel : undefined;
   const hooks = {
     afterWave: async (services: string[]) => {
@@ -204,6 +219,7 @@ export async function rollBackAndVerify(state: IncidentState, context: DecisionC
 
   for (;;) {
     state.level = level.level;
+    state.levelInHand = { level, startedAt: workflowNow() };
     upsertSearchAttributes([{ key: SearchAttributes.level, value: level.level }]);
     state.record(`level ${levelId(level)}: ${level.name}`, slaLeft(state));
     // The run count keeps idempotency keys apart when monitoring re-opens and a level runs again.

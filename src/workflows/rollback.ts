@@ -32,7 +32,7 @@ import {
 import { reach } from './milestones';
 import { endEscalation, escalatePeople, monitorAfterRollback } from './monitorAndEscalate';
 import { chooseNotifierMode, page, settleNotifications, tellChannel, whenDelivered } from './notify';
-import { rollBackAndVerify } from './rollBackAndVerify';
+import { firstLevel, rollBackAndVerify } from './rollBackAndVerify';
 import { enterStage } from './stages';
 
 function closingOutcome(decision: DecisionRecord): Outcome {
@@ -81,6 +81,7 @@ export async function rollbackWorkflow(input: IncidentInput): Promise<IncidentRe
   let startAt: Level | undefined;
   for (;;) {
     const decided = await decide(state, context);
+    if (decided.decision.action === 'rollback') state.levelInHand = { level: firstLevel(state, decided, startAt) };
     await reach(state, 'decided');
     if (!escalationGoesOn(plan, 'rolling-back')) endEscalation(state, escalation, 'decided');
     if (decided.decision.action !== 'rollback') {

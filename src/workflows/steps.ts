@@ -11,8 +11,9 @@ import { levelId } from '../policy/levels';
 import { rollbackWaves } from '../policy/order';
 import { workflowNow } from './clock';
 import type { IncidentState } from './incidentState';
+import { lastKnownGoodRefs } from './lastKnownGood';
 import { type DecisionRecord, Stage } from './messages';
-import { failureMessage, fillTemplate, page, tellChannel } from './notify';
+import { failureMessage, fillTemplate, page, pageAlert, tellChannel } from './notify';
 import { reach, templateValues } from './milestones';
 import { ask } from './people';
 import { actions, stepActions } from './proxies';
@@ -22,10 +23,6 @@ export interface StepPlace {
   /** Position for the idempotency key: the same step of the same run never acts twice. */
   key: string;
   service?: string;
-}
-
-function lastKnownGood(state: IncidentState): Record<string, string> {
-  return Object.fromEntries(state.input.plan.targets.services.flatMap((s) => (s.lastKnownGood ? [[s.name, s.lastKnownGood.ref]] : [])));
 }
 
 /** The activity's budget: the step's own timeout plus room to report its result. */
@@ -108,7 +105,10 @@ const IN_WORKFLOW: InWorkflow = {
   },
   'notify.pagerduty': async (state, step) => {
     const { plan } = state.input;
-    await page(state, 'trigger', fillTemplate(plan.notifications.templates[step.template] ?? step.template, templateValues(state)));
+    const text = fillTemplate(plan.notifications.templates[step.template] ?? step.template, templateValues(state));
+    // Runs recorded before a step's page had its own alert (and severity) triggered the run's alert again.
+    if (patched('pager-step-own-alert')) await pageAlert(state, step.template, text, step.severity);
+    else await page(state, 'trigger', text);
     return { ok: true, summary: `${besideNote(state, 'paged with')} ${step.template}` };
   },
   'notify.page': async (state, step) => {
@@ -132,7 +132,7 @@ async function perform(state: IncidentState, step: Step, place: StepPlace): Prom
         environment: state.environment,
         dryRun: state.dryRun || unreachable !== undefined,
         adapters: state.input.plan.adapters,
-        lastKnownGood: lastKnownGood(state),
+        lastKnownGood: await lastKnownGoodRefs(state),
         defaultTimeout: state.input.plan.defaults.stepTimeout,
       },
     ],

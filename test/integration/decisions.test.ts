@@ -182,3 +182,22 @@ test('the Temporal UI finds runs by stage while they wait and by level and outco
   expect(perTask.filter((upserts) => upserts.length > 1)).toEqual([]);
   expect(perTask[0]).toEqual(['RollbackPlan,RollbackService,RollbackStage']);
 });
+
+// Issue 11 (seed 002 line 118, "QA DRI + Sprint DRI"): an ask names who decides; a broader
+// authority.decide rule bounds it but is not asked in its place.
+test('an ask within a broader authority rule asks only its own approvers: the rule’s other role is refused', async () => {
+  const path = await flagFile({ new_checkout: true });
+  const plan = fixturePlan({ healthUrl: health.url, flagStorePath: path, window: '1m', deciders: ['oncall', 'manager'] });
+  const handle = await startRun(client, worker.taskQueue, plan, 'ErrorRateHigh');
+  const waiting = await waitForApprovalRequest(handle);
+  expect(waiting.pendingApproval?.roles).toEqual(['oncall']);
+  expect(waiting.pendingApproval?.people).not.toContain(OUTSIDER);
+
+  await handle.signal(rejectSignal, { by: OUTSIDER, reason: 'manager says wait' });
+  await handle.signal(approveSignal, { by: APPROVER, reason: 'errors still climbing' });
+  const result = await handle.result();
+
+  expect(result.decision).toMatchObject({ action: 'rollback', by: APPROVER });
+  expect(result.timeline.find((e) => e.event === 'reject refused')?.detail).toBe(`${OUTSIDER}: not an approver of rollback for ErrorRateHigh (roles: oncall)`);
+  expect(await flagEnabled(path)).toBe(false);
+});

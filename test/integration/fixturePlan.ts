@@ -21,6 +21,8 @@ export interface FixturePlanOptions {
   delivery?: { attemptTimeout: string; giveUpAfter: string };
   /** Level 1's steps instead of turning `new_checkout` off. */
   steps?: Record<string, unknown>[];
+  /** Roles `authority.decide` allows for ErrorRateHigh (default: the ask's own, oncall). */
+  deciders?: string[];
 }
 
 export const APPROVER = 'U0APPROVER1';
@@ -60,7 +62,7 @@ authority:
     manager: { title: Engineering manager, members: [${OUTSIDER}] }
   decide:
     - when: { trigger: ErrorRateHigh }
-      roles: [oncall]
+      roles: [${(options.deciders ?? ['oncall']).join(', ')}]
     - when: { trigger: ServiceDown }
       system: true
 levels:

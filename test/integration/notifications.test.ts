@@ -2,10 +2,23 @@
 // each vendor's contract: messages, retries on rate limits, no endless retries on refusals.
 import type { Client } from '@temporalio/client';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../src/adapters/slack';
+import type { Plan } from '../../src/plan/schema';
+import { parsePlan } from '../../src/validation/parse';
 import { approveSignal } from '../../src/workflows/messages';
 import { startPagerDutyStandIn, type PagerDutyStandIn } from '../support/contracts/pagerdutyServer';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
-import { connectClient, eventually, flagFile, healthEndpoint, keepHistory, SLACK_TEST_TOKEN, startWorker, testDeps, type TestWorker } from '../support/harness';
+import {
+  connectClient,
+  eventually,
+  flagFile,
+  healthEndpoint,
+  keepHistory,
+  SLACK_TEST_TOKEN,
+  startWorker,
+  testDeps,
+  type TestWorker,
+  uniqueName,
+} from '../support/harness';
 import { APPROVER, fixturePlan } from './fixturePlan';
 import { events, startRun, status, waitForApprovalRequest } from './runs';
 
@@ -126,4 +139,68 @@ test('a run tells Slack and PagerDuty through the one notify activity: the workf
   expect(scheduled.filter((name) => name === 'notify')).toHaveLength(4);
   expect(scheduled).not.toEqual(expect.arrayContaining([expect.stringMatching(/slack|pagerduty/i)]));
   expect(pagerduty.incidents.get(handle.workflowId)).toMatchObject({ opened: 1, status: 'resolved' });
+});
+
+/** Seed 001 §Communication During Rollback, as a plan writes it, with a paging step at its own severity. */
+function communicationPlan(): Plan {
+  return parsePlan(
+    `
+apiVersion: rollback-orchestrator/v1
+name: ${uniqueName('it-comms')}
+targets: { services: [ { name: checkout } ] }
+triggers:
+  - { name: ServiceDown, kind: health, condition: { check: health, consecutiveFailures: 3 } }
+decisions:
+  - { name: main, triggers: [ServiceDown], rules: [ { outcome: { action: rollback, level: 1 } } ] }
+authority: { roles: { oncall: { members: [${APPROVER}] } } }
+levels:
+  - level: 1
+    name: feature flag
+    target: 15m
+    steps:
+      - { type: notify.pagerduty, template: paged, severity: warning }
+      - { type: flag.disable, flag: new_checkout }
+    checks: [health]
+checks:
+  health: { type: http, url: "${health.url}", attempts: 3, delay: 200ms, timeout: 2s }
+adapters: { flags: { type: file, path: ${JSON.stringify(flags)} } }
+notifications:
+  slack: { channel: "${CHANNEL}" }
+  pagerduty: { routingKeyEnv: PD_ROUTING_KEY }
+  templates:
+    internal: "ROLLBACK INITIATED ({{incident}}). Impact: {{impact}}. Level: {{level}}. ETA: {{eta}}. Lead: {{lead}}"
+    customer: "{{incident}}: we expect normal service to resume within {{timeframe}}."
+    paged: "checkout level {{level}} under way"
+  announce:
+    - { at: decided, template: internal, to: slack }
+    - { at: decided, template: customer, to: slack }
+`,
+    'communication.yaml',
+  );
+}
+
+// Issue 11: {{impact}}, {{eta}} and {{timeframe}} were sent with their braces; a step's PagerDuty severity was read nowhere.
+test('seed 001 announcements say the impact, level, ETA and timeframe; a paging step pages at its own severity', async () => {
+  const started = Date.now();
+  const handle = await startRun(client, worker.taskQueue, communicationPlan(), 'ServiceDown', { context: { impact: 0.35 } });
+  const result = await handle.result();
+  expect(result.outcome).toBe('rolled-back');
+
+  const texts = postsFor(handle.workflowId).map((r) => String((r.body as { text?: string }).text));
+  const internal = texts.find((t) => t.startsWith('ROLLBACK INITIATED'));
+  expect(internal).toMatch(/\)\. Impact: 35% of users\. Level: 1\. ETA: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\. Lead: no person$/);
+  // Level 1's target (15m) from the decision; the plan decided, so no person leads.
+  const eta = Date.parse(/ETA: (\S+)\./.exec(internal!)![1]);
+  expect(eta).toBeGreaterThanOrEqual(started + 15 * 60_000 - 1000);
+  expect(eta).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
+  expect(texts).toContain(`${handle.workflowId}: we expect normal service to resume within 15m.`);
+  expect(texts.join('\n')).not.toContain('{{');
+
+  // The run's page at the plan's severity, the step's as an alert of its own at the step's; both resolved.
+  expect(pagerduty.incidents.get(handle.workflowId)).toMatchObject({ severity: 'critical', status: 'resolved' });
+  expect(pagerduty.incidents.get(`${handle.workflowId}:paged`)).toMatchObject({
+    severity: 'warning',
+    summary: 'checkout level 1 under way',
+    status: 'resolved',
+  });
 });

@@ -4,17 +4,20 @@
 //   each down script in one transaction together with the delete of its row, so a failure
 //   leaves that version fully applied and recorded — never half-reverted. Down scripts must
 //   therefore not manage transactions themselves (no BEGIN/COMMIT, no CONCURRENTLY).
+// - backup: pg_dump in custom format (what pg_restore, and so `restore`, reads) to a
+//   `.partial` file renamed into place once complete, so a dump that exists is a whole one.
 // - restore: dumps made by pg_dump in the plan's backups folder; plain SQL (`.sql`, best
 //   made with `--clean --if-exists`) through psql, custom format (`.dump`) through
 //   pg_restore --clean --if-exists; both in a single transaction that stops at the first
 //   error, so a bad dump leaves the database as it was.
 // The connection URL is a secret: psql and pg_restore get it as PG* environment variables,
 // never on their command line (visible in `ps`) and never in a record or error.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
 import { Client } from 'pg';
 import { describeNetworkFailure, UnavailableError, RefusedError } from '../errors';
 import { execTool, tail } from '../exec';
+import { formatByteSize } from '../../plan/language/runtimeAdapters';
 import type { ActionRecord, Database, DatabaseState } from '../roles';
 
 const VENDOR = 'postgres';
@@ -103,16 +106,15 @@ export class PostgresDatabase implements Database {
       throw new RefusedError(VENDOR, `no backup "${backup}" in ${dir} (available: ${available.map((b) => b.name).join(', ') || 'none'})`);
     }
     const file = join(dir, chosen.file);
-    const bin = (tool: string) => (this.options.binDir ? join(this.options.binDir, tool) : tool);
     const env = { ...process.env, ...libpqEnv(this.url()) };
     const result =
       chosen.format === 'plain'
-        ? await execTool(bin('psql'), ['--no-psqlrc', '--quiet', '--set', 'ON_ERROR_STOP=1', '--single-transaction', '--file', file], {
+        ? await execTool(this.bin('psql'), ['--no-psqlrc', '--quiet', '--set', 'ON_ERROR_STOP=1', '--single-transaction', '--file', file], {
             env,
             timeoutMs: 30 * 60_000,
           })
         : await execTool(
-            bin('pg_restore'),
+            this.bin('pg_restore'),
             ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--dbname', env.PGDATABASE ?? 'postgres', file],
             {
               env,
@@ -129,6 +131,35 @@ export class PostgresDatabase implements Database {
       exitCode: result.exitCode,
       output: result.output,
       details: { backup: chosen.name, file, format: chosen.format, modifiedAt: chosen.modifiedAt },
+    };
+  }
+
+  async backup(file: string): Promise<ActionRecord> {
+    const partial = `${file}.partial`;
+    await mkdir(dirname(file), { recursive: true });
+    const env = { ...process.env, ...libpqEnv(this.url()) };
+    const database = env.PGDATABASE ? `database ${env.PGDATABASE}` : 'the database';
+    const result = await execTool(this.bin('pg_dump'), ['--format=custom', '--no-owner', '--file', partial], { env, timeoutMs: 30 * 60_000 });
+    if (result.exitCode !== 0) {
+      await rm(partial, { force: true });
+      return {
+        ok: false,
+        summary: `pg_dump of ${database} failed (exit ${result.exitCode}); no dump written`,
+        command: result.command,
+        exitCode: result.exitCode,
+        output: result.output,
+        details: { file },
+      };
+    }
+    await rename(partial, file);
+    const bytes = (await stat(file)).size;
+    return {
+      ok: true,
+      summary: `${database} dumped to ${file} (${formatByteSize(bytes)})`,
+      command: result.command,
+      exitCode: 0,
+      ...(result.output ? { output: result.output } : {}),
+      details: { file, bytes, format: 'custom' },
     };
   }
 
@@ -203,6 +234,11 @@ export class PostgresDatabase implements Database {
       .filter((b) => b.isFile)
       .map(({ isFile: _isFile, ...b }) => b)
       .sort((a, b) => b.mtimeMs - a.mtimeMs || byVersion(b.name, a.name));
+  }
+
+  /** A PostgreSQL client tool, from `binDir` when the plan gives one. */
+  private bin(tool: string): string {
+    return this.options.binDir ? join(this.options.binDir, tool) : tool;
   }
 
   private url(): string {

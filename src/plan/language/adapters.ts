@@ -191,10 +191,22 @@ export const DatabaseAdapterSchema = z
         dir: z
           .string()
           .min(1)
-          .meta({ description: 'Folder of dumps made by pg_dump (`.sql` plain, `.dump` custom format).', examples: ['/var/backups/postgres'] }),
+          .meta({
+            description: 'Folder of dumps made by pg_dump (`.sql` plain, `.dump` custom format); `db.backup` writes into a folder per incident inside it.',
+            examples: ['/var/backups/postgres'],
+          }),
+        required: z
+          .boolean()
+          .default(false)
+          .meta({
+            description:
+              'Every `db.restore` and `db.migrateDown` must come after a `db.backup` of the same steps that stops the level when it fails (seed 001 lines 70-75: "Restore from backup if needed").',
+            examples: [true],
+            seed: '001',
+          }),
       })
       .optional()
-      .meta({ description: 'Where `db.restore` finds backups.' }),
+      .meta({ description: 'Where `db.restore` finds backups and `db.backup` writes them.' }),
   })
   .meta({ description: 'The database `db.migrateDown` and `db.restore` act on.' });
 

@@ -14,6 +14,13 @@ export function parseByteSize(text: string): number {
   return Number(match[1]) * UNIT_BYTES[match[2] as keyof typeof UNIT_BYTES];
 }
 
+/** 4096 → "4.0 KiB": a size as people read it (a dump's, in records and reports). */
+export function formatByteSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const [unit, size]: [string, number] = bytes < 1024 ** 2 ? ['KiB', 1024] : bytes < 1024 ** 3 ? ['MiB', 1024 ** 2] : ['GiB', 1024 ** 3];
+  return `${(bytes / size).toFixed(1)} ${unit}`;
+}
+
 /** Names the engine sets for every step command; a plan may not set them itself. */
 export const ENGINE_ENV_PREFIX = 'ROLLBACK_';
 

@@ -57,7 +57,8 @@ const step = <T extends string, S extends z.ZodRawShape>(type: T, description: s
   z.strictObject({ type: StepType(type), ...StepCommon, ...shape }).meta({ description });
 
 const Ref = z.string().min(1);
-const LAST_KNOWN_GOOD = '"last-known-good" means each service\'s `targets.services[].lastKnownGood.ref`.';
+const LAST_KNOWN_GOOD =
+  '"last-known-good" means each service\'s `targets.services[].lastKnownGood`: its `ref`, or the tag its `tag` pattern resolved to in the run.';
 const StepService = Slug.optional().meta({
   description: "Service of `targets.services` the step acts on (by default the incident's service).",
   examples: ['lens-search'],
@@ -170,6 +171,11 @@ export const StepSchema = z
           .min(1)
           .meta({ description: 'Backup to restore: a dump in `adapters.database.backups.dir`, or "latest".', examples: ['latest'], seed: '004' }),
       }),
+      step(
+        'db.backup',
+        "pg_dump of the plan's database into the incident's folder, `<adapters.database.backups.dir>/<incident id>/` (seed 000 line 84: a copy kept before restoring); reads the dump's size back.",
+        {},
+      ),
       step('command.run', 'Runs a command of the runbook.', {
         command: z
           .string()

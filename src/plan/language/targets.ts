@@ -14,12 +14,25 @@ export const ServiceSchema = z.strictObject({
       ref: z
         .string()
         .min(1)
-        .meta({ description: 'Git ref (tag, branch, commit) of the version to go back to.', examples: ['auth-2025.10.1'], seed: '003' }),
+        .optional()
+        .meta({ description: 'Git ref (tag, branch, commit) of the version to go back to; give it or `tag`.', examples: ['auth-2025.10.1'], seed: '003' }),
+      tag: z
+        .string()
+        .regex(/^[A-Za-z0-9._*?[\]\/-]+$/, 'a tag pattern: letters, digits, ".", "_", "-", "/" and the wildcards * ? [ ]')
+        .refine((t) => !t.startsWith('-'), 'a tag pattern may not start with "-"')
+        .optional()
+        .meta({
+          description:
+            "A tag pattern instead of `ref`: resolved when the run first needs it to the newest matching tag in `adapters.git` (the highest in git's version order), and recorded in the incident (seed 001 line 53, `git tag -l | grep stable`).",
+          examples: ['release-*-stable'],
+          seed: '001',
+        }),
       image: z
         .string()
         .optional()
         .meta({ description: 'Container image of that version.', examples: ['registry.example.com/monetization/auth:2025.10.1'], seed: '003' }),
     })
+    .refine((g) => (g.ref === undefined) !== (g.tag === undefined), { message: 'give either "ref" or "tag"', path: ['ref'] })
     .optional()
     .meta({ description: 'The version a rollback goes back to ("last-known-good" in steps).' }),
   rto: Duration.optional().meta({

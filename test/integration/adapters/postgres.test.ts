@@ -1,6 +1,6 @@
 // PostgresDatabase against a real PostgreSQL 15: migrations really go away, dumps really come back.
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -130,6 +130,32 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     await sql.query('DROP TABLE orders');
     await expect(db().restore('shop-custom')).resolves.toMatchObject({ ok: true, details: { format: 'custom' } });
     expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(2);
+  });
+
+  // Seed 000 line 84 (a copy kept before restoring): db.backup's dump, whole or not at all.
+  it('backup writes a custom-format dump that pg_restore reads; a failed pg_dump leaves no file', async () => {
+    const file = join(backups().dir, 'incident-1', 'db_1_0.dump');
+    const record = await db().backup(file);
+    const bytes = statSync(file).size;
+    expect(bytes).toBeGreaterThan(0);
+    expect(record).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      summary: `database shop dumped to ${file} (${(bytes / 1024).toFixed(1)} KiB)`,
+      details: { file, bytes },
+    });
+    expect(record.command).not.toContain('postgres://');
+    expect(readdirSync(join(backups().dir, 'incident-1'))).toEqual(['db_1_0.dump']);
+    const { stdout } = await run(join(pg.bin, 'pg_restore'), ['--list', file]);
+    expect(stdout).toMatch(/TABLE DATA public orders/);
+    // The incident's folder is not among the dumps a restore chooses from.
+    await expect(db().backups()).resolves.not.toContain('db_1_0');
+
+    const missing = new PostgresDatabase({ url: pg.urlFor('no_such_db'), backups: backups(), binDir: pg.bin });
+    const failed = await missing.backup(join(backups().dir, 'incident-2', 'db_1_0.dump'));
+    expect(failed).toMatchObject({ ok: false, summary: expect.stringContaining('pg_dump of database no_such_db failed') });
+    expect(failed.output).toContain('no_such_db');
+    expect(readdirSync(join(backups().dir, 'incident-2'))).toEqual([]);
   });
 
   it('a broken dump fails as one transaction: nothing changes', async () => {

@@ -265,6 +265,7 @@ describe('steps without a command: the adapter for the type', () => {
         calls.push(`restore ${backup}`);
         return Promise.resolve(recorded('restored'));
       },
+      backup: () => Promise.resolve(recorded('dumped')),
       backups: () => Promise.resolve([]),
       readBack: () => Promise.resolve({ tables: 3, migrations }),
     };
@@ -384,6 +385,7 @@ describe('the guard is per run: the same incident id run again acts again (issue
         restores.push(backup);
         return Promise.resolve(recorded(`restored ${backup}`));
       },
+      backup: () => Promise.resolve(recorded('dumped')),
       backups: () => Promise.resolve([]),
       readBack: () => Promise.resolve({ tables: 12 }),
     };

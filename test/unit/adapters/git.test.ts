@@ -102,3 +102,20 @@ test('a repository that is not there fails on use with a retryable Unavailable e
   const git = new GitSourceControl('/nonexistent/genesis-rebuild');
   expect(await caught(git.currentCommit())).toMatchObject({ type: 'Unavailable', message: expect.stringContaining('/nonexistent/genesis-rebuild') });
 });
+
+// Seed 001 line 53 (`git tag -l | grep stable`): the newest stable release, in version order.
+test('newestTag finds the highest matching tag in version order, peeled to its commit; undefined when none matches', async () => {
+  const repo = createRepo();
+  const v19 = repo.commit('release 1.9', { 'app.txt': '1.9\n' });
+  repo.git('tag', 'release-1.9-stable');
+  const v110 = repo.commit('release 1.10', { 'app.txt': '1.10\n' });
+  repo.git('tag', '-a', 'release-1.10-stable', '-m', 'stable');
+  repo.commit('release 1.11', { 'app.txt': '1.11\n' });
+  repo.git('tag', 'release-1.11-rc');
+  const git = new GitSourceControl(repo.dir);
+
+  expect(await git.newestTag('release-*-stable')).toEqual({ tag: 'release-1.10-stable', commit: v110 });
+  expect(await git.newestTag('release-1.9-*')).toEqual({ tag: 'release-1.9-stable', commit: v19 });
+  expect(await git.newestTag('v*-stable')).toBeUndefined();
+  expect(await caught(git.newestTag('--all'))).toMatchObject({ message: '"--all" is not a git ref (it may not start with "-")' });
+});

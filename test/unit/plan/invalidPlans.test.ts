@@ -35,12 +35,36 @@ const cases: [file: string, path: string, message: string, line: number][] = [
   ['unknown-field.yaml', 'levels[0].steps[0]', 'unknown field "tiemout"', 34],
   ['ask-not-authorised.yaml', 'decisions[0].rules[1].outcome.approvers', 'oncall may not decide Security at 5%: authority.decide[0] allows lead', 24],
   ['unknown-placeholder.yaml', 'notifications.templates.started', 'unknown placeholder {{reasn}}', 42],
+  // Seed 001 lines 118, 126: "ETA: [Estimated completion]", "resume within [timeframe]".
+  [
+    'eta-without-target.yaml',
+    'notifications.templates.customer',
+    '{{timeframe}} and {{eta}} are estimated from the target of the level being rolled back, or timing.sla: give level 1 a target, or give the plan timing.sla',
+    42,
+  ],
   ['delivery-attempt-outlasts-bound.yaml', 'notifications.delivery.attemptTimeout', 'one attempt (2m) cannot take longer than giveUpAfter (1m)', 42],
   ['quantity-without-number.yaml', 'triggers[0].condition.threshold', '"one percent" is not a quantity', 13],
   ['unknown-action.yaml', 'decisions[0].rules[2].outcome.action', 'unknown action "panic"; use one of: rollback, ask, prepare, monitor, fix-forward', 26],
   ['system-decision-asks-people.yaml', 'decisions[0].rules[1].outcome.action', 'says the system decides Security at 5%, but this rule asks people', 24],
   ['deploy-without-last-known-good.yaml', 'levels[0].steps[0].ref', 'service "api" has no lastKnownGood to deploy', 33],
   ['step-without-performer.yaml', 'levels[0].steps[1]', 'cache.flush needs adapters.cache, or a command', 36],
+  // Seed 001 line 53, `git tag -l | grep stable`: the newest stable tag, found in the plan's repository.
+  ['tag-pattern-without-git.yaml', 'targets.services[0].lastKnownGood.tag', 'a tag pattern is looked up in the repository of adapters.git', 7],
+  ['ref-and-tag.yaml', 'targets.services[0].lastKnownGood.ref', 'give either "ref" or "tag"', 7],
+  // Seed 001 lines 70-75 (database rollback: "Restore from backup if needed"): a fresh dump before anything destructive.
+  [
+    'backup-required-missing.yaml',
+    'levels[0].steps[0]',
+    'adapters.database.backups.required: this db.migrateDown needs a db.backup step before it in the same steps',
+    34,
+  ],
+  [
+    'backup-required-continues-on-error.yaml',
+    'levels[0].steps[1]',
+    'adapters.database.backups.required: the db.backup before this db.restore continues on error, so it could run without a backup',
+    36,
+  ],
+  ['sla-without-timing.yaml', 'notifications.templates.started', "{{sla}} is the plan's timing.sla, and the plan has none", 42],
   ['yaml-syntax-error.yaml', '', 'All sequence items must start at the same column', 20],
   ['watched-trigger-without-query.yaml', 'triggers[0].condition.query', 'the plan watches its triggers: give the query that reads error_rate', 14],
 ];
