@@ -2,6 +2,7 @@
 // from backup if needed") and seed 000 line 84 (a copy kept before the schema is restored):
 // a plan that requires a backup dumps the real database into the incident's folder before it
 // migrates down, and the record and the report say where the dump is and how big it is.
+import { expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
 // PostgresDatabase against a real PostgreSQL 15: migrations really go away, dumps really come back.
+import { expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -10,9 +10,15 @@ import { PlanError, parsePlan } from '../../../src/validation/parse';
 
 const minimal = readFileSync(join(__dirname, '../../fixtures/plans/valid-minimal.yaml'), 'utf8');
 
+/** The parts of the fixture this test rewrites (the loader checks the rest). */
+interface FixtureDocument {
+  authority: Record<string, unknown>;
+  decisions: { rules: { outcome: unknown }[] }[];
+}
+
 /** The minimal plan with Security at 5 % asked as given, under the given decide rules. */
 function planWith(ask: Record<string, unknown>, decide: Record<string, unknown>[]): Plan {
-  const doc = parse(minimal);
+  const doc = parse(minimal) as FixtureDocument;
   doc.authority.roles = { oncall: { members: ['U0ONCALL01'] }, lead: { members: ['U0LEAD0001'] }, qa: { members: ['U0QA000001'] } };
   doc.authority.decide = decide;
   doc.decisions[0].rules[1].outcome = { action: 'ask', window: '5m', default: 'rollback', ...ask };
