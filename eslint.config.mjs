@@ -6,16 +6,6 @@
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
-// TEMPORARY: lead's registry refactor. These files are being rewritten; the recommended
-// type-checked rules reach them once it has landed (HOUSE_RULES still do).
-const REGISTRY_REFACTOR_FILES = [
-  'src/activities/steps.ts',
-  'src/activities/index.ts',
-  'src/workflows/rollback.ts',
-  'src/workflows/steps.ts',
-  'src/plan/language/steps.ts',
-];
-
 const HOUSE_RULES = {
   '@typescript-eslint/no-floating-promises': 'error',
   '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -39,16 +29,6 @@ export default tseslint.config(
     },
     plugins: { '@typescript-eslint': tseslint.plugin, 'import-x': importX },
     rules: HOUSE_RULES,
-  },
-  {
-    // TEMPORARY: lead's registry refactor (see REGISTRY_REFACTOR_FILES).
-    files: REGISTRY_REFACTOR_FILES,
-    rules: Object.fromEntries(
-      tseslint.configs.recommendedTypeChecked
-        .flatMap((config) => Object.keys(config.rules ?? {}))
-        .filter((rule) => !(rule in HOUSE_RULES))
-        .map((rule) => [rule, 'off']),
-    ),
   },
   {
     files: ['src/workflows/**/*.ts', 'src/policy/**/*.ts'],

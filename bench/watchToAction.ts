@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { startWatching, stopWatching } from '../src/incidents/watch';
 import { parsePlan } from '../src/validation/parse';
-import { recordQuery, watchIdFor, watchQuery } from '../src/workflows/messages';
+import { recordQuery, type RollbackWorkflow, watchIdFor, watchQuery } from '../src/workflows/messages';
 import { generateLoad, startDemoWorld } from '../test/support/demoWorld';
 import { envNumber, sleep, summary, watchMachine } from './measure';
 import { startWorld } from './world';
@@ -68,7 +68,7 @@ adapters: ${JSON.stringify({ traffic: demo.traffic, metrics: { type: 'prometheus
         await sleep(50);
         desk = await world.desk(plan, SERVICE).catch(() => undefined);
       }
-      const handle = world.client.workflow.getHandle(desk!.runs[run].incidentId);
+      const handle = world.client.workflow.getHandle<RollbackWorkflow>(desk!.runs[run].incidentId);
       const result = await handle.result();
       if (result.outcome !== 'rolled-back') throw new Error(`run ${run + 1} ended ${result.outcome}`);
       const record = await handle.query(recordQuery);

@@ -46,13 +46,14 @@ export function openApi(app: FastifyInstance): void {
       return needsBearer(document.url) ? { ...transformed, schema: { ...transformed.schema, security: [{ bearer: [] }] } } : transformed;
     },
   });
-  void app.register(async (docs) => {
+  void app.register((docs, _options, done) => {
     docs.withTypeProvider<ZodTypeProvider>().get(
       OPENAPI_PATH,
       { logLevel: 'warn', schema: { response: { 200: OpenApiDocument } } },
-      async () =>
+      () =>
         // OpenAPI 3.1 (the options above), not Swagger 2.
         docs.swagger() as z.infer<typeof OpenApiDocument>,
     );
+    done();
   });
 }

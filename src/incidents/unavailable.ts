@@ -15,8 +15,9 @@ export function temporalUnavailable(error: unknown): string | undefined {
       return "the decision was not confirmed in time (Temporal is unreachable or slow, or no worker is running); read the incident's status before deciding again";
     }
     if (!isGrpcServiceError(err)) continue;
-    if (err.code === GRPC_UNAVAILABLE) return `Temporal cannot be reached: ${err.details.replace(/\s*Resolution note:\s*$/, '')}`;
-    if (err.code === GRPC_DEADLINE_EXCEEDED) {
+    const code: number = err.code;
+    if (code === GRPC_UNAVAILABLE) return `Temporal cannot be reached: ${err.details.replace(/\s*Resolution note:\s*$/, '')}`;
+    if (code === GRPC_DEADLINE_EXCEEDED) {
       return 'Temporal did not answer in time: it cannot be reached or is overloaded (status and decisions also need a running worker)';
     }
   }

@@ -18,6 +18,7 @@ import {
   alertSignal,
   approveSignal,
   type DecisionRecord,
+  type DecisionRequest,
   decideUpdate,
   type IncidentInput,
   type IncidentResult,
@@ -47,7 +48,7 @@ function answerMessages(state: IncidentState): void {
   setHandler(approveSignal, (signal) => void state.receiveVerdict('approve', signal));
   setHandler(rejectSignal, (signal) => void state.receiveVerdict('reject', signal));
   setHandler(decideUpdate, (request) => state.receiveVerdict(request.verdict, request), {
-    validator: (request) => {
+    validator: (request: DecisionRequest | undefined) => {
       // Malformed requests never reach history; authority is judged (and recorded) by the handler.
       if (!request?.by || (request.verdict !== 'approve' && request.verdict !== 'reject')) {
         throw new Error('a decision needs a verdict (approve or reject) and who decides');

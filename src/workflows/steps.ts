@@ -224,4 +224,4 @@ export async function runSteps(state: IncidentState, level: Level, steps: readon
 }
 
 /** For steps outside a level's rollback (prepare): no checks between waves. */
-export const NO_WAVE_CHECKS: WaveHooks = { afterWave: async () => true };
+export const NO_WAVE_CHECKS: WaveHooks = { afterWave: () => Promise.resolve(true) };

@@ -4,9 +4,11 @@
 // bad alert, the plans, services or triggers the field at fault could have named, and
 // which label the API reads — while the good alerts of the same request are kept.
 import { randomBytes } from 'node:crypto';
+import { expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app';
+import { AlertsAnswer } from '../../src/api/routes/alerts';
 import type { Plan } from '../../src/plan/schema';
 import { deskIdFor } from '../../src/workflows/messages';
 import { ALERTS_ONLY, testCredentials } from '../support/apiCredentials';
@@ -81,9 +83,9 @@ test('a 422 names every bad alert, lists what its field could be and the label r
     ),
   );
   expect(res.statusCode).toBe(422);
-  const body = res.json();
+  const body = AlertsAnswer.parse(res.json());
   // Every bad alert, by its place and fingerprint, in the one-line error too.
-  expect(body.refused.map((r: { alert: number; fingerprint: string }) => [r.alert, r.fingerprint])).toEqual([
+  expect(body.refused?.map((r) => [r.alert, r.fingerprint])).toEqual([
     [0, 'bad0000000000001'],
     [2, 'bad0000000000003'],
     [3, 'bad0000000000004'],
@@ -92,13 +94,13 @@ test('a 422 names every bad alert, lists what its field could be and the label r
   expect(body.error).toMatch(
     /^4 of 5 alerts refused \(the others were accepted\): alert 0 \(fingerprint bad0000000000001\): .*; alert 4 \(fingerprint bad0000000000005\)/,
   );
-  const issue = (field: string) => body.issues.find((i: { field: string }) => i.field === field);
+  const issue = (field: string) => body.issues?.find((i) => i.field === field);
   expect(issue('alerts[0].labels.alertname')).toEqual({
     field: 'alerts[0].labels.alertname',
     message: expect.stringContaining('its triggers: ErrorRateHigh (alertname=ErrorRateHigh), ServiceDown (alertname=ServiceDown)'),
     known: ['ErrorRateHigh', 'ServiceDown'],
   });
-  expect(issue('alerts[0].labels.alertname').message).toContain('`match` labels');
+  expect(issue('alerts[0].labels.alertname')?.message).toContain('`match` labels');
   expect(issue('alerts[2].labels.rollback_plan')).toEqual({
     field: 'alerts[2].labels.rollback_plan',
     message: expect.stringContaining('the API reads the plan from the label "rollback_plan"'),

@@ -136,7 +136,7 @@ describe('settle and re-check per check (seed 004 §2.4 "wait for metrics to pop
       await handle.signal(approveSignal, { by: APPROVER, reason: 'roll it back' });
       // The SLOs come back once the first probe has seen them fail.
       await eventually(
-        async () => slo.hits(),
+        () => slo.hits(),
         (hits) => hits >= 1,
       );
       slo.setStatus(200);

@@ -16,7 +16,8 @@ import { deliverAlert } from '../../src/incidents/start';
 import { incidentOpener, startWatching, stopWatching, watchStatus } from '../../src/incidents/watch';
 import { AdaptersSchema, type MetricTrigger, type Plan, TriggerSchema } from '../../src/plan/schema';
 import { parsePlan } from '../../src/validation/parse';
-import { deskIdFor, recordQuery, watchIdFor, watchQuery, type WatchView } from '../../src/workflows/messages';
+import { deskIdFor, recordQuery, type RollbackWorkflow, watchIdFor, watchQuery, type WatchView } from '../../src/workflows/messages';
+import type { watchWorkflow } from '../../src/workflows/watch';
 import { startSlackStandIn, type SlackStandIn } from '../support/contracts/slackServer';
 import {
   connectClient,
@@ -224,7 +225,7 @@ describe('with a worker in this process', () => {
         fingerprint: 'aa00000000000001',
       },
     });
-    const run = client.workflow.getHandle(desk!.runs[0].incidentId);
+    const run = client.workflow.getHandle<RollbackWorkflow>(desk!.runs[0].incidentId);
     const result = await run.result();
     expect(result.outcome).toBe('rolled-back');
     expect(result.decision).toMatchObject({ action: 'rollback', by: 'clock' });
@@ -256,7 +257,7 @@ describe('with a worker in this process', () => {
 
     // Stopped, it says so and ends.
     expect(await cli(taskQueue, dir, 'watch', 'stop', '--reason', 'test done')).toMatchObject({ code: 0, out: `stopping ${target.watchId}\n` });
-    const final = await client.workflow.getHandle(target.watchId).result();
+    const final = await client.workflow.getHandle<typeof watchWorkflow>(target.watchId).result();
     await keepHistory(client.workflow.getHandle(target.watchId), 'watch-fires-joins-and-stops');
     expect(final.timeline.at(-1)).toMatchObject({ event: 'stopped', detail: 'test done' });
     expect(await watchStatus(client, plan)).toEqual([]);
@@ -269,7 +270,7 @@ describe('with a worker in this process', () => {
     const plan = watchedPlan({ service, flags, hold: '1s', errorAfter: '2s', metricsUrl: `http://127.0.0.1:${await freePort()}` });
     const [target] = await startWatching(client, taskQueue, plan);
     const paged = await eventually(
-      async () => slack.requests.find((r) => r.path === '/api/chat.postMessage' && String(r.body.text).includes(plan.name)),
+      () => slack.requests.find((r) => r.path === '/api/chat.postMessage' && String(r.body.text).includes(plan.name)),
       (r) => r !== undefined,
     );
     expect(paged!.body.channel).toBe('#watch');
@@ -341,7 +342,7 @@ adapters:
         () => deskView(client, deskId).catch(() => undefined),
         (v) => (v?.runs.length ?? 0) >= 1,
       );
-      const run = client.workflow.getHandle(desk!.runs[0].incidentId);
+      const run = client.workflow.getHandle<RollbackWorkflow>(desk!.runs[0].incidentId);
       expect((await run.result()).outcome).toBe('rolled-back');
       expect(await flagOn(flags)).toBe(false);
       const evidence = (await run.query(recordQuery)).alerts!.find((a) => a.evidence)!.evidence!;
@@ -402,7 +403,7 @@ test('a worker killed in the middle of a hold window: the next worker fires at t
       (v) => (v?.runs.length ?? 0) >= 1,
       60_000,
     );
-    const run = client.workflow.getHandle(desk!.runs[0].incidentId);
+    const run = client.workflow.getHandle<RollbackWorkflow>(desk!.runs[0].incidentId);
     const result = await run.result();
     expect(result.outcome).toBe('rolled-back');
     expect(await flagOn(flags)).toBe(false);

@@ -4,6 +4,7 @@
 // metrics — in one scrape. Its log lines about the run carry the incident id and never the
 // value of a secret, even when a command prints one.
 import type { ChildProcess } from 'node:child_process';
+import { expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import { freePort, stopChild } from '../../scripts/lib/devServer';
 import { parsePlan } from '../../src/validation/parse';
@@ -75,7 +76,7 @@ notifications:
   worker.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   worker.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   await eventually(
-    async () => output,
+    () => output,
     (out) => out.includes('polling'),
   );
 

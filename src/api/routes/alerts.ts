@@ -46,8 +46,9 @@ export function alertRoutes(deps: ApiDeps, metrics: ApiMetrics): FastifyPluginCa
   return (app, _options, done) => {
     const schema = { body: AlertmanagerPayloadSchema, response: { 202: AlertsAnswer, 422: AlertsAnswer, ...refusals(400, 415, 503) } };
     // Every answer counts, the authentication hook's 401 and 403 included.
-    const onResponse = async (_request: unknown, reply: { statusCode: number }) => {
+    const onResponse = (_request: unknown, reply: { statusCode: number }): Promise<void> => {
       metrics.webhooks.inc({ outcome: webhookOutcome(reply.statusCode) });
+      return Promise.resolve();
     };
     app.post('/alerts/alertmanager', { schema, onResponse }, async (request, reply) => {
       const payload = request.body;

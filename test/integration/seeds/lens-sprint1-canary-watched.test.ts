@@ -14,7 +14,7 @@ import { readFlagFile } from '../../../src/adapters/fileFlagStore';
 import { incidentOpener, startWatching, stopWatching } from '../../../src/incidents/watch';
 import type { Plan } from '../../../src/plan/schema';
 import { buildReport } from '../../../src/report';
-import { deskIdFor, recordQuery, watchIdFor, watchQuery } from '../../../src/workflows/messages';
+import { deskIdFor, recordQuery, type RollbackWorkflow, watchIdFor, watchQuery } from '../../../src/workflows/messages';
 import { answersAfter, generateLoad, startDemoWorld, type DemoWorld } from '../../support/demoWorld';
 import { connectClient, eventually, flagFile, startWorker, testDeps, uniqueName, type TestWorker } from '../../support/harness';
 import { deskView } from '../runs';
@@ -94,7 +94,7 @@ test('(a) the bad version takes traffic, its error rate holds past the window, t
       (v) => (v?.runs.length ?? 0) >= 1,
       60_000,
     );
-    const run = client.workflow.getHandle(desk!.runs[0].incidentId);
+    const run = client.workflow.getHandle<RollbackWorkflow>(desk!.runs[0].incidentId);
     const result = await run.result();
     const record = await run.query(recordQuery);
 

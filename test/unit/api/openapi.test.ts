@@ -1,5 +1,6 @@
 // GET /docs/json: the OpenAPI document generated from the routes' own zod schemas. Every
 // route the app registers is in it, with its parameters, body and every answer it declares.
+import { expect } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { buildApp } from '../../../src/api/app';

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import type { Command } from 'commander';
 import { connectFromEnv, type IncidentCommandDeps } from '../../../src/cli/incidentCommands';
 import { buildProgram, runCli } from '../../../src/cli/main';

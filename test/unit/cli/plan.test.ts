@@ -2,6 +2,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import { parse } from 'yaml';
 import { runCli } from '../../../src/cli/main';
 import type { PrometheusRuleFile } from '../../../src/plan/prometheusRules';

@@ -6,10 +6,11 @@ import { resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Plan } from '../../../src/plan/schema';
 import { parsePlan, PlanError, type PlanIssue } from '../../../src/validation/parse';
+import { type PlanDocument, seedCheck } from '../../integration/seeds/seedPlan';
 
 /** A seed plan from plans/, edited as YAML data before validation. */
-function variant(name: string, edit: (doc: any) => void): Plan | readonly PlanIssue[] {
-  const doc = parse(readFileSync(resolve(__dirname, '../../../plans', `${name}.yaml`), 'utf8'), { merge: true });
+function variant(name: string, edit: (doc: PlanDocument) => void): Plan | readonly PlanIssue[] {
+  const doc = parse(readFileSync(resolve(__dirname, '../../../plans', `${name}.yaml`), 'utf8'), { merge: true }) as PlanDocument;
   edit(doc);
   try {
     return parsePlan(stringify(doc, { aliasDuplicateObjects: false }), `${name}.yaml (variant)`);
@@ -20,7 +21,7 @@ function variant(name: string, edit: (doc: any) => void): Plan | readonly PlanIs
 }
 
 function issuesOf(result: Plan | readonly PlanIssue[]): string[] {
-  return Array.isArray(result) ? result.map((i) => `${i.path}: ${i.message}`) : [];
+  return Array.isArray(result) ? result.map((i: PlanIssue) => `${i.path}: ${i.message}`) : [];
 }
 
 describe('authority.escalationScope', () => {
@@ -48,7 +49,7 @@ describe('authority.escalationScope', () => {
   });
 
   it('an unknown scope names the ones there are', () => {
-    const result = variant('genesis-phase4', (doc) => (doc.authority.escalationScope = 'forever'));
+    const result = variant('genesis-phase4', (doc) => Object.assign(doc.authority, { escalationScope: 'forever' }));
     expect(issuesOf(result)).toEqual([expect.stringMatching(/^authority\.escalationScope: .*"decision".*"rollback".*"run"/)]);
   });
 });
@@ -61,14 +62,14 @@ describe('settle and re-check per check', () => {
   });
 
   it('004: a recheckAfter that nothing re-checks is refused: give it rechecks', () => {
-    const result = variant('genesis-phase4', (doc) => delete doc.checks['slo-validation'].rechecks);
+    const result = variant('genesis-phase4', (doc) => delete seedCheck(doc, 'slo-validation', 'command').rechecks);
     expect(issuesOf(result)).toEqual([
       'checks.slo-validation.recheckAfter: check "slo-validation" is never re-checked, so recheckAfter never applies: give it rechecks',
     ]);
   });
 
   it('004: a check only monitoring runs has no level to settle or re-check in', () => {
-    const result = variant('genesis-phase4', (doc) => (doc.checks['p95-restored'].settle = '10s'));
+    const result = variant('genesis-phase4', (doc) => (seedCheck(doc, 'p95-restored', 'metric').settle = '10s'));
     expect(issuesOf(result)).toEqual([
       'checks.p95-restored.settle: settle applies when check "p95-restored" verifies a level or a service, and no level or service lists it',
     ]);
@@ -84,8 +85,8 @@ describe('time targets by canary phase and by who decided', () => {
 
   it('a phase that is not one of rollout.phases, and a role that is not defined, are refused', () => {
     const result = variant('lens-sprint1-canary', (doc) => {
-      doc.timing.targets[2].decidedBy = ['sprint-dri', 'release-captain'];
-      doc.timing.sla = { from: 'detected', to: 'validated', within: '15m', phases: ['75%'] };
+      doc.timing!.targets![2].decidedBy = ['sprint-dri', 'release-captain'];
+      doc.timing!.sla = { from: 'detected', to: 'validated', within: '15m', phases: ['75%'] };
     });
     expect(issuesOf(result)).toEqual([
       'timing.targets[2].decidedBy[1]: role "release-captain" is not defined',
@@ -94,12 +95,12 @@ describe('time targets by canary phase and by who decided', () => {
   });
 
   it('a phase target in a plan without rollout phases is refused: no run would have a phase', () => {
-    const result = variant('genesis-phase4', (doc) => (doc.timing.targets[0].phases = ['5%']));
+    const result = variant('genesis-phase4', (doc) => (doc.timing!.targets![0].phases = ['5%']));
     expect(issuesOf(result)).toEqual(['timing.targets[0].phases[0]: phase (of rollout.phases) "5%" is not defined']);
   });
 
   it('decidedBy with mode automated is refused: an automated decision has no person', () => {
-    const result = variant('lens-sprint1-canary', (doc) => (doc.timing.targets[1].decidedBy = ['sprint-dri']));
+    const result = variant('lens-sprint1-canary', (doc) => (doc.timing!.targets![1].decidedBy = ['sprint-dri']));
     expect(issuesOf(result)).toEqual([
       'timing.targets[1].decidedBy: decidedBy names people, and mode "automated" means no person decided: the target would never apply',
     ]);

@@ -2,6 +2,7 @@
 // (message, fields, an error), the plans' secret names learnt from activity inputs, and the
 // incident id on every line the SDK writes about a run.
 import { Writable } from 'node:stream';
+import { expect } from '@jest/globals';
 import { SecretNames, temporalLogger, workerLogger } from '../../../src/worker/logging';
 
 function capture() {
