@@ -91,13 +91,15 @@ notifications:
   // The run's decision latency, reported through the SDK's exporter with the SDK's tags (namespace, task queue, workflow type).
   const latencyCount = `rollback_decision_latency_seconds_count{decided_by="plan",namespace="default",taskQueue="${taskQueue}",workflowType="rollbackWorkflow"}`;
   const text = await eventually(scrape, (t) => sample(t, latencyCount) !== undefined);
-  expect(sample(text, latencyCount)).toBe(1);
+  // Workflow-side metrics are recorded at least once: a run's last workflow task that is retried (its first completion lost) records again.
+  expect(sample(text, latencyCount)).toBeGreaterThanOrEqual(1);
   const clock = (series: string) =>
     `rollback_decision_latency_seconds_${series}{decided_by="clock",namespace="default",taskQueue="${taskQueue}",workflowType="rollbackWorkflow"}`;
-  expect(sample(text, clock('count'))).toBe(1);
+  const clockCount = sample(text, clock('count')) ?? 0;
+  expect(clockCount).toBeGreaterThanOrEqual(1);
   // The window's length, measured from the run's start to the clock's decision.
-  expect(sample(text, clock('sum'))).toBeGreaterThanOrEqual(2);
-  expect(sample(text, clock('sum'))).toBeLessThan(30);
+  expect((sample(text, clock('sum')) ?? 0) / clockCount).toBeGreaterThanOrEqual(2);
+  expect((sample(text, clock('sum')) ?? 0) / clockCount).toBeLessThan(30);
   // One flag step in each run; the first run's restart failed. Each attempt counts: on a loaded
   // machine an attempt whose answer came too late is retried, so at least these.
   expect(sample(text, 'rollback_step_duration_seconds_count{type="flag.disable",result="ok"}')).toBeGreaterThanOrEqual(2);
