@@ -58,26 +58,32 @@ export function createPreflightActivities(deps: CheckDeps) {
     async preflight(input: PreflightInput): Promise<Unreachable> {
       return atBoundary(async () => {
         const adapters: Record<string, string> = {};
+        const urls: Record<string, string> = {};
         let infra: InfraAdapters = {};
         try {
           infra = deps.infra(input.adapters);
         } catch (err) {
           adapters.infra = errorMessage(err);
         }
-        for (const [name, probe] of Object.entries(probes(input.adapters, infra, deps))) {
-          try {
-            await within(PROBE_TIMEOUT_MS, probe);
-          } catch (err) {
-            adapters[name] = errorMessage(err);
-          }
-        }
-        const urls: Record<string, string> = {};
-        for (const url of input.urls) {
-          // Any HTTP answer, even an error status, means the check can run: only silence is unreachable.
-          const probe = await deps.probeHttp({ url, expectStatus: 200, timeoutMs: PROBE_TIMEOUT_MS });
-          if (probe.status === undefined) urls[url] = probe.error ?? 'no answer';
-        }
-        return { programs: await missingPrograms(input), adapters, urls };
+        // All probes at once: a drill's preflight takes one probe's timeout, not one per target (the activity has 30 s).
+        const [, , programs] = await Promise.all([
+          Promise.all(
+            Object.entries(probes(input.adapters, infra, deps)).map(([name, probe]) =>
+              within(PROBE_TIMEOUT_MS, probe).catch((err: unknown) => {
+                adapters[name] = errorMessage(err);
+              }),
+            ),
+          ),
+          Promise.all(
+            input.urls.map(async (url) => {
+              // Any HTTP answer, even an error status, means the check can run: only silence is unreachable.
+              const probe = await deps.probeHttp({ url, expectStatus: 200, timeoutMs: PROBE_TIMEOUT_MS });
+              if (probe.status === undefined) urls[url] = probe.error ?? 'no answer';
+            }),
+          ),
+          missingPrograms(input),
+        ]);
+        return { programs, adapters, urls };
       });
     },
   };
